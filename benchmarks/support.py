@@ -1,0 +1,96 @@
+"""What every benchmark needs: Django set up, a real WSGI server on a free port, timing."""
+
+import contextlib
+import http.client
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import django
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisplatform.settings")
+    django.setup()
+
+
+def raw_connection():
+    """A plain psycopg connection to Django's database, for the raw-SQL baselines."""
+    import psycopg
+    from django.db import connection
+
+    settings = connection.settings_dict
+    return psycopg.connect(host=settings["HOST"], port=settings["PORT"], dbname=settings["NAME"],
+                           user=settings["USER"], password=settings["PASSWORD"] or None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(workers: int = 2):
+    """The platform behind gunicorn, as `./imbizo run` serves it."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "gisplatform.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, "DEBUG": "false"},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def http_get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, body
+
+
+def timed(calls) -> list[float]:
+    """Run each zero-argument callable, returning the seconds each took."""
+    durations = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        durations.append(time.perf_counter() - start)
+    return durations
+
+
+def summary(label: str, durations: list[float]) -> dict:
+    ordered = sorted(durations)
+    total = sum(durations)
+    figures = {
+        "label": label,
+        "n": len(durations),
+        "per_second": len(durations) / total,
+        "p50_ms": 1000 * statistics.median(ordered),
+        "p95_ms": 1000 * ordered[int(0.95 * (len(ordered) - 1))],
+        "p99_ms": 1000 * ordered[int(0.99 * (len(ordered) - 1))],
+    }
+    print(f"{label:<44} {figures['n']:>6} calls  {figures['per_second']:>9.0f}/s  "
+          f"p50 {figures['p50_ms']:6.2f} ms  p95 {figures['p95_ms']:6.2f} ms  p99 {figures['p99_ms']:6.2f} ms")
+    return figures

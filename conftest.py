@@ -1,0 +1,82 @@
+"""Fixtures every app's tests share: the real reference data, imported the way a GIS analyst
+would, and a headless Chromium for page tests."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.support import import_lesedi_wards
+
+# Playwright's sync API runs an event loop in the test thread; Django must still let the test
+# thread use the database.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    from gisplatform.conf import shared_data_dir
+
+    path = shared_data_dir()
+    if not path.is_dir():
+        pytest.skip(f"the real reference data is not at {path} (set IMBIZO_SHARED_DATA to run this test)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lesedi_wards_file(shared_data) -> Path:
+    path = shared_data / "za_lesedi_wards_2011" / "lesedi_wards_2011.geojson"
+    if not path.exists():
+        pytest.skip(f"{path} is missing from the shared data")
+    return path
+
+
+@pytest.fixture
+def lesedi(db, lesedi_wards_file):
+    """The 13 real Lesedi (GT423) wards of 2011, imported with the analyst's command."""
+    from wards.models import Municipality
+
+    import_lesedi_wards(lesedi_wards_file)
+    return Municipality.objects.get(code="GT423")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def offline_page(browser, live_server):
+    """A page that may reach only the live test server: any other request fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    outside_requests: list[str] = []
+
+    def only_local(route):
+        url = route.request.url
+        if url.startswith((live_server.url, "data:", "blob:")):
+            route.continue_()
+        else:
+            outside_requests.append(url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.outside_requests = outside_requests
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page.page_errors = page_errors
+    yield page
+    context.close()

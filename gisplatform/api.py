@@ -1,0 +1,70 @@
+"""Small pieces every API view shares: query-parameter parsing that names the parameter, and an
+exception handler that keeps DRF's field-level 400s and never lets a bad input become a 500."""
+
+from django.contrib.gis.geos import Point
+from rest_framework import exceptions
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from gisplatform.conf import storage_srid
+
+
+def exception_handler(exc, context):
+    return drf_exception_handler(exc, context)
+
+
+def bad_parameter(name: str, message: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({name: [message]})
+
+
+def parse_float(params, name: str, *, minimum: float, maximum: float, required: bool = True):
+    raw = params.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise bad_parameter(name, "This parameter is required.")
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise bad_parameter(name, f"'{raw}' is not a number.") from None
+    if not (minimum <= value <= maximum):  # also refuses NaN
+        raise bad_parameter(name, f"{value} is outside the range {minimum} to {maximum}.")
+    return value
+
+
+def parse_int(params, name: str, *, default: int, minimum: int, maximum: int) -> int:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_parameter(name, f"'{raw}' is not a whole number.") from None
+    if not (minimum <= value <= maximum):
+        raise bad_parameter(name, f"{value} is outside the range {minimum} to {maximum}.")
+    return value
+
+
+def parse_point(params, *, lat: str = "lat", lon: str = "lon") -> Point:
+    """A WGS 84 point from ?lat=&lon=, or a 400 naming the bad parameter."""
+    latitude = parse_float(params, lat, minimum=-90, maximum=90)
+    longitude = parse_float(params, lon, minimum=-180, maximum=180)
+    return Point(longitude, latitude, srid=storage_srid())
+
+
+def parse_bbox(params, name: str = "bbox"):
+    """minLon,minLat,maxLon,maxLat in WGS 84, or None when absent."""
+    raw = params.get(name)
+    if not raw:
+        return None
+    parts = raw.split(",")
+    if len(parts) != 4:
+        raise bad_parameter(name, "Expected four numbers: minLon,minLat,maxLon,maxLat.")
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        raise bad_parameter(name, f"'{raw}' has a part that is not a number.") from None
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+        raise bad_parameter(name, "Coordinates must be longitude/latitude in WGS 84.")
+    if west > east or south > north:
+        raise bad_parameter(name, "The minimum corner must come before the maximum corner.")
+    return (west, south, east, north)

@@ -1,0 +1,57 @@
+"""GeoJSON built by PostgreSQL, not by per-feature serializers.
+
+Measured here (REFERENCES.md): 10k features take 7.1 s through drf-gis's
+GeoFeatureModelSerializer and 70 ms as SQL-built rows, so every list endpoint wraps its ORM
+queryset in one json_agg and returns the database's bytes untouched.
+"""
+
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.db import connection
+from django.db.models import F, QuerySet
+from django.http import HttpResponse
+
+GEOJSON_CONTENT_TYPE = "application/geo+json"
+
+
+def feature_collection_sql(
+    queryset: QuerySet,
+    *,
+    geometry: str,
+    properties: dict[str, str],
+    feature_id: str = "pk",
+    precision: int = 6,
+) -> tuple[str, tuple]:
+    """SQL (and its parameters) returning one row, one column: the FeatureCollection as text.
+
+    `properties` maps each published property name to an ORM path (related fields allowed).
+    The queryset's filters and ordering are kept; six decimals of a degree is about 0.1 m.
+    """
+    aliases = {f"geojson_prop_{index}": name for index, name in enumerate(properties)}
+    annotated = queryset.annotate(
+        geojson_geometry=AsGeoJSON(geometry, precision=precision),
+        geojson_id=F(feature_id),
+        **{alias: F(properties[name]) for alias, name in aliases.items()},
+    ).values("geojson_geometry", "geojson_id", *aliases)
+    inner_sql, params = annotated.query.sql_with_params()
+    if any(not name.replace("_", "").isalnum() for name in properties):
+        raise ValueError(f"property names must be identifiers: {list(properties)}")
+    property_pairs = ", ".join(f"'{name}', f.{alias}" for alias, name in aliases.items())
+    sql = (
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+        "coalesce(json_agg(json_build_object('type', 'Feature', 'id', f.geojson_id, "
+        "'geometry', f.geojson_geometry::json, "
+        f"'properties', json_build_object({property_pairs}))), '[]'::json))::text "
+        f"FROM ({inner_sql}) AS f"
+    )
+    return sql, params
+
+
+def feature_collection_text(queryset: QuerySet, **kwargs) -> str:
+    sql, params = feature_collection_sql(queryset, **kwargs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def feature_collection_response(queryset: QuerySet, **kwargs) -> HttpResponse:
+    return HttpResponse(feature_collection_text(queryset, **kwargs), content_type=GEOJSON_CONTENT_TYPE)

@@ -1,0 +1,22 @@
+"""Helpers the tests of every app share."""
+
+from pathlib import Path
+
+from django.core.management import call_command
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+def import_lesedi_wards(path: Path, **overrides) -> None:
+    options = {"level": "ward", "code_field": "WardID", "number_field": "WardNumber",
+               "municipality_field": "LocalMunic", "municipality_name_field": "LocalMun_1",
+               "year_field": "Year", "verbosity": 0}
+    options.update(overrides)
+    call_command("import_areas", str(path), **options)
+
+
+def save_screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from leaflet.admin import LeafletGeoAdmin
+
+from wards.models import BoundarySet, Municipality, Suburb, Ward
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(LeafletGeoAdmin):
+    list_display = ["code", "name", "boundary_source", "is_generated"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(BoundarySet)
+class BoundarySetAdmin(admin.ModelAdmin):
+    list_display = ["municipality", "year", "is_current", "is_generated", "source", "imported_at"]
+    list_filter = ["municipality", "is_current"]
+
+
+@admin.register(Ward)
+class WardAdmin(LeafletGeoAdmin):
+    list_display = ["number", "code", "municipality", "boundary_set"]
+    list_filter = ["municipality", "boundary_set__year", "boundary_set__is_current"]
+    search_fields = ["code"]
+
+
+@admin.register(Suburb)
+class SuburbAdmin(LeafletGeoAdmin):
+    list_display = ["name", "code", "municipality", "is_generated"]
+    list_filter = ["municipality"]
+    search_fields = ["name", "code"]

@@ -1,0 +1,190 @@
+"""import_areas on the real Lesedi wards and on small files made here."""
+
+import json
+import zipfile
+
+import geopandas
+import pytest
+from django.contrib.gis.geos import Point
+from django.core.management import CommandError, call_command
+from shapely.geometry import shape
+
+from tests.support import import_lesedi_wards
+from wards.models import BoundarySet, Municipality, Suburb, Ward
+
+pytestmark = pytest.mark.django_db
+
+
+def ward_snapshot():
+    return sorted(Ward.objects.values_list("pk", "code", "number", "boundary_set__year"))
+
+
+def write_geojson(path, features, crs=None):
+    collection = {"type": "FeatureCollection", "features": features}
+    if crs:
+        collection["crs"] = {"type": "name", "properties": {"name": crs}}
+    path.write_text(json.dumps(collection))
+    return path
+
+
+def square(x, y, size=0.01):
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]}
+
+
+def test_imports_every_lesedi_ward_with_the_counts_of_the_official_list(lesedi, shared_data):
+    official = (shared_data / "za_ward_attributes" / "Wards2011_GT423_WC023.csv").read_text().splitlines()
+    official_gt423 = [line for line in official if ",GT423," in line]
+    assert lesedi.name == "Lesedi"
+    assert Ward.objects.filter(municipality=lesedi).count() == len(official_gt423) == 13
+    assert sorted(Ward.objects.values_list("number", flat=True)) == list(range(1, 14))
+    assert set(Ward.objects.values_list("code", flat=True)) == {str(74203000 + n) for n in range(1, 14)}
+    assert BoundarySet.objects.get(municipality=lesedi).year == 2011
+
+
+def test_municipality_boundary_is_the_union_of_its_wards(lesedi, lesedi_wards_file):
+    from shapely.ops import unary_union
+
+    wards = [shape(f["geometry"]) for f in json.loads(lesedi_wards_file.read_text())["features"]]
+    expected = unary_union(wards)
+    lesedi.refresh_from_db()
+    assert lesedi.boundary_source == Municipality.BoundarySource.WARDS
+    stored = shape(json.loads(lesedi.boundary.geojson))
+    assert stored.symmetric_difference(expected).area < 1e-9 * expected.area
+
+
+def test_reimporting_the_same_file_updates_in_place(lesedi, lesedi_wards_file):
+    before = ward_snapshot()
+    import_lesedi_wards(lesedi_wards_file)
+    assert ward_snapshot() == before
+    assert Municipality.objects.count() == 1 and BoundarySet.objects.count() == 1
+
+
+def test_reimport_reports_updates_not_creations(lesedi, lesedi_wards_file, capsys):
+    import_lesedi_wards(lesedi_wards_file, verbosity=1)
+    out = capsys.readouterr().out
+    assert "13 read, 0 created, 13 updated, 0 geometries repaired" in out
+
+
+def test_a_new_demarcation_becomes_current_and_the_old_one_stays(lesedi, lesedi_wards_file):
+    old_ward_1 = Ward.objects.get(code="74203001")
+    import_lesedi_wards(lesedi_wards_file, year_field=None, year=2016)
+    sets = {s.year: s.is_current for s in BoundarySet.objects.filter(municipality=lesedi)}
+    assert sets == {2011: False, 2016: True}
+    assert Ward.objects.current().filter(municipality=lesedi).count() == 13
+    assert Ward.objects.of_year(2011).filter(municipality=lesedi).count() == 13
+    old_ward_1.refresh_from_db()  # history kept, not rewritten
+    assert old_ward_1.boundary_set.year == 2011
+    # Importing an older year afterwards does not take "current" away from the newer one.
+    import_lesedi_wards(lesedi_wards_file, year_field=None, year=2006)
+    assert BoundarySet.objects.get(municipality=lesedi, is_current=True).year == 2016
+
+
+def test_a_bad_feature_names_itself_and_leaves_the_database_unchanged(lesedi, lesedi_wards_file, tmp_path):
+    before = ward_snapshot()
+    collection = json.loads(lesedi_wards_file.read_text())
+    collection["features"][4]["properties"]["WardNumber"] = "five"
+    for feature in collection["features"]:
+        feature["properties"]["Year"] = 2016
+    broken = tmp_path / "broken.geojson"
+    broken.write_text(json.dumps(collection))
+    with pytest.raises(CommandError) as error:
+        import_lesedi_wards(broken)
+    message = str(error.value)
+    assert "broken.geojson" in message and "feature 5" in message and "'five'" in message
+    assert "nothing was changed" in message
+    assert ward_snapshot() == before
+    assert not BoundarySet.objects.filter(year=2016).exists()
+
+
+def test_a_missing_field_is_named_with_the_fields_there_are(db, lesedi_wards_file):
+    with pytest.raises(CommandError) as error:
+        import_lesedi_wards(lesedi_wards_file, number_field="WardNo")
+    assert "'WardNo' not found" in str(error.value) and "WardNumber" in str(error.value)
+    assert not Ward.objects.exists()
+
+
+def test_a_file_gdal_cannot_read_is_named(db, tmp_path):
+    not_gis = tmp_path / "wards.geojson"
+    not_gis.write_text("this is not GeoJSON")
+    with pytest.raises(CommandError, match="wards.geojson: GDAL cannot open"):
+        call_command("import_areas", str(not_gis), level="suburb", name_field="name", municipality="GT423")
+
+
+def test_an_unknown_crs_stops_the_import_and_names_the_file(db, tmp_path):
+    frame = geopandas.GeoDataFrame({"name": ["A"]}, geometry=[shape(square(28.3, -26.5))], crs=None)
+    with pytest.warns(UserWarning, match="crs"):
+        frame.to_file(tmp_path / "no_prj.shp")
+    with pytest.raises(CommandError, match="no_prj.shp: .*no coordinate reference system.*--srid"):
+        call_command("import_areas", str(tmp_path / "no_prj.shp"), level="suburb", name_field="name",
+                     municipality="GT423", verbosity=0)
+    call_command("import_areas", str(tmp_path / "no_prj.shp"), level="suburb", name_field="name",
+                 municipality="GT423", srid=4326, verbosity=0)
+    assert Suburb.objects.get().name == "A"
+
+
+def test_invalid_geometry_is_repaired_and_reported(db, tmp_path, capsys):
+    bowtie = {"type": "Polygon", "coordinates": [[[28.30, -26.50], [28.32, -26.52], [28.32, -26.50],
+                                                  [28.30, -26.52], [28.30, -26.50]]]}
+    path = write_geojson(tmp_path / "suburbs.geojson", [
+        {"type": "Feature", "properties": {"name": "Fine"}, "geometry": square(28.40, -26.50)},
+        {"type": "Feature", "properties": {"name": "Bowtie"}, "geometry": bowtie},
+    ])
+    call_command("import_areas", str(path), level="suburb", name_field="name", municipality="GT423", verbosity=1)
+    out = capsys.readouterr().out
+    assert "1 geometries repaired" in out
+    assert "repaired feature 2: Self-intersection" in out
+    bowtie_suburb = Suburb.objects.get(name="Bowtie")
+    assert bowtie_suburb.geom.valid
+    assert bowtie_suburb.geom.geom_type == "MultiPolygon" and len(bowtie_suburb.geom) == 2
+    assert Suburb.objects.get(name="Fine").geom.valid
+
+
+@pytest.mark.parametrize("driver,suffix", [("ESRI Shapefile", ".shp"), ("GPKG", ".gpkg")])
+def test_any_crs_is_reprojected_to_wgs84(lesedi_wards_file, tmp_path, driver, suffix, db):
+    """The real wards, written in UTM zone 35S, come back where they belong."""
+    wards = geopandas.read_file(lesedi_wards_file)
+    utm = wards.to_crs(32735)
+    path = tmp_path / f"lesedi_utm{suffix}"
+    utm.to_file(path, driver=driver)
+    if suffix == ".shp":  # and zipped, as municipalities usually send them
+        zipped = tmp_path / "lesedi_utm.zip"
+        with zipfile.ZipFile(zipped, "w") as archive:
+            for part in tmp_path.glob("lesedi_utm.*"):
+                if part.suffix != ".zip":
+                    archive.write(part, part.name)
+        path = zipped
+    import_lesedi_wards(path)
+    assert Ward.objects.count() == 13
+    for row in wards.itertuples():
+        stored = Ward.objects.get(code=row.WardID)
+        centroid = shape(json.loads(stored.geom.geojson)).centroid
+        assert centroid.distance(row.geometry.centroid) < 1e-6  # about 10 cm
+
+
+def test_levels_check_their_required_fields(db, lesedi_wards_file):
+    with pytest.raises(CommandError, match="--year or --year-field is required"):
+        call_command("import_areas", str(lesedi_wards_file), level="ward", code_field="WardID",
+                     number_field="WardNumber", municipality="GT423", verbosity=0)
+
+
+def test_municipality_level_import_keeps_its_own_boundary(db, tmp_path, lesedi_wards_file):
+    path = write_geojson(tmp_path / "munis.geojson", [
+        {"type": "Feature", "properties": {"CAT_B": "GT423", "MUNICNAME": "Lesedi"},
+         "geometry": square(28.0, -27.0, 1.0)},
+    ])
+    call_command("import_areas", str(path), level="municipality", code_field="CAT_B", name_field="MUNICNAME",
+                 verbosity=0)
+    import_lesedi_wards(lesedi_wards_file)
+    municipality = Municipality.objects.get(code="GT423")
+    assert municipality.boundary_source == Municipality.BoundarySource.FILE
+    assert municipality.boundary.covers(Point(28.05, -26.05, srid=4326))  # the file's square, not the wards
+
+
+def test_duplicate_codes_in_one_file_are_refused(db, tmp_path):
+    path = write_geojson(tmp_path / "dupes.geojson", [
+        {"type": "Feature", "properties": {"name": "Same"}, "geometry": square(28.3, -26.5)},
+        {"type": "Feature", "properties": {"name": "Same"}, "geometry": square(28.4, -26.5)},
+    ])
+    with pytest.raises(CommandError, match="feature 2: suburb code same is already used by feature 1"):
+        call_command("import_areas", str(path), level="suburb", name_field="name", municipality="GT423", verbosity=0)
+    assert not Suburb.objects.exists()

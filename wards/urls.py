@@ -1,0 +1,8 @@
+from django.urls import path
+
+from wards import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("m/<str:code>/", views.municipality_map, name="municipality-map"),
+]
