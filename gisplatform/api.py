@@ -68,3 +68,15 @@ def parse_bbox(params, name: str = "bbox"):
     if west > east or south > north:
         raise bad_parameter(name, "The minimum corner must come before the maximum corner.")
     return (west, south, east, north)
+
+
+def parse_bool(params, name: str) -> bool:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return False
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise bad_parameter(name, f"'{raw}' is not true or false.")

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "gisplatform",
     "accounts",
     "wards",
+    "assets",
 
 ]
 

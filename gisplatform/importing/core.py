@@ -17,6 +17,10 @@ class RowError(Exception):
     """One feature cannot become a record; the importer adds which feature it was."""
 
 
+class SkipFeature(Exception):  # noqa: N818 - a signal, not an error
+    """A target chose to leave a feature out; it must say so in the report's notes itself."""
+
+
 @dataclass
 class ImportReport:
     source: str
@@ -73,6 +77,8 @@ def run(source, target: ImportTarget, *, progress: Callable[[int], None] | None 
                     if feature.problems:
                         raise RowError("; ".join(feature.problems))
                     batch.append((feature, target.convert(feature)))
+                except SkipFeature:
+                    pass
                 except RowError as exc:
                     errors.append(f"{feature.label}: {exc}")
                 if len(batch) >= batch_size:

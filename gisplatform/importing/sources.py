@@ -107,7 +107,8 @@ class CsvSource:
             for number, row in enumerate(reader, start=1):
                 label = f"row {number} (line {reader.line_num})"
                 geometry, problems = self._point(row)
-                yield SourceFeature(number, label, dict(row), geometry, problems)
+                properties = {k: v for k, v in row.items() if k not in (self.lon_field, self.lat_field)}
+                yield SourceFeature(number, label, properties, geometry, problems)
 
     def _point(self, row: dict) -> tuple[Point | None, list[str]]:
         raw_lon, raw_lat = (row.get(self.lon_field) or "").strip(), (row.get(self.lat_field) or "").strip()

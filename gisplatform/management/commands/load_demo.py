@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import User
+from assets.demo import demo_load_assets
 from gisplatform.conf import shared_data_dir
 from wards.demo import demo_load
 
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         log = self.stdout.write if options["verbosity"] >= 1 else (lambda message: None)
         with transaction.atomic():
             demo_load(shared_data=shared_data_dir(), log=log)
+            demo_load_assets(shared_data=shared_data_dir(), log=log)
             if not User.objects.filter(email=DEMO_ADMIN_EMAIL).exists():
                 User.objects.create_superuser(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, full_name="Demo Administrator")
         log(f"Demo administrator: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD} (http://127.0.0.1:8000/admin/)")

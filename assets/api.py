@@ -1,0 +1,127 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from assets.models import Asset, AssetType, Facility, FacilityType
+from gisplatform.api import bad_parameter, parse_bbox, parse_bool, parse_float, parse_int, parse_point
+from gisplatform.geojson import feature_collection_response
+from wards.api import LAT_LON_PARAMETERS
+
+FACILITY_PROPERTIES = {
+    "name": "name", "type": "facility_type__code", "type_name": "facility_type__name", "address": "address",
+    "phone": "phone", "email": "email", "opening_hours": "opening_hours", "services": "services",
+    "municipality": "municipality__code",
+}
+GEOJSON_RESPONSES = {
+    (200, "application/geo+json"): OpenApiTypes.OBJECT,
+    400: OpenApiResponse(description="A parameter is malformed, out of range or unknown; the body names it."),
+}
+
+
+def facility_type_filter(params) -> str | None:
+    code = params.get("type")
+    if code and not FacilityType.objects.filter(code=code).exists():
+        known = ", ".join(FacilityType.objects.values_list("code", flat=True))
+        raise bad_parameter("type", f"Unknown facility type '{code}'; known types: {known}.")
+    return code or None
+
+
+class NearestFacilitiesView(APIView):
+    """The k facilities nearest a point, nearest first, with distance_m (metres on the WGS 84
+    spheroid) and open_now (on the municipality's local clock)."""
+
+    @extend_schema(
+        parameters=[
+            *LAT_LON_PARAMETERS,
+            OpenApiParameter("type", str, description="Facility type code (see /api/v1/facility-types/)."),
+            OpenApiParameter("k", int, description="How many, 1 to 50 (default 5)."),
+            OpenApiParameter("open_now", bool, description="Only facilities open at this moment."),
+        ],
+        responses=GEOJSON_RESPONSES,
+    )
+    def get(self, request):
+        params = request.query_params
+        point = parse_point(params)
+        k = parse_int(params, "k", default=5, minimum=1, maximum=50)
+        facilities = Facility.objects.with_open_now()
+        if code := facility_type_filter(params):
+            facilities = facilities.of_type(code)
+        if parse_bool(params, "open_now"):
+            facilities = facilities.filter(open_now=True)
+        return feature_collection_response(
+            facilities.nearest(point, k=k), geometry="location", feature_id="pk",
+            properties={**FACILITY_PROPERTIES, "open_now": "open_now", "distance_m": "distance_m"},
+        )
+
+
+class FacilityCollectionView(APIView):
+    """Facilities as GeoJSON (built in SQL): search by text, filter by type and bounding box."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Text in the name, address, services or type."),
+            OpenApiParameter("type", str, description="Facility type code."),
+            OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (WGS 84)."),
+            OpenApiParameter("municipality", str, description="Municipality code."),
+            OpenApiParameter("open_now", bool, description="Only facilities open at this moment."),
+            OpenApiParameter("limit", int, description="At most this many, 1 to 10000 (default 1000)."),
+        ],
+        responses=GEOJSON_RESPONSES,
+    )
+    def get(self, request):
+        from django.contrib.gis.geos import Polygon
+
+        params = request.query_params
+        facilities = Facility.objects.with_open_now()
+        if text := params.get("q", "").strip():
+            facilities = facilities.search(text)
+        if code := facility_type_filter(params):
+            facilities = facilities.of_type(code)
+        if bbox := parse_bbox(params):
+            facilities = facilities.filter(location__bboverlaps=Polygon.from_bbox(bbox))
+        if municipality := params.get("municipality"):
+            facilities = facilities.filter(municipality__code=municipality)
+        if parse_bool(params, "open_now"):
+            facilities = facilities.filter(open_now=True)
+        limit = parse_int(params, "limit", default=1000, minimum=1, maximum=10000)
+        return feature_collection_response(
+            facilities.order_by("name", "pk")[:limit], geometry="location", feature_id="pk",
+            properties={**FACILITY_PROPERTIES, "open_now": "open_now"},
+        )
+
+
+class FacilityTypeListView(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(list(FacilityType.objects.order_by("name").values("code", "name")))
+
+
+class NearestAssetView(APIView):
+    """The nearest asset(s) of a type within a radius: what issue intake snaps a report to."""
+
+    @extend_schema(
+        parameters=[
+            *LAT_LON_PARAMETERS,
+            OpenApiParameter("type", str, required=True, description="Asset type code, e.g. streetlight."),
+            OpenApiParameter("within", OpenApiTypes.DOUBLE, description="Search radius in metres, 1 to 5000 (default 50)."),
+            OpenApiParameter("k", int, description="How many, 1 to 20 (default 1)."),
+        ],
+        responses=GEOJSON_RESPONSES,
+    )
+    def get(self, request):
+        params = request.query_params
+        point = parse_point(params)
+        code = params.get("type")
+        if not code:
+            raise bad_parameter("type", "This parameter is required.")
+        if not AssetType.objects.filter(code=code).exists():
+            known = ", ".join(sorted(set(AssetType.objects.values_list("code", flat=True))))
+            raise bad_parameter("type", f"Unknown asset type '{code}'; known types: {known}.")
+        within = parse_float(params, "within", minimum=1, maximum=5000, required=False) or 50
+        k = parse_int(params, "k", default=1, minimum=1, maximum=20)
+        return feature_collection_response(
+            Asset.objects.of_type(code).nearest(point, within=within, k=k), geometry="geom", feature_id="pk",
+            properties={"external_id": "external_id", "type": "asset_type__code", "type_name": "asset_type__name",
+                        "status": "status", "municipality": "municipality__code", "distance_m": "distance_m"},
+        )

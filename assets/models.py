@@ -1,0 +1,221 @@
+"""The municipal network (assets) and the public facilities residents look for."""
+
+import datetime
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.postgres.indexes import GistIndex
+from django.db.models import Exists, F, Func, OuterRef, Q, Value
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from assets.spatial import GeographyField, distance_metres, knn_order, within_metres
+
+
+def geography_index(field: str, name: str) -> GistIndex:
+    return GistIndex(Cast(field, output_field=GeographyField()), name=name)
+
+
+class AssetType(models.Model):
+    """A kind of infrastructure a municipality keeps a register of: streetlights, water meters,
+    fire hydrants, manholes, road segments, water mains, ... Each is a point or a line."""
+
+    class GeometryKind(models.TextChoices):
+        POINT = "point", "Point"
+        LINE = "line", "Line"
+
+    municipality = models.ForeignKey("wards.Municipality", on_delete=models.CASCADE, related_name="asset_types")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=80)
+    geometry_kind = models.CharField(max_length=5, choices=GeometryKind.choices)
+
+    class Meta:
+        ordering = ["municipality", "name"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "code"], name="asset_type_code_per_municipality")]
+
+    def __str__(self):
+        return f"{self.name} ({self.municipality.code})"
+
+
+class AssetQuerySet(models.QuerySet):
+    def of_type(self, code: str) -> "AssetQuerySet":
+        return self.filter(asset_type__code=code)
+
+    def within(self, point: GEOSGeometry, *, metres: float) -> "AssetQuerySet":
+        return self.filter(within_metres("geom", point, metres))
+
+    def nearest(self, point: GEOSGeometry, *, within: float, k: int = 1) -> "AssetQuerySet":
+        """The k assets closest to the point within `within` metres, nearest first, each with
+        distance_m (metres on the spheroid, to the nearest part of a line)."""
+        return (
+            self.within(point, metres=within)
+            .annotate(distance_m=distance_metres("geom", point))
+            .order_by(knn_order("geom", point))[:k]
+        )
+
+    def in_ward(self, ward) -> "AssetQuerySet":
+        """Assets inside the ward (a line crossing its edge counts)."""
+        return self.filter(geom__intersects=ward.geom)
+
+
+class Asset(models.Model):
+    class Status(models.TextChoices):
+        IN_SERVICE = "in_service", "In service"
+        FAULTY = "faulty", "Faulty"
+        UNDER_REPAIR = "under_repair", "Under repair"
+        DECOMMISSIONED = "decommissioned", "Decommissioned"
+
+    asset_type = models.ForeignKey(AssetType, on_delete=models.PROTECT, related_name="assets")
+    municipality = models.ForeignKey("wards.Municipality", on_delete=models.CASCADE, related_name="assets")
+    external_id = models.CharField(max_length=64, help_text="The id in the municipality's asset register.")
+    geom = models.GeometryField(srid=4326)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_SERVICE)
+    attributes = models.JSONField(default=dict, blank=True)
+    is_generated = models.BooleanField(default=False)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["municipality", "asset_type", "external_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset_type", "external_id"], name="asset_external_id_per_type"),
+            models.CheckConstraint(
+                condition=Q(geom__isvalid=True), name="asset_geometry_valid"
+            ),
+        ]
+        indexes = [geography_index("geom", "asset_geom_geography")]
+
+    def __str__(self):
+        return f"{self.asset_type.name} {self.external_id}"
+
+
+class FacilityType(models.Model):
+    """Clinics, libraries, municipal offices, pay points, police stations, ... Source files
+    spell the same type many ways ('CLINIC', 'Clinic', 'clinic'); `aliases` lists them."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other spellings, compared case-insensitively.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class FacilityQuerySet(models.QuerySet):
+    def of_type(self, code: str) -> "FacilityQuerySet":
+        return self.filter(facility_type__code=code)
+
+    def search(self, text: str) -> "FacilityQuerySet":
+        return self.filter(
+            Q(name__icontains=text) | Q(address__icontains=text) | Q(services__icontains=text)
+            | Q(facility_type__name__icontains=text)
+        )
+
+    def within(self, point: GEOSGeometry, *, metres: float) -> "FacilityQuerySet":
+        return self.filter(within_metres("location", point, metres))
+
+    def with_distance(self, point: GEOSGeometry) -> "FacilityQuerySet":
+        return self.annotate(distance_m=distance_metres("location", point))
+
+    def nearest(self, point: GEOSGeometry, *, k: int = 5) -> "FacilityQuerySet":
+        """The k facilities closest to the point, nearest first (KNN on the geography index),
+        each with distance_m in metres on the spheroid."""
+        return self.with_distance(point).order_by(knn_order("location", point))[:k]
+
+    def with_open_now(self, at: datetime.datetime | None = None) -> "FacilityQuerySet":
+        """Annotate open_now: whether an opening period covers the moment `at` (now by default)
+        on the local clock of the facility's municipality (Africa/Johannesburg by default)."""
+        at = at or timezone.now()
+        zone = Coalesce(OuterRef("municipality__timezone"), Value(DEFAULT_TIMEZONE))
+        today = LocalWeekday(Value(at), zone)
+        time_now = LocalTime(Value(at), zone)
+        yesterday = LocalWeekday(Value(at - datetime.timedelta(days=1)), zone)
+        open_today = OpeningPeriod.objects.filter(facility=OuterRef("pk"), weekday=today).filter(
+            Q(opens__lte=time_now, closes__gt=time_now)
+            | Q(closes__lte=F("opens"), opens__lte=time_now)  # runs past midnight: the evening part
+        )
+        open_since_yesterday = OpeningPeriod.objects.filter(  # yesterday's overnight period, the morning part
+            facility=OuterRef("pk"), weekday=yesterday, closes__lte=F("opens"), closes__gt=time_now
+        )
+        return self.annotate(open_now=Exists(open_today) | Exists(open_since_yesterday))
+
+    def open_now(self, at: datetime.datetime | None = None) -> "FacilityQuerySet":
+        return self.with_open_now(at).filter(open_now=True)
+
+
+DEFAULT_TIMEZONE = "Africa/Johannesburg"
+
+
+class LocalWeekday(Func):
+    """0 = Monday ... 6 = Sunday, of an instant on a named zone's local clock."""
+
+    template = "(EXTRACT(ISODOW FROM (%(expressions)s))::int - 1)"
+    arg_joiner = " AT TIME ZONE "
+    output_field = models.IntegerField()
+
+
+class LocalTime(Func):
+    template = "((%(expressions)s)::time)"
+    arg_joiner = " AT TIME ZONE "
+    output_field = models.TimeField()
+
+
+class Facility(models.Model):
+    municipality = models.ForeignKey(
+        "wards.Municipality", null=True, blank=True, on_delete=models.SET_NULL, related_name="facilities",
+        help_text="Found by spatial lookup at import; empty outside every municipality served.",
+    )
+    facility_type = models.ForeignKey(FacilityType, on_delete=models.PROTECT, related_name="facilities")
+    external_id = models.CharField(max_length=128, help_text="Key in the source register; re-imports update by it.")
+    name = models.CharField(max_length=160)
+    address = models.CharField(max_length=255, blank=True)
+    location = models.PointField(srid=4326)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    services = models.TextField(blank=True, help_text="Services offered, one per line.")
+    opening_hours = models.CharField(
+        max_length=255, blank=True, help_text="As imported, e.g. 'Mo-Fr 08:00-16:30; Sa 08:00-12:00'."
+    )
+    source = models.CharField(max_length=255, blank=True, help_text="The dataset the facility came from.")
+    is_generated = models.BooleanField(default=False)
+
+    objects = FacilityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "facilities"
+        constraints = [models.UniqueConstraint(fields=["external_id"], name="facility_external_id_unique")]
+        indexes = [geography_index("location", "facility_location_geography")]
+
+    def __str__(self):
+        return self.name
+
+
+class OpeningPeriod(models.Model):
+    """One stretch of opening on one weekday (0 = Monday). A period whose closing time is not
+    after its opening time runs past midnight into the next day."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="opening_periods")
+    weekday = models.PositiveSmallIntegerField()
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["facility", "weekday", "opens"]
+        constraints = [models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_weekday_0_to_6")]
+
+    def __str__(self):
+        return f"{'MoTuWeThFrSaSu'[self.weekday * 2:self.weekday * 2 + 2]} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class FacilityPhoto(models.Model):
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="facilities/photos/")
+    caption = models.CharField(max_length=160, blank=True)
+
+    def __str__(self):
+        return self.caption or f"Photo of {self.facility}"
+
