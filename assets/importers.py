@@ -24,6 +24,16 @@ def text_of(feature: SourceFeature, field_name: str | None, *, required: bool = 
     return text
 
 
+def add_external_id_arguments(parser) -> None:
+    """The command-line options of keyed imports (assets, facilities)."""
+    parser.add_argument("--id-field", action="append", default=[],
+                        help="Field with the register id (repeat for a composite key). Without it, a digest of "
+                             "location and attributes keys each feature.")
+    parser.add_argument("--skip-repeated-ids", action="store_true",
+                        help="Keep the first feature of each external id and report the repeats, instead of "
+                             "refusing the file.")
+
+
 def external_id_of(feature: SourceFeature, id_fields: list[str]) -> str:
     """The source's key: one field, or several joined with '|'. Without id fields, a digest of
     the location and every attribute, so re-importing the same file is still idempotent."""

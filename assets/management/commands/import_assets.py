@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from assets.importers import AssetMapping, AssetTarget
+from assets.importers import AssetMapping, AssetTarget, add_external_id_arguments
 from assets.models import AssetType
 from gisplatform.importing.command import ImportCommand
 from wards.models import Municipality
@@ -16,11 +16,7 @@ class Command(ImportCommand):
         parser.add_argument("--municipality", required=True, help="Municipality code, e.g. GT423.")
         parser.add_argument("--type", dest="asset_type", help="Asset type code for every feature (e.g. streetlight).")
         parser.add_argument("--type-field", help="Field with each feature's asset type code.")
-        parser.add_argument("--skip-repeated-ids", action="store_true",
-                            help="Keep the first feature of each external id and report the repeats, "
-                                 "instead of refusing the file.")
-        parser.add_argument("--id-field", action="append", default=[],
-                            help="Field with the asset register id (repeat for a composite key).")
+        add_external_id_arguments(parser)
         parser.add_argument("--status-field", help="Field with the status (in_service, faulty, ...).")
         parser.add_argument("--attribute-field", action="append", dest="attribute_fields",
                             help="Field kept in the asset's attributes (repeat); all other fields by default.")

@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from assets.importers import FacilityMapping, FacilityTarget
+from assets.importers import FacilityMapping, FacilityTarget, add_external_id_arguments
 from assets.models import FacilityType
 from assets.services import facility_types_ensure_standard
 from gisplatform.importing.command import ImportCommand
@@ -18,12 +18,7 @@ class Command(ImportCommand):
         parser.add_argument("--default-name", help="Name for features without one (e.g. 'School').")
         parser.add_argument("--type", dest="facility_type", help="Facility type code for every feature.")
         parser.add_argument("--type-field", help="Field with each feature's type (code, name or alias).")
-        parser.add_argument("--skip-repeated-ids", action="store_true",
-                            help="Keep the first feature of each external id and report the repeats, "
-                                 "instead of refusing the file.")
-        parser.add_argument("--id-field", action="append", default=[],
-                            help="Field with the register id (repeat for a composite key). Without it, a "
-                                 "digest of location and attributes keys each feature.")
+        add_external_id_arguments(parser)
         parser.add_argument("--address-field")
         parser.add_argument("--phone-field")
         parser.add_argument("--email-field")
