@@ -8,6 +8,9 @@ urlpatterns = [
     path("api/v1/", include("assets.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("ogc/", include("layers.ogc.urls")),
+    path("tiles/", include("layers.tile_urls")),
+    path("layers/", include("layers.urls")),
     path("", include("assets.urls")),
     path("", include("wards.urls")),
 ]

@@ -1,0 +1,250 @@
+"""OGC API - Features - Part 1: Core, without a web framework (pygeoapi's api/itemtypes.py habit).
+
+Each operation takes plain values (the query parameters as a mapping, the Accept header, who is
+asking) and returns (status, headers, body). The Django adapter in views.py only translates a
+request into these calls and the triple into a response; HTML is rendered by a function the
+adapter hands in, so this module never imports the HTTP side of any framework.
+
+Standard: OGC 17-069r4 (https://docs.ogc.org/is/17-069r4/17-069r4.html).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib.gis.db.models import Extent
+
+from layers import features
+from layers.registry import Layer, LayerRegistry, registry
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+]
+DEFAULT_LIMIT = 100
+MAXIMUM_LIMIT = 10_000
+# Parameters that select features; they are carried over to the next and previous page links.
+PAGING = ("after", "before")
+
+Response = tuple[int, dict[str, str], str]
+Renderer = Callable[[str, dict], str]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking: enough to apply each layer's access rule."""
+
+    is_authenticated: bool = False
+    is_staff: bool = False
+
+
+class OGCError(Exception):
+    def __init__(self, status: int, code: str, description: str):
+        super().__init__(description)
+        self.status, self.code, self.description = status, code, description
+
+    def response(self) -> Response:
+        body = json.dumps({"code": self.code, "description": self.description})
+        return self.status, {"Content-Type": JSON}, body
+
+
+def wants_html(params: Mapping[str, str], accept: str) -> bool:
+    """?f= decides; otherwise HTML only when the client lists text/html (browsers do, GDAL does not)."""
+    requested = (params.get("f") or "").lower()
+    if requested:
+        if requested in {"html", "text/html"}:
+            return True
+        if requested in {"json", "geojson", JSON, GEOJSON}:
+            return False
+        raise OGCError(400, "InvalidParameterValue", f"Invalid parameter 'f': '{requested}' is not json or html.")
+    return HTML in (accept or "")
+
+
+class FeaturesAPI:
+    def __init__(self, *, base_url: str, viewer: Viewer, render_html: Renderer,
+                 layers: LayerRegistry = registry, title: str = "Imbizo layers"):
+        self.base_url = base_url.rstrip("/")
+        self.viewer = viewer
+        self.render_html = render_html
+        self.layers = layers
+        self.title = title
+
+    # --- helpers ------------------------------------------------------------------------------
+    def url(self, path: str = "", **params) -> str:
+        query = urlencode({key: value for key, value in params.items() if value is not None})
+        return f"{self.base_url}{path}" + (f"?{query}" if query else "")
+
+    def respond(self, status: int, body: dict, *, html: bool, template: str, media_type: str = JSON) -> Response:
+        if html:
+            return status, {"Content-Type": "text/html; charset=utf-8"}, self.render_html(template, body)
+        return status, {"Content-Type": media_type}, json.dumps(body)
+
+    def self_links(self, path: str, html: bool, title: str, media_type: str = JSON, **params) -> list[dict]:
+        json_link = {"href": self.url(path, f="json", **params), "type": media_type, "title": f"{title} as JSON"}
+        html_link = {"href": self.url(path, f="html", **params), "type": HTML, "title": f"{title} as HTML"}
+        json_link["rel"], html_link["rel"] = ("alternate", "self") if html else ("self", "alternate")
+        return [json_link, html_link]
+
+    def layer(self, collection_id: str) -> Layer:
+        layer = self.layers.get(collection_id)
+        if layer is None:
+            raise OGCError(404, "NotFound", f"There is no collection '{collection_id}'.")
+        if not layer.visible_to(self.viewer):
+            if not self.viewer.is_authenticated:
+                raise OGCError(401, "NotAuthenticated", f"Collection '{collection_id}' is for staff: log in first.")
+            raise OGCError(403, "Forbidden", f"Collection '{collection_id}' is for staff only.")
+        return layer
+
+    def visible_layers(self) -> list[Layer]:
+        return [layer for layer in self.layers if layer.visible_to(self.viewer)]
+
+    @staticmethod
+    def guard(operation):
+        """Turn an OGCError or a bad parameter into the OGC exception body."""
+
+        def run(self, *args, **kwargs) -> Response:
+            try:
+                return operation(self, *args, **kwargs)
+            except OGCError as error:
+                return error.response()
+            except features.BadParameter as error:
+                return OGCError(400, "InvalidParameterValue", str(error)).response()
+
+        return run
+
+    # --- resources ----------------------------------------------------------------------------
+    @guard
+    def landing(self, params: Mapping[str, str], accept: str = "") -> Response:
+        html = wants_html(params, accept)
+        body = {
+            "title": self.title,
+            "description": "Imbizo's spatial layers (municipalities, wards, suburbs, ...) as OGC API - Features.",
+            "links": [
+                *self.self_links("/", html, "This document"),
+                {"href": self.url("/conformance"), "rel": "conformance", "type": JSON,
+                 "title": "Conformance classes implemented by this server"},
+                {"href": self.url("/collections"), "rel": "data", "type": JSON, "title": "The collections"},
+            ],
+        }
+        return self.respond(200, body, html=html, template="layers/ogc/landing.html")
+
+    @guard
+    def conformance(self, params: Mapping[str, str], accept: str = "") -> Response:
+        html = wants_html(params, accept)
+        body = {"conformsTo": CONFORMANCE, "links": self.self_links("/conformance", html, "Conformance")}
+        return self.respond(200, body, html=html, template="layers/ogc/conformance.html")
+
+    @guard
+    def collections(self, params: Mapping[str, str], accept: str = "") -> Response:
+        html = wants_html(params, accept)
+        body = {
+            "links": self.self_links("/collections", html, "The collections"),
+            "collections": [self.describe(layer) for layer in self.visible_layers()],
+        }
+        return self.respond(200, body, html=html, template="layers/ogc/collections.html")
+
+    @guard
+    def collection(self, collection_id: str, params: Mapping[str, str], accept: str = "") -> Response:
+        html = wants_html(params, accept)
+        layer = self.layer(collection_id)
+        body = self.describe(layer, html=html)
+        return self.respond(200, body, html=html, template="layers/ogc/collection.html")
+
+    def describe(self, layer: Layer, *, html: bool = False) -> dict:
+        path = f"/collections/{layer.key}"
+        description = {
+            "id": layer.key,
+            "title": layer.title,
+            "description": layer.description,
+            "keywords": list(layer.keywords),
+            "itemType": "feature",
+            "crs": [CRS84],
+            "storageCrs": CRS84,
+            "links": [
+                *self.self_links(path, html, layer.title),
+                {"href": self.url(f"{path}/items", f="json"), "rel": "items", "type": GEOJSON,
+                 "title": f"{layer.title} as GeoJSON"},
+                {"href": self.url(f"{path}/items", f="html"), "rel": "items", "type": HTML,
+                 "title": f"{layer.title} as HTML"},
+            ],
+            "geometryType": layer.geometry_type(),
+            "style": layer.style.as_dict(),
+        }
+        if layer.cheap_to_count:
+            extent = layer.queryset().aggregate(extent=Extent(layer.geometry))["extent"]
+            if extent:
+                description["extent"] = {"spatial": {"bbox": [list(extent)], "crs": CRS84}}
+        return description
+
+    @guard
+    def items(self, collection_id: str, params: Mapping[str, str], accept: str = "") -> Response:
+        html = wants_html(params, accept)
+        layer = self.layer(collection_id)
+        limit = features.parse_limit(params.get("limit"), default=DEFAULT_LIMIT, maximum=MAXIMUM_LIMIT)
+        feature_filter = features.parse_filter(layer, params)
+        after = features.parse_id(layer, params["after"], parameter="after") if params.get("after") else None
+        before = features.parse_id(layer, params["before"], parameter="before") if params.get("before") else None
+        rows = features.filtered(layer, feature_filter)
+        result = features.page(layer, rows, limit=limit, after=after, before=before)
+
+        path = f"/collections/{layer.key}/items"
+        kept = {key: value for key, value in params.items() if key not in PAGING and key != "f"}
+        kept["limit"] = str(limit)
+        paging = {key: params[key] for key in PAGING if params.get(key)}
+        links = self.self_links(path, html, "This page", media_type=GEOJSON, **kept, **paging)
+        if result.has_next and result.last_id is not None:
+            links.append({"href": self.url(path, f="json", **kept, after=result.last_id), "rel": "next",
+                          "type": GEOJSON, "title": "Next page"})
+        if result.has_prev and result.first_id is not None:
+            links.append({"href": self.url(path, f="json", **kept, before=result.first_id), "rel": "prev",
+                          "type": GEOJSON, "title": "Previous page"})
+        links.append({"href": self.url(f"/collections/{layer.key}", f="json"), "rel": "collection", "type": JSON,
+                      "title": layer.title})
+        envelope = {"type": "FeatureCollection", "links": links, "numberReturned": len(result.features)}
+        if layer.cheap_to_count:
+            envelope["numberMatched"] = rows.count()
+
+        if html:
+            parsed = [json.loads(text) for text in result.features]
+            context = {**envelope, "collection": self.describe(layer, html=True), "properties": list(layer.properties),
+                       "rows": [{"id": f["id"], "values": [f["properties"][name] for name in layer.properties]}
+                                for f in parsed],
+                       "geojson": {"type": "FeatureCollection", "features": parsed}}
+            return self.respond(200, context, html=True, template="layers/ogc/items.html")
+        # The features are PostgreSQL's text, joined into the envelope without being parsed again.
+        head = json.dumps(envelope)[:-1]
+        body = f'{head}, "features": [{",".join(result.features)}]}}'
+        return 200, {"Content-Type": GEOJSON}, body
+
+    @guard
+    def item(self, collection_id: str, feature_id: str, params: Mapping[str, str], accept: str = "") -> Response:
+        html = wants_html(params, accept)
+        layer = self.layer(collection_id)
+        try:
+            identifier = features.parse_id(layer, feature_id, parameter="featureId")
+        except features.BadParameter:
+            raise OGCError(404, "NotFound", f"Collection '{layer.key}' has no feature '{feature_id}'.") from None
+        rows = features.feature_rows(layer, layer.queryset().filter(**{layer.id_path: identifier})[:1])
+        if not rows:
+            raise OGCError(404, "NotFound", f"Collection '{layer.key}' has no feature '{feature_id}'.")
+        path = f"/collections/{layer.key}/items/{feature_id}"
+        links = [
+            *self.self_links(path, html, "This feature", media_type=GEOJSON),
+            {"href": self.url(f"/collections/{layer.key}", f="json"), "rel": "collection", "type": JSON,
+             "title": layer.title},
+        ]
+        if html:
+            feature = json.loads(rows[0][1])
+            context = {"feature": feature, "geojson": feature, "links": links, "feature_id": feature_id,
+                       "collection": self.describe(layer, html=True)}
+            return self.respond(200, context, html=True, template="layers/ogc/item.html")
+        body = f'{rows[0][1][:-1]}, "links": {json.dumps(links)}}}'
+        return 200, {"Content-Type": GEOJSON}, body

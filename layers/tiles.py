@@ -1,0 +1,114 @@
+"""Mapbox vector tiles built by PostGIS (ST_AsMVT), and the TileJSON that describes them.
+
+The tile filter is `geom && ST_Transform(ST_TileEnvelope(z, x, y), 4326)`: the constant envelope
+is transformed to the storage SRID, never the indexed column, so the GiST index finds the rows
+(REFERENCES.md: wrapping the column in ST_Transform skipped the index, 7.5 s against 131 ms).
+Only the rows found are transformed to Web Mercator and clipped by ST_AsMVTGeom.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.gis.db.models import Extent
+from django.db import connection
+from django.db.models import BooleanField, F, Func, IntegerField, QuerySet, Value
+
+from layers.features import BadParameter
+from layers.registry import Layer
+
+MAX_ZOOM = 22
+TILE_EXTENT = 4096  # MVT's own coordinate resolution inside a tile
+BUFFER = 64  # clip a little outside the tile so polygon edges do not show at tile seams
+CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+class InTile(Func):
+    """`geometry && ST_Transform(ST_TileEnvelope(z, x, y), 4326)`, as a filter expression."""
+
+    output_field = BooleanField()
+
+    def __init__(self, geometry: str, z: int, x: int, y: int):
+        super().__init__(F(geometry), Value(z), Value(x), Value(y))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (geometry, geometry_params), *corner = (compiler.compile(part) for part in self.get_source_expressions())
+        envelope = ", ".join(sql for sql, _ in corner)
+        params = [*geometry_params, *(param for _, params in corner for param in params)]
+        return f"({geometry} && ST_Transform(ST_TileEnvelope({envelope}), 4326))", params
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    if not 0 <= z <= MAX_ZOOM:
+        raise BadParameter("z", f"zoom {z} is outside 0 to {MAX_ZOOM}.")
+    size = 2**z
+    if not 0 <= x < size:
+        raise BadParameter("x", f"column {x} is outside 0 to {size - 1} at zoom {z}.")
+    if not 0 <= y < size:
+        raise BadParameter("y", f"row {y} is outside 0 to {size - 1} at zoom {z}.")
+
+
+def tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str, list]:
+    check_tile(z, x, y)
+    aliases = {f"layer_prop_{index}": name for index, name in enumerate(layer.properties)}
+    integer_id = isinstance(layer.field(layer.id_path), IntegerField)
+    selected = rows.filter(InTile(layer.geometry, z, x, y)).annotate(
+        layer_geom=F(layer.geometry),
+        layer_id=F(layer.id_path),
+        **{alias: F(layer.properties[name]) for alias, name in aliases.items()},
+    ).values("layer_id", "layer_geom", *aliases)
+    inner_sql, inner_params = selected.query.sql_with_params()
+    # Published property names are checked identifiers (layers.registry.validate).
+    columns = "".join(f', f.{alias} AS "{name}"' for alias, name in aliases.items())
+    id_column, id_argument = (", f.layer_id AS layer_id", ", 'layer_id'") if integer_id else ("", "")
+    sql = (
+        f"SELECT ST_AsMVT(t, %s, {TILE_EXTENT}, 'geom'{id_argument}) FROM ("
+        "SELECT ST_AsMVTGeom(ST_Transform(f.layer_geom, 3857), ST_TileEnvelope(%s, %s, %s), "
+        f"{TILE_EXTENT}, {BUFFER}, true) AS geom{id_column}{columns} FROM ({inner_sql}) AS f"
+        ") AS t WHERE t.geom IS NOT NULL"
+    )
+    return sql, [layer.key, z, x, y, *inner_params]
+
+
+def render_tile(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> bytes:
+    sql, params = tile_sql(layer, rows, z, x, y)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        tile = cursor.fetchone()[0]
+    return bytes(tile or b"")
+
+
+def etag(tile: bytes) -> str:
+    return '"' + hashlib.md5(tile, usedforsecurity=False).hexdigest() + '"'
+
+
+FIELD_TYPES = {"IntegerField": "Number", "PositiveSmallIntegerField": "Number", "PositiveIntegerField": "Number",
+               "BigIntegerField": "Number", "SmallIntegerField": "Number", "FloatField": "Number",
+               "DecimalField": "Number", "BooleanField": "Boolean"}
+
+
+def tilejson(layer: Layer, *, tile_url: str) -> dict:
+    """TileJSON 3.0.0 for one layer; tile_url is the absolute template with {z}/{x}/{y}."""
+    description = {
+        "tilejson": "3.0.0",
+        "name": layer.title,
+        "description": layer.description,
+        "tiles": [tile_url],
+        "minzoom": layer.style.min_zoom,
+        "maxzoom": min(layer.style.max_zoom, MAX_ZOOM),
+        "vector_layers": [{
+            "id": layer.key,
+            "description": layer.title,
+            "minzoom": layer.style.min_zoom,
+            "maxzoom": min(layer.style.max_zoom, MAX_ZOOM),
+            "fields": {name: FIELD_TYPES.get(layer.field(path).get_internal_type(), "String")
+                       for name, path in layer.properties.items()},
+        }],
+        "imbizo:style": layer.style.as_dict(),
+    }
+    if layer.cheap_to_count:
+        extent = layer.queryset().aggregate(extent=Extent(layer.geometry))["extent"]
+        if extent:
+            description["bounds"] = list(extent)
+            description["center"] = [(extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2, layer.style.min_zoom]
+    return description
