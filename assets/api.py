@@ -27,6 +27,16 @@ def facility_type_filter(params) -> str | None:
     return code or None
 
 
+def filtered_facilities(params):
+    """Facilities with open_now, narrowed by the filters both facility views take (type, open_now)."""
+    facilities = Facility.objects.with_open_now()
+    if code := facility_type_filter(params):
+        facilities = facilities.of_type(code)
+    if parse_bool(params, "open_now"):
+        facilities = facilities.filter(open_now=True)
+    return facilities
+
+
 class NearestFacilitiesView(APIView):
     """The k facilities nearest a point, nearest first, with distance_m (metres on the WGS 84
     spheroid) and open_now (on the municipality's local clock)."""
@@ -44,11 +54,7 @@ class NearestFacilitiesView(APIView):
         params = request.query_params
         point = parse_point(params)
         k = parse_int(params, "k", default=5, minimum=1, maximum=50)
-        facilities = Facility.objects.with_open_now()
-        if code := facility_type_filter(params):
-            facilities = facilities.of_type(code)
-        if parse_bool(params, "open_now"):
-            facilities = facilities.filter(open_now=True)
+        facilities = filtered_facilities(params)
         return feature_collection_response(
             facilities.nearest(point, k=k), geometry="location", feature_id="pk",
             properties={**FACILITY_PROPERTIES, "open_now": "open_now", "distance_m": "distance_m"},
@@ -73,17 +79,13 @@ class FacilityCollectionView(APIView):
         from django.contrib.gis.geos import Polygon
 
         params = request.query_params
-        facilities = Facility.objects.with_open_now()
+        facilities = filtered_facilities(params)
         if text := params.get("q", "").strip():
             facilities = facilities.search(text)
-        if code := facility_type_filter(params):
-            facilities = facilities.of_type(code)
         if bbox := parse_bbox(params):
             facilities = facilities.filter(location__bboverlaps=Polygon.from_bbox(bbox))
         if municipality := params.get("municipality"):
             facilities = facilities.filter(municipality__code=municipality)
-        if parse_bool(params, "open_now"):
-            facilities = facilities.filter(open_now=True)
         limit = parse_int(params, "limit", default=1000, minimum=1, maximum=10000)
         return feature_collection_response(
             facilities.order_by("name", "pk")[:limit], geometry="location", feature_id="pk",

@@ -8,10 +8,8 @@ from wards.models import Municipality
 def near_me(request, code: str):
     """Residents find the facilities nearest to them (or to a point they click)."""
     municipality = get_object_or_404(Municipality, code=code)
-    extent = municipality.boundary.extent if municipality.boundary else None
     return render(request, "assets/near_me.html", {
         "municipality": municipality,
-        "extent": extent,
         "facility_types": FacilityType.objects.filter(facilities__isnull=False).distinct().order_by("name"),
         "tile_url": settings.IMBIZO_TILE_URL,
     })

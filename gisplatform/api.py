@@ -5,6 +5,7 @@ from django.contrib.gis.geos import Point
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from gisplatform import params as params_module
 from gisplatform.conf import storage_srid
 
 
@@ -52,22 +53,11 @@ def parse_point(params, *, lat: str = "lat", lon: str = "lon") -> Point:
 
 
 def parse_bbox(params, name: str = "bbox"):
-    """minLon,minLat,maxLon,maxLat in WGS 84, or None when absent."""
-    raw = params.get(name)
-    if not raw:
-        return None
-    parts = raw.split(",")
-    if len(parts) != 4:
-        raise bad_parameter(name, "Expected four numbers: minLon,minLat,maxLon,maxLat.")
+    """minLon,minLat,maxLon,maxLat in WGS 84, or None when absent (see gisplatform.params)."""
     try:
-        west, south, east, north = (float(part) for part in parts)
-    except ValueError:
-        raise bad_parameter(name, f"'{raw}' has a part that is not a number.") from None
-    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
-        raise bad_parameter(name, "Coordinates must be longitude/latitude in WGS 84.")
-    if west > east or south > north:
-        raise bad_parameter(name, "The minimum corner must come before the maximum corner.")
-    return (west, south, east, north)
+        return params_module.parse_bbox(params.get(name), name)
+    except params_module.BadParameter as exc:
+        raise bad_parameter(exc.name, exc.message[:1].upper() + exc.message[1:]) from None
 
 
 def parse_bool(params, name: str) -> bool:

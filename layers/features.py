@@ -11,24 +11,18 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
+from gisplatform import geojson
+from gisplatform.params import BadParameter, parse_bbox
 from layers.registry import Layer
 
 # Six decimals of a degree is about 0.1 m, the same as the other GeoJSON the platform serves.
 PRECISION = 6
 OPEN_END = {"", ".."}
-
-
-class BadParameter(ValueError):
-    def __init__(self, name: str, message: str):
-        super().__init__(f"Invalid parameter '{name}': {message}")
-        self.name = name
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -37,26 +31,6 @@ class FeatureFilter:
     # A closed or half-open interval [start, end]; None at either end means unbounded.
     interval: tuple[dt.datetime | None, dt.datetime | None] | None = None
     properties: dict[str, str] = field(default_factory=dict)
-
-
-def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
-    """minLon,minLat,maxLon,maxLat in WGS 84 (OGC's CRS84 order)."""
-    if raw is None or raw == "":
-        return None
-    parts = raw.split(",")
-    if len(parts) == 6:  # a 3D box: the heights do not matter for 2D areas
-        parts = [parts[0], parts[1], parts[3], parts[4]]
-    if len(parts) != 4:
-        raise BadParameter("bbox", "expected four numbers: minLon,minLat,maxLon,maxLat.")
-    try:
-        west, south, east, north = (float(part) for part in parts)
-    except ValueError:
-        raise BadParameter("bbox", f"'{raw}' has a part that is not a number.") from None
-    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
-        raise BadParameter("bbox", "coordinates must be longitude/latitude in WGS 84.")
-    if west > east or south > north:
-        raise BadParameter("bbox", "the minimum corner must come before the maximum corner.")
-    return (west, south, east, north)
 
 
 def _parse_instant(raw: str, *, end: bool) -> dt.datetime:
@@ -142,26 +116,11 @@ def parse_id(layer: Layer, raw: str, *, parameter: str):
 
 
 def feature_rows_sql(layer: Layer, rows: QuerySet, *, precision: int = PRECISION) -> tuple[str, tuple]:
-    """SQL returning (id, feature as GeoJSON text) per row, in the queryset's order and slice.
-
-    The same shape as gisplatform.geojson.feature_collection_sql, but one row per feature: paging
-    needs the first and last ids, and Python only joins the database's text, never parses it.
-    """
-    aliases = {f"layer_prop_{index}": name for index, name in enumerate(layer.properties)}
-    annotated = rows.annotate(
-        layer_geometry=AsGeoJSON(layer.geometry, precision=precision),
-        layer_id=F(layer.id_path),
-        **{alias: F(layer.properties[name]) for alias, name in aliases.items()},
-    ).values("layer_id", "layer_geometry", *aliases)
-    inner_sql, params = annotated.query.sql_with_params()
-    # Property names are checked identifiers (layers.registry.validate): safe to place in SQL.
-    pairs = ", ".join(f"'{name}', f.{alias}" for alias, name in aliases.items())
-    sql = (
-        "SELECT f.layer_id, json_build_object('type', 'Feature', 'id', f.layer_id, "
-        f"'geometry', f.layer_geometry::json, 'properties', json_build_object({pairs}))::text "
-        f"FROM ({inner_sql}) AS f"
-    )
-    return sql, params
+    """SQL returning (id, feature as GeoJSON text) per row, in the queryset's order and slice:
+    paging needs the first and last ids, and Python only joins the database's text."""
+    sql, params = geojson.feature_rows_sql(rows, geometry=layer.geometry, properties=layer.properties,
+                                           feature_id=layer.id_path, precision=precision)
+    return f"SELECT r.id, r.feature::text FROM ({sql}) AS r", params
 
 
 def feature_rows(layer: Layer, rows: QuerySet) -> list[tuple]:

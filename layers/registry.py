@@ -124,6 +124,15 @@ def resolve_path(model: type[Model], path: str) -> list[Field]:
     return fields
 
 
+class LayerRefused(Exception):
+    """The layer does not exist, or the viewer may not see it: status 404, 401 or 403 with an
+    OGC-style code, for each edge to render in its own way."""
+
+    def __init__(self, status: int, code: str, description: str):
+        super().__init__(description)
+        self.status, self.code, self.description = status, code, description
+
+
 class LayerRegistry:
     def __init__(self):
         self._layers: dict[str, Layer] = {}
@@ -146,6 +155,17 @@ class LayerRegistry:
 
     def visible_to(self, user) -> list[Layer]:
         return [layer for layer in self if layer.visible_to(user)]
+
+    def get_for(self, key: str, viewer, *, noun: str = "layer") -> Layer:
+        """The layer `key` if `viewer` may see it, else LayerRefused (404, 401 or 403)."""
+        layer = self.get(key)
+        if layer is None:
+            raise LayerRefused(404, "NotFound", f"There is no {noun} '{key}'.")
+        if not layer.visible_to(viewer):
+            if not viewer.is_authenticated:
+                raise LayerRefused(401, "NotAuthenticated", f"{noun.capitalize()} '{key}' is for staff: log in first.")
+            raise LayerRefused(403, "Forbidden", f"{noun.capitalize()} '{key}' is for staff only.")
+        return layer
 
 
 def validate(layer: Layer) -> None:

@@ -14,7 +14,7 @@ from django.contrib.gis.db.models import Extent
 from django.db import connection
 from django.db.models import BooleanField, F, Func, IntegerField, QuerySet, Value
 
-from layers.features import BadParameter
+from gisplatform.params import BadParameter
 from layers.registry import Layer
 
 MAX_ZOOM = 22

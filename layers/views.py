@@ -1,27 +1,11 @@
 """Django edges for vector tiles, TileJSON and downloads: parse, authorise, call, respond."""
 
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
+from gisplatform.params import BadParameter
 from layers import exports, features, tiles
-from layers.registry import Layer, registry
-
-
-class Refused(Exception):
-    def __init__(self, status: int, code: str, description: str):
-        super().__init__(description)
-        self.response = JsonResponse({"code": code, "description": description}, status=status)
-
-
-def visible_layer(request: HttpRequest, key: str) -> Layer:
-    layer = registry.get(key)
-    if layer is None:
-        raise Refused(404, "NotFound", f"There is no layer '{key}'.")
-    if not layer.visible_to(request.user):
-        if not request.user.is_authenticated:
-            raise Refused(401, "NotAuthenticated", f"Layer '{key}' is for staff: log in first.")
-        raise Refused(403, "Forbidden", f"Layer '{key}' is for staff only.")
-    return layer
+from layers.registry import LayerRefused, registry
 
 
 def refusals(view):
@@ -30,9 +14,9 @@ def refusals(view):
     def run(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except Refused as refused:
-            return refused.response
-        except features.BadParameter as error:
+        except LayerRefused as refused:
+            return JsonResponse({"code": refused.code, "description": refused.description}, status=refused.status)
+        except BadParameter as error:
             return JsonResponse({"code": "InvalidParameterValue", "description": str(error)}, status=400)
 
     run.__name__ = view.__name__
@@ -43,7 +27,7 @@ def refusals(view):
 @require_GET
 @refusals
 def tile(request, key: str, z: int, x: int, y: int):
-    layer = visible_layer(request, key)
+    layer = registry.get_for(key, request.user)
     rows = features.filtered(layer, features.parse_filter(layer, request.GET))
     body = tiles.render_tile(layer, rows, z, x, y)
     tag = tiles.etag(body)
@@ -62,7 +46,7 @@ def tile(request, key: str, z: int, x: int, y: int):
 @require_GET
 @refusals
 def tilejson(request, key: str):
-    layer = visible_layer(request, key)
+    layer = registry.get_for(key, request.user)
     template = request.build_absolute_uri(f"/tiles/{layer.key}/") + "{z}/{x}/{y}.mvt"
     return JsonResponse(tiles.tilejson(layer, tile_url=template))
 
@@ -71,11 +55,11 @@ def tilejson(request, key: str):
 @refusals
 def download(request, key: str):
     """The layer (with the same filters as the OGC API) as a file written by GDAL."""
-    layer = visible_layer(request, key)
+    layer = registry.get_for(key, request.user)
     requested = request.GET.get("format", "gpkg")
     export_format = exports.EXPORT_FORMATS.get(requested)
     if export_format is None:
-        raise features.BadParameter("format", f"'{requested}' is not one of {', '.join(exports.EXPORT_FORMATS)}.")
+        raise BadParameter("format", f"'{requested}' is not one of {', '.join(exports.EXPORT_FORMATS)}.")
     rows = features.filtered(layer, features.parse_filter(layer, request.GET))
     handle = exports.open_export(layer, rows, export_format)
     return FileResponse(handle, as_attachment=True, filename=f"{layer.key}.{export_format.extension}",

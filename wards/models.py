@@ -75,6 +75,11 @@ class Municipality(models.Model):
     def title(self) -> str:
         return self.display_name or self.name
 
+    @property
+    def map_extent(self) -> str:
+        """'west,south,east,north' for a page's map to fit, or '' without a boundary."""
+        return ",".join(str(value) for value in self.boundary.extent) if self.boundary else ""
+
 
 class BoundarySet(models.Model):
     """One demarcation of a municipality's wards (South Africa redraws them for each local

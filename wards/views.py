@@ -23,10 +23,8 @@ def home(request):
 
 def municipality_map(request, code: str):
     municipality = get_object_or_404(Municipality, code=code)
-    extent = municipality.boundary.extent if municipality.boundary else None
     return render(request, "wards/municipality_map.html", {
         "municipality": municipality,
-        "extent": extent,
         "tile_url": settings.IMBIZO_TILE_URL,
         "others": Municipality.objects.exclude(pk=municipality.pk).exclude(boundary=None).order_by("name"),
     })

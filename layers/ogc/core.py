@@ -17,8 +17,9 @@ from urllib.parse import urlencode
 
 from django.contrib.gis.db.models import Extent
 
+from gisplatform.params import BadParameter
 from layers import features
-from layers.registry import Layer, LayerRegistry, registry
+from layers.registry import Layer, LayerRefused, LayerRegistry, registry
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -94,17 +95,13 @@ class FeaturesAPI:
         return [json_link, html_link]
 
     def layer(self, collection_id: str) -> Layer:
-        layer = self.layers.get(collection_id)
-        if layer is None:
-            raise OGCError(404, "NotFound", f"There is no collection '{collection_id}'.")
-        if not layer.visible_to(self.viewer):
-            if not self.viewer.is_authenticated:
-                raise OGCError(401, "NotAuthenticated", f"Collection '{collection_id}' is for staff: log in first.")
-            raise OGCError(403, "Forbidden", f"Collection '{collection_id}' is for staff only.")
-        return layer
+        try:
+            return self.layers.get_for(collection_id, self.viewer, noun="collection")
+        except LayerRefused as refused:
+            raise OGCError(refused.status, refused.code, refused.description) from None
 
     def visible_layers(self) -> list[Layer]:
-        return [layer for layer in self.layers if layer.visible_to(self.viewer)]
+        return self.layers.visible_to(self.viewer)
 
     @staticmethod
     def guard(operation):
@@ -115,7 +112,7 @@ class FeaturesAPI:
                 return operation(self, *args, **kwargs)
             except OGCError as error:
                 return error.response()
-            except features.BadParameter as error:
+            except BadParameter as error:
                 return OGCError(400, "InvalidParameterValue", str(error)).response()
 
         return run
@@ -230,7 +227,7 @@ class FeaturesAPI:
         layer = self.layer(collection_id)
         try:
             identifier = features.parse_id(layer, feature_id, parameter="featureId")
-        except features.BadParameter:
+        except BadParameter:
             raise OGCError(404, "NotFound", f"Collection '{layer.key}' has no feature '{feature_id}'.") from None
         rows = features.feature_rows(layer, layer.queryset().filter(**{layer.id_path: identifier})[:1])
         if not rows:

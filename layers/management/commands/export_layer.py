@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from gisplatform.params import BadParameter
 from layers import exports, features
 from layers.registry import registry
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Exporting {found.title} as {export_format.title} ", ending="")
             exports.write(found, rows, export_format, destination,
                           progress=(lambda text: self.stdout.write(text, ending="")) if show else None)
-        except features.BadParameter as error:
+        except BadParameter as error:
             raise CommandError(str(error)) from None
         except exports.ExportFailed as error:
             raise CommandError(f"{destination}: {error}") from None

@@ -1,0 +1,29 @@
+"""Request parameters parsed without a framework: each edge (DRF views, OGC API, downloads, CLI)
+turns BadParameter into its own 400 or CommandError, with the parameter named."""
+
+
+class BadParameter(ValueError):
+    def __init__(self, name: str, message: str):
+        super().__init__(f"Invalid parameter '{name}': {message}")
+        self.name = name
+        self.message = message
+
+
+def parse_bbox(raw: str | None, name: str = "bbox") -> tuple[float, float, float, float] | None:
+    """minLon,minLat,maxLon,maxLat in WGS 84 (OGC's CRS84 order); a 3D box's heights are ignored."""
+    if raw is None or raw == "":
+        return None
+    parts = raw.split(",")
+    if len(parts) == 6:
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    if len(parts) != 4:
+        raise BadParameter(name, "expected four numbers: minLon,minLat,maxLon,maxLat.")
+    try:
+        west, south, east, north = (float(part) for part in parts)
+    except ValueError:
+        raise BadParameter(name, f"'{raw}' has a part that is not a number.") from None
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+        raise BadParameter(name, "coordinates must be longitude/latitude in WGS 84.")
+    if west > east or south > north:
+        raise BadParameter(name, "the minimum corner must come before the maximum corner.")
+    return (west, south, east, north)
