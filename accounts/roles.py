@@ -19,15 +19,28 @@ _EDIT_AREAS = [
     "wards.add_boundaryset", "wards.change_boundaryset", "wards.import_areas",
 ]
 
+_VIEW_ISSUES = ["triage.view_issue", "triage.view_category", "triage.view_question"]
+_TRIAGE = [
+    *_VIEW_ISSUES, "triage.change_issue", "triage.triage_issue", "triage.work_issue", "triage.log_staff_issue",
+    "triage.view_internal_notes", "triage.view_comment", "triage.add_comment", "triage.view_media",
+]
+_CONFIGURE_CATEGORIES = [
+    "triage.add_category", "triage.change_category", "triage.add_question", "triage.change_question",
+    "triage.delete_question", "triage.view_apiclient", "triage.add_apiclient", "triage.change_apiclient",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],
-    DISPATCHER: [*_VIEW_AREAS, "accounts.view_department"],
-    DEPARTMENT_STAFF: [*_VIEW_AREAS, "accounts.view_department"],
-    PLANNER: [*_VIEW_AREAS],
-    GIS_ANALYST: [*_VIEW_AREAS, *_EDIT_AREAS],
-    COMMUNICATIONS_OFFICER: [*_VIEW_AREAS],
+    DISPATCHER: [*_VIEW_AREAS, "accounts.view_department", *_TRIAGE],
+    DEPARTMENT_STAFF: [
+        *_VIEW_AREAS, "accounts.view_department", *_VIEW_ISSUES, "triage.work_issue", "triage.log_staff_issue",
+        "triage.view_internal_notes", "triage.view_comment", "triage.add_comment", "triage.view_media",
+    ],
+    PLANNER: [*_VIEW_AREAS, *_VIEW_ISSUES],
+    GIS_ANALYST: [*_VIEW_AREAS, *_EDIT_AREAS, *_VIEW_ISSUES],
+    COMMUNICATIONS_OFFICER: [*_VIEW_AREAS, "notices.view_outboundmessage"],
     MUNICIPAL_ADMINISTRATOR: [
-        *_VIEW_AREAS, *_EDIT_AREAS,
+        *_VIEW_AREAS, *_EDIT_AREAS, *_TRIAGE, *_CONFIGURE_CATEGORIES, "notices.view_outboundmessage",
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_department", "accounts.add_department", "accounts.change_department",
     ],

@@ -50,7 +50,8 @@ INSTALLED_APPS = [
     "wards",
     "assets",
     "layers",
-
+    "notices",
+    "triage",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,11 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Outbound channels (notices.outbound): channel name -> class with deliver(message). SMS and push
+# gateways are configured by the issues that bring them; until then their messages wait, queued.
+IMBIZO_CHANNELS = {"email": "notices.channels.EmailChannel"}
+# The address residents reach the site at, for links in messages.
+IMBIZO_PUBLIC_URL = os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "imbizo@localhost")
 
 REST_FRAMEWORK = {

@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("wards.api_urls")),
     path("api/v1/", include("assets.api_urls")),
+    path("api/v1/", include("triage.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("ogc/", include("layers.ogc.urls")),

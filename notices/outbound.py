@@ -1,0 +1,75 @@
+"""The one interface every outbound message goes through: `notify(recipients, subject, body)`.
+
+Callers say who and what; this module picks the channel each recipient can be reached on (email
+first, else SMS), records the message, and delivers it once the caller's transaction commits.
+Broadcast notices, SMS replies and push notifications will use the same function.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from notices.channels import channel_for
+from notices.models import OutboundMessage
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str = ""
+    phone: str = ""
+    user_id: int | None = None
+
+    @classmethod
+    def of_user(cls, user) -> "Recipient":
+        return cls(email=user.email or "", phone=user.phone or "", user_id=user.pk)
+
+    @property
+    def route(self) -> tuple[str, str] | None:
+        if self.email:
+            return OutboundMessage.Channel.EMAIL, self.email.lower()
+        if self.phone:
+            return OutboundMessage.Channel.SMS, self.phone
+        return None
+
+
+def notify(
+    recipients: Iterable[Recipient], subject: str, body: str, *, topic: str = "", sms_body: str = ""
+) -> list[OutboundMessage]:
+    """Queue one message per reachable recipient (each address once) and deliver after commit."""
+    messages, seen = [], set()
+    for recipient in recipients:
+        route = recipient.route
+        if route is None or route in seen:
+            continue
+        seen.add(route)
+        channel, address = route
+        text = sms_body if channel == OutboundMessage.Channel.SMS and sms_body else body
+        messages.append(OutboundMessage(channel=channel, address=address, user_id=recipient.user_id,
+                                        subject=subject, body=text, topic=topic))
+    if messages:
+        OutboundMessage.objects.bulk_create(messages)
+        ids = [message.pk for message in messages]
+        transaction.on_commit(lambda: deliver(OutboundMessage.objects.filter(pk__in=ids)))
+    return messages
+
+
+def deliver(messages) -> dict[str, int]:
+    """Try to send each message; record success or the error. Returns counts by outcome."""
+    counts = {"sent": 0, "failed": 0}
+    for message in messages:
+        message.attempts += 1
+        try:
+            channel_for(message.channel).deliver(message)
+        except Exception as exc:  # noqa: BLE001 - any gateway error is recorded and retried, never lost
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            message.state = OutboundMessage.State.GAVE_UP if message.attempts >= MAX_ATTEMPTS else OutboundMessage.State.FAILED
+            counts["failed"] += 1
+        else:
+            message.state, message.sent_at, message.last_error = OutboundMessage.State.SENT, timezone.now(), ""
+            counts["sent"] += 1
+        message.save(update_fields=["attempts", "last_error", "state", "sent_at"])
+    return counts

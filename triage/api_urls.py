@@ -1,0 +1,17 @@
+from django.urls import path
+
+from triage import api
+
+urlpatterns = [
+    path("categories", api.CategoryListView.as_view(), name="category-list"),
+    path("issues", api.IssueCollectionView.as_view(), name="issue-list"),
+    path("issues/preview", api.PreviewView.as_view(), name="issue-preview"),
+    path("issues/<str:reference>", api.IssueDetailView.as_view(), name="issue-detail"),
+    path("issues/<str:reference>/history", api.IssueHistoryView.as_view(), name="issue-history"),
+    path("issues/<str:reference>/comments", api.IssueCommentsView.as_view(), name="issue-comments"),
+    path("issues/<str:reference>/rating", api.IssueRatingView.as_view(), name="issue-rating"),
+    path("issues/<str:reference>/follow", api.IssueFollowView.as_view(), name="issue-follow"),
+    path("issues/<str:reference>/upvote", api.IssueUpvoteView.as_view(), name="issue-upvote"),
+    path("issues/<str:reference>/status", api.IssueStatusView.as_view(), name="issue-status"),
+    path("issues/<str:reference>/assignment", api.IssueAssignmentView.as_view(), name="issue-assignment"),
+]

@@ -1,0 +1,250 @@
+"""What people do to an issue after it is filed. Each function locks the issue row, checks the
+rule, records a history line and tells the reporter and followers where the change is public.
+
+Permission checks (who may do this) live in triage.permissions; these functions assume the caller
+has already asked there.
+"""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from triage.models import Comment, Follower, Issue, IssueEvent, Priority, Rating, Upvote
+from triage.notifications import status_headline, tell_of_public_update
+from triage.workflow import OPEN_STATUSES, RATEABLE_STATUSES, Status, check_transition
+
+
+class ActionRefused(Exception):
+    """The action breaks a rule (not a workflow transition): the message says which.
+    `field` names the input at fault, for an API's field-level 400."""
+
+    def __init__(self, message: str, field: str = "non_field_errors"):
+        super().__init__(message)
+        self.field = field
+
+
+def actor_label(user, issue) -> str:
+    """How an actor is shown publicly: never a resident's name."""
+    if user is None or not user.is_authenticated:
+        return "Resident"
+    if user.pk == issue.reporter_id:
+        return "Reporter"
+    if user.is_staff or user.municipality_id:
+        return issue.department.name if issue.department_id else f"{issue.municipality.title}"
+    return "Resident"
+
+
+def _locked(issue: Issue) -> Issue:
+    return Issue.objects.select_for_update().select_related("category", "municipality", "department").get(pk=issue.pk)
+
+
+@transaction.atomic
+def change_status(issue: Issue, to: str, *, actor=None, public_note: str = "", internal_note: str = "",
+                  duplicate_of: Issue | None = None, at: datetime.datetime | None = None,
+                  external_update_id: str = "", label: str = "") -> IssueEvent:
+    """Move the issue to status `to`, or raise IllegalTransition / ActionRefused."""
+    issue = _locked(issue)
+    at = at or timezone.now()
+    from_status = issue.status
+    check_transition(from_status, to)
+    if to == Status.REJECTED and not public_note.strip():
+        raise ActionRefused("Say why the issue is rejected: the reporter reads the reason.", "public_note")
+    if to == Status.DUPLICATE:
+        _check_duplicate_target(issue, duplicate_of)
+    if external_update_id and issue.events.filter(external_update_id=external_update_id).exists():
+        raise ActionRefused(f"The update '{external_update_id}' was already applied to {issue.reference}.", "update_id")
+
+    _stamp(issue, to, at)
+    if to == Status.REJECTED:
+        issue.rejection_reason = public_note.strip()
+    if to == Status.DUPLICATE:
+        issue.duplicate_of = duplicate_of
+    if to == Status.REOPENED:
+        issue.rejection_reason, issue.duplicate_of = "", None
+    issue.status = to
+    if public_note:
+        issue.status_note = public_note
+    issue.updated_at = at
+    issue.save()
+    event = IssueEvent.objects.create(
+        issue=issue, action=IssueEvent.Action.UPDATE if external_update_id else IssueEvent.Action.STATUS,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=label or actor_label(actor, issue), at=at, from_status=from_status, to_status=to,
+        public_note=public_note, internal_note=internal_note, external_update_id=external_update_id,
+        detail={"duplicate_of": duplicate_of.reference} if duplicate_of else {},
+    )
+    tell_of_public_update(issue, headline=status_headline(to), note=public_note,
+                          was_closed=from_status == Status.CLOSED and to != Status.REOPENED)
+    return event
+
+
+def _stamp(issue: Issue, to: str, at) -> None:
+    """Transition timestamps. The first response of any kind (even a rejection) acknowledges;
+    after a reopening, the next resolution is timed from the original report, as residents see it."""
+    if to != Status.REOPENED and issue.acknowledged_at is None:
+        issue.acknowledged_at = at
+        issue.time_to_acknowledge = at - issue.created_at
+    if to == Status.ASSIGNED:
+        issue.assigned_at = at
+    if to == Status.IN_PROGRESS and issue.started_at is None:
+        issue.started_at = at
+    if to == Status.RESOLVED:
+        issue.resolved_at = at
+        issue.time_to_resolve = at - issue.created_at
+    if to in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
+        issue.closed_at = at
+    if to == Status.REOPENED:
+        issue.resolved_at = issue.time_to_resolve = issue.closed_at = None
+
+
+def _check_duplicate_target(issue: Issue, parent: Issue | None) -> None:
+    if parent is None:
+        raise ActionRefused("Name the issue this one duplicates.", "duplicate_of")
+    if parent.pk == issue.pk:
+        raise ActionRefused("An issue cannot duplicate itself.", "duplicate_of")
+    if parent.municipality_id != issue.municipality_id:
+        raise ActionRefused(f"{parent.reference} belongs to another municipality.", "duplicate_of")
+    if parent.status == Status.DUPLICATE:
+        raise ActionRefused(
+            f"{parent.reference} is itself a duplicate of {parent.duplicate_of}; merge into that one.", "duplicate_of"
+        )
+
+
+@transaction.atomic
+def assign(issue: Issue, *, actor, department=None, assignee=None, public_note: str = "", internal_note: str = "") -> Issue:
+    """Give the issue to a department and/or a staff member; a submitted issue is acknowledged
+    on the way, and an open issue becomes 'assigned'."""
+    issue = _locked(issue)
+    if department is None and assignee is None:
+        raise ActionRefused("Choose a department or a staff member to assign to.", "department")
+    if department is not None and department.municipality_id != issue.municipality_id:
+        raise ActionRefused(f"{department} does not belong to {issue.municipality.title}.", "department")
+    if assignee is not None and assignee.municipality_id not in (None, issue.municipality_id):
+        raise ActionRefused(f"{assignee} works for another municipality.", "assignee")
+    if issue.status not in OPEN_STATUSES:
+        raise ActionRefused(f"{issue.reference} is {issue.get_status_display().lower()}; reopen it before assigning.", "status")
+    before = {"department": issue.department.name if issue.department_id else None, "assignee": issue.assignee_id}
+    if department is not None:
+        issue.department = department
+    if assignee is not None:
+        issue.assignee = assignee
+    issue.save(update_fields=["department", "assignee"])
+    if issue.status == Status.SUBMITTED:
+        change_status(issue, Status.ACKNOWLEDGED, actor=actor)
+        issue.refresh_from_db()
+    IssueEvent.objects.create(
+        issue=issue, action=IssueEvent.Action.ASSIGNED, actor=actor, actor_label=actor_label(actor, issue),
+        at=timezone.now(), internal_note=internal_note,
+        detail={"before": before, "department": issue.department.name if issue.department_id else None,
+                "assignee": issue.assignee_id},
+    )
+    if issue.status in (Status.ACKNOWLEDGED, Status.REOPENED, Status.IN_PROGRESS):
+        change_status(issue, Status.ASSIGNED, actor=actor, public_note=public_note)
+    return Issue.objects.get(pk=issue.pk)
+
+
+@transaction.atomic
+def set_priority(issue: Issue, priority: str, *, actor) -> Issue:
+    if priority not in Priority.values:
+        raise ActionRefused(f"'{priority}' is not a priority; use one of: {', '.join(Priority.values)}.", "priority")
+    issue = _locked(issue)
+    if issue.priority != priority:
+        IssueEvent.objects.create(
+            issue=issue, action=IssueEvent.Action.PRIORITY, actor=actor, actor_label=actor_label(actor, issue),
+            at=timezone.now(), detail={"from": issue.priority, "to": priority},
+        )
+        issue.priority = priority
+        issue.updated_at = timezone.now()
+        issue.save(update_fields=["priority", "updated_at"])
+    return issue
+
+
+@transaction.atomic
+def add_comment(issue: Issue, body: str, *, author=None, internal: bool = False) -> Comment:
+    """A public comment (the reporter and followers are told) or an internal staff note."""
+    body = (body or "").strip()
+    if not body:
+        raise ActionRefused("A comment needs some text.", "body")
+    if len(body) > 5000:
+        raise ActionRefused(f"A comment has at most 5000 characters, not {len(body)}.", "body")
+    issue = _locked(issue)
+    now = timezone.now()
+    comment = Comment.objects.create(
+        issue=issue, author=author if getattr(author, "is_authenticated", False) else None,
+        author_label=actor_label(author, issue), body=body, is_internal=internal, created_at=now,
+    )
+    if internal:
+        IssueEvent.objects.create(issue=issue, action=IssueEvent.Action.NOTE, actor=author,
+                                  actor_label=actor_label(author, issue), at=now, internal_note=body)
+    else:
+        Issue.objects.filter(pk=issue.pk).update(updated_at=now)
+        tell_of_public_update(issue, headline=f"new comment from {comment.author_label.lower()}", note=body,
+                              was_closed=issue.status == Status.CLOSED)
+    return comment
+
+
+def rater_key(issue: Issue, *, user=None, tracking_key: str = "") -> str:
+    """Who is rating: the reporter's account, or the anonymous reporter holding the tracking key.
+    Followers of a merged issue who reported a child may rate the parent with their account."""
+    if user is not None and user.is_authenticated and (
+        user.pk == issue.reporter_id or issue.followers.filter(user=user).exists()
+    ):
+        return f"user:{user.pk}"
+    if tracking_key and tracking_key == issue.tracking_key:
+        return f"reporter:{issue.pk}"
+    raise ActionRefused("Only the person who reported the issue may rate it.", "tracking_key")
+
+
+@transaction.atomic
+def rate(issue: Issue, stars, *, comment: str = "", user=None, tracking_key: str = "") -> Rating:
+    try:
+        stars = int(stars)
+    except (TypeError, ValueError):
+        raise ActionRefused(f"'{stars}' is not a whole number of stars from 1 to 5.", "stars") from None
+    if not 1 <= stars <= 5:
+        raise ActionRefused(f"Rate from 1 to 5 stars, not {stars}.", "stars")
+    if issue.status not in RATEABLE_STATUSES:
+        raise ActionRefused(
+            f"{issue.reference} is {issue.get_status_display().lower()}; it can be rated once resolved.", "status"
+        )
+    key = rater_key(issue, user=user, tracking_key=tracking_key)
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(issue=issue, rater_key=key, user=user if key.startswith("user:") else None,
+                                         stars=stars, comment=comment.strip()[:2000], created_at=timezone.now())
+    except IntegrityError:
+        raise ActionRefused(f"You have already rated {issue.reference}.", "stars") from None
+
+
+@transaction.atomic
+def follow(issue: Issue, *, user=None, email: str = "", phone: str = "") -> tuple[Follower, bool]:
+    if issue.category.is_private:
+        raise ActionRefused("Issues in this category are private and cannot be followed.", "issue")
+    if user is not None and user.is_authenticated:
+        return Follower.objects.get_or_create(issue=issue, user=user, defaults={"created_at": timezone.now()})
+    if email:
+        return Follower.objects.get_or_create(issue=issue, email=email.lower(), defaults={"created_at": timezone.now()})
+    if phone:
+        return Follower.objects.get_or_create(issue=issue, phone=phone, defaults={"created_at": timezone.now()})
+    raise ActionRefused("Log in, or give an email address or phone number for the updates.", "email")
+
+
+def unfollow(issue: Issue, *, user) -> int:
+    return Follower.objects.filter(issue=issue, user=user).delete()[0]
+
+
+@transaction.atomic
+def upvote(issue: Issue, voter_key: str) -> tuple[int, bool]:
+    """'Me too' on an open issue: once per voter. Returns the count and whether this vote counted."""
+    if issue.status not in OPEN_STATUSES:
+        raise ActionRefused(f"{issue.reference} is no longer open.", "issue")
+    if not voter_key:
+        raise ActionRefused("Log in, or send a client id, to say 'me too'.", "client_id")
+    _, created = Upvote.objects.get_or_create(issue=issue, voter_key=voter_key[:80],
+                                              defaults={"created_at": timezone.now()})
+    if created:
+        Issue.objects.filter(pk=issue.pk).update(upvotes=F("upvotes") + 1)
+    return Issue.objects.values_list("upvotes", flat=True).get(pk=issue.pk), created
+
