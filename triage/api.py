@@ -221,7 +221,7 @@ class IssueCollectionView(APIView):
         if len(key) > 128:
             raise bad_parameter("Idempotency-Key", "At most 128 characters.")
         try:
-            result = intake.file_issue(report, idempotency_key=key)
+            result = intake.issue_create(report=report, idempotency_key=key)
         except intake.InvalidReport as exc:
             raise ValidationError(exc.errors) from None
         except intake.IdempotencyKeyReused as exc:
@@ -300,7 +300,8 @@ class IssueCommentsView(APIView):
         ):
             raise PermissionDenied("Issues in this category are private: only the reporter and staff may comment.")
         try:
-            comment = services.add_comment(issue, form.validated_data["body"], author=request.user, internal=internal)
+            comment = services.issue_comment_add(
+                issue=issue, body=form.validated_data["body"], author=request.user, internal=internal)
         except services.ActionRefused as exc:
             raise refused(exc) from None
         return Response(comment_for(request.user, comment), status=status.HTTP_201_CREATED)
@@ -323,7 +324,8 @@ class IssueRatingView(APIView):
         data = form.validated_data
         key = data["tracking_key"] or request.headers.get("X-Tracking-Key", "")
         try:
-            rating = services.rate(issue, data["stars"], comment=data["comment"], user=request.user, tracking_key=key)
+            rating = services.issue_rate(issue=issue, stars=data["stars"], comment=data["comment"], user=request.user,
+                                         tracking_key=key)
         except services.ActionRefused as exc:
             if exc.field == "tracking_key":
                 raise PermissionDenied(str(exc)) from None
@@ -344,7 +346,7 @@ class IssueFollowView(APIView):
         form = FollowSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            _, created = services.follow(issue, user=request.user, email=form.validated_data["email"])
+            _, created = services.issue_follow(issue=issue, user=request.user, email=form.validated_data["email"])
         except services.ActionRefused as exc:
             raise refused(exc) from None
         return Response({"following": True}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -354,7 +356,7 @@ class IssueFollowView(APIView):
         issue = issue_or_404(reference)
         if not request.user.is_authenticated:
             raise PermissionDenied("Log in to stop following (or use the link in any update email).")
-        services.unfollow(issue, user=request.user)
+        services.issue_unfollow(issue=issue, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -369,7 +371,7 @@ class IssueUpvoteView(APIView):
         voter = f"user:{request.user.pk}" if request.user.is_authenticated else (
             f"client:{request.headers.get('X-Client-Id', '')}" if request.headers.get("X-Client-Id") else "")
         try:
-            count, counted = services.upvote(issue, voter)
+            count, counted = services.issue_upvote(issue=issue, voter_key=voter)
         except services.ActionRefused as exc:
             raise refused(exc) from None
         return Response({"upvotes": count, "counted": counted})
@@ -405,7 +407,7 @@ class IssueStatusView(APIView):
             if parent is None:
                 raise bad_parameter("duplicate_of", f"No issue has the reference '{data['duplicate_of']}'.")
         try:
-            services.change_status(issue, data["status"], actor=request.user, public_note=data["public_note"],
+            services.issue_transition(issue=issue, to_status=data["status"], actor=request.user, public_note=data["public_note"],
                                    internal_note=internal, duplicate_of=parent)
         except IllegalTransition as exc:
             raise bad_parameter("status", str(exc)) from None
@@ -444,10 +446,10 @@ class IssueAssignmentView(APIView):
                 raise bad_parameter("assignee", f"No staff member {data['assignee']} works for {issue.municipality.code}.")
         try:
             if department or assignee:
-                services.assign(issue, actor=request.user, department=department, assignee=assignee,
+                services.issue_assign(issue=issue, actor=request.user, department=department, assignee=assignee,
                                 public_note=data["public_note"], internal_note=data["internal_note"])
             if data.get("priority"):
-                services.set_priority(issue, data["priority"], actor=request.user)
+                services.issue_set_priority(issue=issue, priority=data["priority"], actor=request.user)
         except services.ActionRefused as exc:
             raise refused(exc) from None
         if not (department or assignee or data.get("priority")):

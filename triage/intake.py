@@ -174,7 +174,7 @@ def fingerprint(report: Report) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def file_issue(report: Report, *, idempotency_key: str = "", now: datetime.datetime | None = None) -> Intake:
+def issue_create(*, report: Report, idempotency_key: str = "", now: datetime.datetime | None = None) -> Intake:
     """File the report as a new issue, or return the one an earlier try with the same
     Idempotency-Key filed. Raises InvalidReport (with field names) or IdempotencyKeyReused."""
     category = report.category

@@ -41,29 +41,29 @@ def _locked(issue: Issue) -> Issue:
 
 
 @transaction.atomic
-def change_status(issue: Issue, to: str, *, actor=None, public_note: str = "", internal_note: str = "",
-                  duplicate_of: Issue | None = None, at: datetime.datetime | None = None,
-                  external_update_id: str = "", label: str = "") -> IssueEvent:
-    """Move the issue to status `to`, or raise IllegalTransition / ActionRefused."""
+def issue_transition(*, issue: Issue, to_status: str, actor=None, public_note: str = "", internal_note: str = "",
+                     duplicate_of: Issue | None = None, at: datetime.datetime | None = None,
+                     external_update_id: str = "", label: str = "") -> IssueEvent:
+    """Move the issue to `to_status`, or raise IllegalTransition / ActionRefused."""
     issue = _locked(issue)
     at = at or timezone.now()
     from_status = issue.status
-    check_transition(from_status, to)
-    if to == Status.REJECTED and not public_note.strip():
+    check_transition(from_status, to_status)
+    if to_status == Status.REJECTED and not public_note.strip():
         raise ActionRefused("Say why the issue is rejected: the reporter reads the reason.", "public_note")
-    if to == Status.DUPLICATE:
+    if to_status == Status.DUPLICATE:
         _check_duplicate_target(issue, duplicate_of)
     if external_update_id and issue.events.filter(external_update_id=external_update_id).exists():
         raise ActionRefused(f"The update '{external_update_id}' was already applied to {issue.reference}.", "update_id")
 
-    _stamp(issue, to, at)
-    if to == Status.REJECTED:
+    _stamp(issue, to_status, at)
+    if to_status == Status.REJECTED:
         issue.rejection_reason = public_note.strip()
-    if to == Status.DUPLICATE:
+    if to_status == Status.DUPLICATE:
         issue.duplicate_of = duplicate_of
-    if to == Status.REOPENED:
+    if to_status == Status.REOPENED:
         issue.rejection_reason, issue.duplicate_of = "", None
-    issue.status = to
+    issue.status = to_status
     if public_note:
         issue.status_note = public_note
     issue.updated_at = at
@@ -71,12 +71,12 @@ def change_status(issue: Issue, to: str, *, actor=None, public_note: str = "", i
     event = IssueEvent.objects.create(
         issue=issue, action=IssueEvent.Action.UPDATE if external_update_id else IssueEvent.Action.STATUS,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
-        actor_label=label or actor_label(actor, issue), at=at, from_status=from_status, to_status=to,
+        actor_label=label or actor_label(actor, issue), at=at, from_status=from_status, to_status=to_status,
         public_note=public_note, internal_note=internal_note, external_update_id=external_update_id,
         detail={"duplicate_of": duplicate_of.reference} if duplicate_of else {},
     )
-    tell_of_public_update(issue, headline=status_headline(to), note=public_note,
-                          was_closed=from_status == Status.CLOSED and to != Status.REOPENED)
+    tell_of_public_update(issue, headline=status_headline(to_status), note=public_note,
+                          was_closed=from_status == Status.CLOSED and to_status != Status.REOPENED)
     return event
 
 
@@ -113,7 +113,8 @@ def _check_duplicate_target(issue: Issue, parent: Issue | None) -> None:
 
 
 @transaction.atomic
-def assign(issue: Issue, *, actor, department=None, assignee=None, public_note: str = "", internal_note: str = "") -> Issue:
+def issue_assign(*, issue: Issue, actor, department=None, assignee=None, public_note: str = "",
+                 internal_note: str = "") -> Issue:
     """Give the issue to a department and/or a staff member; a submitted issue is acknowledged
     on the way, and an open issue becomes 'assigned'."""
     issue = _locked(issue)
@@ -132,7 +133,7 @@ def assign(issue: Issue, *, actor, department=None, assignee=None, public_note: 
         issue.assignee = assignee
     issue.save(update_fields=["department", "assignee"])
     if issue.status == Status.SUBMITTED:
-        change_status(issue, Status.ACKNOWLEDGED, actor=actor)
+        issue_transition(issue=issue, to_status=Status.ACKNOWLEDGED, actor=actor)
         issue.refresh_from_db()
     IssueEvent.objects.create(
         issue=issue, action=IssueEvent.Action.ASSIGNED, actor=actor, actor_label=actor_label(actor, issue),
@@ -141,12 +142,12 @@ def assign(issue: Issue, *, actor, department=None, assignee=None, public_note: 
                 "assignee": issue.assignee_id},
     )
     if issue.status in (Status.ACKNOWLEDGED, Status.REOPENED, Status.IN_PROGRESS):
-        change_status(issue, Status.ASSIGNED, actor=actor, public_note=public_note)
+        issue_transition(issue=issue, to_status=Status.ASSIGNED, actor=actor, public_note=public_note)
     return Issue.objects.get(pk=issue.pk)
 
 
 @transaction.atomic
-def set_priority(issue: Issue, priority: str, *, actor) -> Issue:
+def issue_set_priority(*, issue: Issue, priority: str, actor) -> Issue:
     if priority not in Priority.values:
         raise ActionRefused(f"'{priority}' is not a priority; use one of: {', '.join(Priority.values)}.", "priority")
     issue = _locked(issue)
@@ -162,7 +163,7 @@ def set_priority(issue: Issue, priority: str, *, actor) -> Issue:
 
 
 @transaction.atomic
-def add_comment(issue: Issue, body: str, *, author=None, internal: bool = False) -> Comment:
+def issue_comment_add(*, issue: Issue, body: str, author=None, internal: bool = False) -> Comment:
     """A public comment (the reporter and followers are told) or an internal staff note."""
     body = (body or "").strip()
     if not body:
@@ -198,7 +199,7 @@ def rater_key(issue: Issue, *, user=None, tracking_key: str = "") -> str:
 
 
 @transaction.atomic
-def rate(issue: Issue, stars, *, comment: str = "", user=None, tracking_key: str = "") -> Rating:
+def issue_rate(*, issue: Issue, stars, comment: str = "", user=None, tracking_key: str = "") -> Rating:
     try:
         stars = int(stars)
     except (TypeError, ValueError):
@@ -219,7 +220,7 @@ def rate(issue: Issue, stars, *, comment: str = "", user=None, tracking_key: str
 
 
 @transaction.atomic
-def follow(issue: Issue, *, user=None, email: str = "", phone: str = "") -> tuple[Follower, bool]:
+def issue_follow(*, issue: Issue, user=None, email: str = "", phone: str = "") -> tuple[Follower, bool]:
     if issue.category.is_private:
         raise ActionRefused("Issues in this category are private and cannot be followed.", "issue")
     if user is not None and user.is_authenticated:
@@ -231,12 +232,12 @@ def follow(issue: Issue, *, user=None, email: str = "", phone: str = "") -> tupl
     raise ActionRefused("Log in, or give an email address or phone number for the updates.", "email")
 
 
-def unfollow(issue: Issue, *, user) -> int:
+def issue_unfollow(*, issue: Issue, user) -> int:
     return Follower.objects.filter(issue=issue, user=user).delete()[0]
 
 
 @transaction.atomic
-def upvote(issue: Issue, voter_key: str) -> tuple[int, bool]:
+def issue_upvote(*, issue: Issue, voter_key: str) -> tuple[int, bool]:
     """'Me too' on an open issue: once per voter. Returns the count and whether this vote counted."""
     if issue.status not in OPEN_STATUSES:
         raise ActionRefused(f"{issue.reference} is no longer open.", "issue")
