@@ -406,9 +406,11 @@ class IssueStatusView(APIView):
             parent = Issue.objects.filter(reference=data["duplicate_of"].upper()).first()
             if parent is None:
                 raise bad_parameter("duplicate_of", f"No issue has the reference '{data['duplicate_of']}'.")
+        as_reporter = not permissions.is_municipal_staff_of(request.user, issue) and permissions.is_reporter(
+            request.user, issue, key)
         try:
             services.issue_transition(issue=issue, to_status=data["status"], actor=request.user, public_note=data["public_note"],
-                                   internal_note=internal, duplicate_of=parent)
+                                      internal_note=internal, duplicate_of=parent, label="Reporter" if as_reporter else "")
         except IllegalTransition as exc:
             raise bad_parameter("status", str(exc)) from None
         except services.ActionRefused as exc:

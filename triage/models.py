@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.gis.geos import Polygon
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 
@@ -130,9 +131,9 @@ class IssueQuerySet(models.QuerySet):
     def of_municipality(self, code: str) -> "IssueQuerySet":
         return self.filter(municipality__code=code)
 
-    def in_bbox(self, bbox) -> "IssueQuerySet":
-        """Issues whose point is inside the envelope (a GEOS Polygon), on the GiST index."""
-        return self.filter(location__bboverlaps=bbox)
+    def in_bbox(self, bbox: tuple[float, float, float, float]) -> "IssueQuerySet":
+        """Issues inside (west, south, east, north) in WGS 84, on the GiST index of the column."""
+        return self.filter(location__bboverlaps=Polygon.from_bbox(bbox))
 
     def public(self) -> "IssueQuerySet":
         """What the public map and API may list: everything but issues merged away."""

@@ -37,7 +37,10 @@ def actor_label(user, issue) -> str:
 
 
 def _locked(issue: Issue) -> Issue:
-    return Issue.objects.select_for_update().select_related("category", "municipality", "department").get(pk=issue.pk)
+    # Lock the issue row only (of=self): its department may be empty, and a row that is not
+    # there cannot be locked.
+    return (Issue.objects.select_for_update(of=("self",)).select_related("category", "municipality", "department")
+            .get(pk=issue.pk))
 
 
 @transaction.atomic
@@ -104,6 +107,7 @@ def _check_duplicate_target(issue: Issue, parent: Issue | None) -> None:
         raise ActionRefused("Name the issue this one duplicates.", "duplicate_of")
     if parent.pk == issue.pk:
         raise ActionRefused("An issue cannot duplicate itself.", "duplicate_of")
+    parent = Issue.objects.select_related("duplicate_of").get(pk=parent.pk)  # as it is now, not as the caller saw it
     if parent.municipality_id != issue.municipality_id:
         raise ActionRefused(f"{parent.reference} belongs to another municipality.", "duplicate_of")
     if parent.status == Status.DUPLICATE:
@@ -239,6 +243,7 @@ def issue_unfollow(*, issue: Issue, user) -> int:
 @transaction.atomic
 def issue_upvote(*, issue: Issue, voter_key: str) -> tuple[int, bool]:
     """'Me too' on an open issue: once per voter. Returns the count and whether this vote counted."""
+    issue = _locked(issue)
     if issue.status not in OPEN_STATUSES:
         raise ActionRefused(f"{issue.reference} is no longer open.", "issue")
     if not voter_key:
