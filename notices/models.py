@@ -20,6 +20,7 @@ class OutboundMessage(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (will be retried)"
         GAVE_UP = "gave_up", "Gave up"
+        SKIPPED = "skipped", "Recorded, not sent (generated demo data)"
 
     channel = models.CharField(max_length=5, choices=Channel.choices)
     address = models.CharField(max_length=255, help_text="Email address, E.164 phone or push token.")

@@ -5,6 +5,8 @@ first, else SMS), records the message, and delivers it once the caller's transac
 Broadcast notices, SMS replies and push notifications will use the same function.
 """
 
+import contextlib
+import contextvars
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,6 +17,17 @@ from notices.channels import channel_for
 from notices.models import OutboundMessage
 
 MAX_ATTEMPTS = 5
+_recording_only = contextvars.ContextVar("recording_only", default=False)
+
+
+@contextlib.contextmanager
+def recording_only():
+    """Record messages without sending them: for generated demo data, whose addresses are made up."""
+    token = _recording_only.set(True)
+    try:
+        yield
+    finally:
+        _recording_only.reset(token)
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,11 @@ def notify(
         text = sms_body if channel == OutboundMessage.Channel.SMS and sms_body else body
         messages.append(OutboundMessage(channel=channel, address=address, user_id=recipient.user_id,
                                         subject=subject, body=text, topic=topic))
-    if messages:
+    if messages and _recording_only.get():
+        for message in messages:
+            message.state = OutboundMessage.State.SKIPPED
+        OutboundMessage.objects.bulk_create(messages)
+    elif messages:
         OutboundMessage.objects.bulk_create(messages)
         ids = [message.pk for message in messages]
         transaction.on_commit(lambda: deliver(OutboundMessage.objects.filter(pk__in=ids)))

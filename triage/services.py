@@ -210,6 +210,7 @@ def issue_rate(*, issue: Issue, stars, comment: str = "", user=None, tracking_ke
         raise ActionRefused(f"'{stars}' is not a whole number of stars from 1 to 5.", "stars") from None
     if not 1 <= stars <= 5:
         raise ActionRefused(f"Rate from 1 to 5 stars, not {stars}.", "stars")
+    issue = _locked(issue)
     if issue.status not in RATEABLE_STATUSES:
         raise ActionRefused(
             f"{issue.reference} is {issue.get_status_display().lower()}; it can be rated once resolved.", "status"

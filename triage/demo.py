@@ -1,0 +1,121 @@
+"""Demo issues: the standard categories for each municipality and a few hundred generated reports
+spread over the last four months, moved along the workflow the way a real week would move them.
+
+Everything goes through the same services residents and dispatchers use (intake numbers, ward
+lookup, asset snapping, history, messages), so the demo exercises the real paths.
+"""
+
+import datetime
+import random
+
+from django.db import connection
+from django.utils import timezone
+
+from notices.outbound import recording_only
+from triage.categories import categories_ensure_standard
+from triage.intake import Report, issue_create
+from triage.models import Category, Channel, Issue
+from triage.services import issue_comment_add, issue_rate, issue_transition
+from wards.models import Municipality
+
+DEMO_SEED = 42
+ISSUES_PER_MUNICIPALITY = 300
+DAYS_BACK = 120
+DESCRIPTIONS = {
+    "pothole": ["Deep pothole in the left lane", "Pothole getting bigger after the rain", "Cars swerve around this hole"],
+    "streetlight-out": ["Light has been off for a week", "Streetlight flickers all night", "Whole row of lights is out"],
+    "water-leak": ["Water running down the street", "Pipe burst at the corner", "Leak next to the meter box"],
+    "missed-refuse": ["Bins not collected on Tuesday", "Refuse truck skipped our street"],
+    "illegal-dumping": ["Rubble dumped on the open field", "Someone dumps garden waste here every weekend"],
+    "compliment": ["Thank you to the team who fixed our water so quickly!"],
+}
+
+
+def demo_load_issues(*, per_municipality: int = ISSUES_PER_MUNICIPALITY, log=print) -> None:
+    for municipality in Municipality.objects.exclude(boundary=None).order_by("code"):
+        created = categories_ensure_standard(municipality)
+        if created:
+            log(f"Created {created} standard categories for {municipality.code}")
+        if Issue.objects.filter(municipality=municipality).exists():
+            continue
+        log(f"Generating {per_municipality} demo issues in {municipality.code}")
+        with recording_only():  # the demo's departments and reporters have made-up addresses
+            _generate_issues(municipality, per_municipality)
+
+
+def _points_inside(municipality, count: int) -> list[tuple[float, float]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_X(g.geom), ST_Y(g.geom) FROM wards_municipality m, "
+            "LATERAL ST_Dump(ST_GeneratePoints(m.boundary, %s, %s)) g WHERE m.id = %s",
+            [count, DEMO_SEED, municipality.pk],
+        )
+        return cursor.fetchall()
+
+
+def _generate_issues(municipality, count: int) -> None:
+    rng = random.Random(f"{DEMO_SEED}-{municipality.code}")
+    categories = list(Category.objects.filter(municipality=municipality, is_active=True).prefetch_related("questions"))
+    now = timezone.now()
+    # Most reports are potholes, lights and leaks; the weights give the heatmaps some shape.
+    weights = [{"pothole": 8, "streetlight-out": 6, "water-leak": 5, "missed-refuse": 4}.get(c.code, 1) for c in categories]
+    for lon, lat in _points_inside(municipality, count):
+        category = rng.choices(categories, weights)[0]
+        created_at = now - datetime.timedelta(days=rng.uniform(0, DAYS_BACK))
+        report = Report(
+            category=category, location=_point(lon, lat), answers=_answers(category, rng),
+            description=rng.choice(DESCRIPTIONS.get(category.code, ["Please attend to this."])),
+            channel=rng.choice([Channel.WEB, Channel.WEB, Channel.API, Channel.PHONE]),
+        )
+        issue = issue_create(report=report, now=created_at).issue
+        _advance(issue, created_at, now, rng)
+
+
+def _point(lon: float, lat: float):
+    from django.contrib.gis.geos import Point
+
+    return Point(lon, lat, srid=4326)
+
+
+def _answers(category, rng) -> dict:
+    answers = {}
+    for question in category.questions.all():
+        if not question.required:
+            continue
+        keys = question.choice_keys()
+        answers[question.code] = rng.choice(keys) if keys else "Reported in the demo"
+    return answers
+
+
+def _advance(issue, created_at, now, rng) -> None:
+    """Walk the issue along the workflow, each step some hours after the last, never past now."""
+    age_hours = (now - created_at).total_seconds() / 3600
+    at = created_at
+
+    def step(hours: float) -> datetime.datetime | None:
+        nonlocal at
+        at = at + datetime.timedelta(hours=hours)
+        return at if at < now else None
+
+    if age_hours < 6 or rng.random() < 0.1:
+        return  # still waiting for a dispatcher
+    if (when := step(rng.uniform(1, 30))) is None:
+        return
+    if rng.random() < 0.06:
+        issue_transition(issue=issue, to_status="rejected", at=when, label="Customer Care",
+                         public_note="This is on private property; the owner has been informed.")
+        return
+    issue_transition(issue=issue, to_status="acknowledged", at=when, label="Customer Care")
+    if (when := step(rng.uniform(2, 72))) is None:
+        return
+    issue_transition(issue=issue, to_status="in_progress", at=when, label="Field team")
+    if (when := step(rng.uniform(4, 400))) is None:
+        return
+    issue_transition(issue=issue, to_status="resolved", at=when, label="Field team",
+                     public_note="Repaired. Thank you for reporting it.")
+    if rng.random() < 0.3:
+        issue_comment_add(issue=issue, body="Fixed, thank you!")
+    if rng.random() < 0.5:
+        issue_rate(issue=issue, stars=rng.choice([2, 3, 4, 4, 5, 5]), tracking_key=issue.tracking_key)
+    if (when := step(rng.uniform(24, 200))) is not None:
+        issue_transition(issue=issue, to_status="closed", at=when, label="Customer Care")
