@@ -1,0 +1,109 @@
+"""The Django adapter for the Open311 core: request in, Result out, rendered in the format the
+URL's suffix names (.xml or .json; XML, the spec's required format, when there is none)."""
+
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from triage.open311 import core
+from triage.open311.formats import DEFAULT_FORMAT, FORMATS, render
+
+
+def respond(result: core.Result, format_name: str) -> HttpResponse:
+    content_type, body = render(format_name, result.root, result.body)
+    return HttpResponse(body, status=result.status, content_type=content_type)
+
+
+def endpoint(*methods: str):
+    """Pick the format, refuse other methods, and turn an Open311Error into its answer. POSTs
+    come from other systems with an api_key, never from a browser session: no CSRF token."""
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, format: str | None = None, **kwargs):
+            format_name = (format or DEFAULT_FORMAT).lower()
+            if format_name not in FORMATS:
+                error = core.bad_request(f"The format '.{format}' is not offered; use .xml or .json.")
+                return respond(error.result(), DEFAULT_FORMAT)
+            if request.method not in methods:
+                error = core.bad_request(f"{request.method} is not supported here; use {' or '.join(methods)}.")
+                response = respond(error.result(), format_name)
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                result = view(request, *args, **kwargs)
+            except core.Open311Error as exc:
+                result = exc.result()
+            return respond(result, format_name)
+
+        return wrapper
+
+    return decorate
+
+
+def query(request: HttpRequest) -> core.Params:
+    return core.Params(dict(request.GET.lists()))
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def form(request: HttpRequest) -> core.Params:
+    """The form body; parameters some clients put in the query string (api_key,
+    jurisdiction_id) count too, the body winning."""
+    if request.content_type not in FORM_TYPES:
+        raise core.bad_request(f"Send the parameters form-encoded (application/x-www-form-urlencoded), "
+                               f"not as {request.content_type or 'an empty body'}.")
+    values = dict(request.GET.lists())
+    values.update(request.POST.lists())
+    return core.Params(values)
+
+
+@endpoint("GET")
+def discovery(request):
+    base = request.path.rsplit("discovery", 1)[0]
+    return core.discovery(endpoint_url=request.build_absolute_uri(base).rstrip("/"))
+
+
+@endpoint("GET")
+def services(request):
+    return core.service_list(query(request))
+
+
+@endpoint("GET")
+def service_definition(request, service_code: str):
+    return core.service_definition(service_code, query(request))
+
+
+@endpoint("GET", "POST")
+def requests(request):
+    if request.method == "POST":
+        return core.request_create(form(request), idempotency_key=request.headers.get("Idempotency-Key", "").strip())
+    return core.request_list(query(request), now=timezone.now())
+
+
+@endpoint("GET")
+def request_detail(request, service_request_id: str):
+    return core.request_detail(service_request_id, query(request))
+
+
+@endpoint("GET")
+def token(request, token: str):
+    return core.token_lookup(token, query(request))
+
+
+@endpoint("POST")
+def service_request_updates(request):
+    return core.request_update_create(form(request), now=timezone.now())
+
+
+@csrf_exempt
+def unknown(request, path: str):
+    """Anything else under the Open311 root: a 404 in Open311's own error format."""
+    stem, _, suffix = path.rpartition(".")
+    format_name = suffix.lower() if stem and suffix.lower() in FORMATS else DEFAULT_FORMAT
+    error = core.not_found(f"There is no Open311 resource '{path}'; the resources are listed at discovery.xml.")
+    return respond(error.result(), format_name)
