@@ -1,0 +1,382 @@
+// Report an issue: put a pin on the map (a click, a drag, "Locate me" or a photo's location),
+// see the ward, suburb and nearest asset for it (/api/v1/issues/preview), choose a category and
+// answer its questions, and send. The server judges every field; its messages are shown beside
+// the fields they name. One Idempotency-Key per distinct report: a retry of the same form (a
+// double click, a lost response) sends the same key, so the report is never filed twice.
+(function () {
+  "use strict";
+  const { api, escapeHtml, errorText } = window.Imbizo;
+  const mapElement = document.getElementById("map");
+  const code = mapElement.dataset.municipality;
+  const form = document.getElementById("report-form");
+  const categorySelect = document.getElementById("category");
+  const categoryNote = document.getElementById("category-note");
+  const questionsBox = document.getElementById("questions");
+  const placeBox = document.getElementById("place");
+  const summary = document.getElementById("error-summary");
+  const submitButton = document.getElementById("submit");
+  const sendingNote = document.getElementById("sending");
+  const photosInput = document.getElementById("photos");
+  const photoLocationButton = document.getElementById("use-photo-location");
+  const confirmation = document.getElementById("confirmation");
+
+  const map = Imbizo.municipalityMap(mapElement);
+  window.imbizoMap = map; // for the browser tests and the console
+
+  let categories = [];
+  let pin = null;
+  let previewSequence = 0;
+  let sending = false;
+  let lastBody = null;
+  let idempotencyKey = null;
+  let photoLocation = null;
+
+  // --- categories and their questions ---------------------------------------------------------
+
+  api("/api/v1/categories?municipality=" + encodeURIComponent(code)).then((result) => {
+    if (!result.ok) { categorySelect.innerHTML = "<option value=''>Categories could not be loaded</option>"; return; }
+    categories = result.body;
+    categorySelect.innerHTML = "<option value=''>Choose a category…</option>";
+    const groups = new Map();
+    categories.forEach((category) => {
+      const group = category.group || "Other";
+      if (!groups.has(group)) groups.set(group, []);
+      groups.get(group).push(category);
+    });
+    groups.forEach((items, group) => {
+      const optgroup = document.createElement("optgroup");
+      optgroup.label = group;
+      items.forEach((category) => optgroup.appendChild(new Option(category.name, category.id)));
+      categorySelect.appendChild(optgroup);
+    });
+    categorySelect.dataset.loaded = String(categories.length);
+    if (pin) preview();
+  }).catch(() => { categorySelect.innerHTML = "<option value=''>Categories could not be loaded</option>"; });
+
+  function selectedCategory() {
+    return categories.find((category) => String(category.id) === categorySelect.value) || null;
+  }
+
+  categorySelect.addEventListener("change", () => {
+    const category = selectedCategory();
+    clearError("category");
+    renderQuestions(category);
+    const notes = [];
+    if (category && category.description) notes.push(escapeHtml(category.description));
+    if (category && category.is_private) notes.push("<strong>Private:</strong> the place and photos of these reports are never shown publicly.");
+    categoryNote.innerHTML = notes.join("<br>");
+    if (pin) preview();
+  });
+
+  function requiredMark(question) {
+    return question.required ? ' <span class="required">required</span>' : ' <span class="optional">optional</span>';
+  }
+
+  function questionField(question) {
+    const id = "answer-" + question.code;
+    const errorId = "error-answer-" + question.code;
+    const wrapper = document.createElement("div");
+    wrapper.className = "field question";
+    wrapper.dataset.question = question.code;
+    wrapper.dataset.datatype = question.datatype;
+    const error = `<p class="field-error" data-error-for="answers.${escapeHtml(question.code)}" id="${escapeHtml(errorId)}"></p>`;
+    const describedBy = `aria-describedby="${escapeHtml(errorId)}"`;
+    const required = question.required ? " required aria-required='true'" : "";
+    const name = `answer:${escapeHtml(question.code)}`;
+    if (question.datatype === "yesno" || question.datatype === "multivaluelist") {
+      const type = question.datatype === "yesno" ? "radio" : "checkbox";
+      const options = question.choices.map((choice, index) =>
+        `<label class="choice"><input type="${type}" name="${name}" value="${escapeHtml(choice.key)}"` +
+        `${index === 0 ? ` id="${escapeHtml(id)}"` : ""}${type === "radio" ? required : ""}> ${escapeHtml(choice.name)}</label>`).join("");
+      wrapper.innerHTML = `<fieldset class="choices" ${describedBy}><legend>${escapeHtml(question.prompt)}${requiredMark(question)}</legend>` +
+        `${options}</fieldset>${error}`;
+      return wrapper;
+    }
+    let control;
+    if (question.datatype === "singlevaluelist") {
+      control = `<select id="${escapeHtml(id)}" name="${name}" ${describedBy}${required}><option value="">Choose…</option>` +
+        question.choices.map((choice) => `<option value="${escapeHtml(choice.key)}">${escapeHtml(choice.name)}</option>`).join("") +
+        "</select>";
+    } else if (question.datatype === "text") {
+      control = `<textarea id="${escapeHtml(id)}" name="${name}" rows="3" maxlength="5000" ${describedBy}${required}></textarea>`;
+    } else if (question.datatype === "number") {
+      control = `<input id="${escapeHtml(id)}" name="${name}" type="number" step="any" inputmode="decimal" ${describedBy}${required}>`;
+    } else if (question.datatype === "datetime") {
+      control = `<input id="${escapeHtml(id)}" name="${name}" type="datetime-local" ${describedBy}${required}>`;
+    } else {
+      control = `<input id="${escapeHtml(id)}" name="${name}" maxlength="255" ${describedBy}${required}>`;
+    }
+    wrapper.innerHTML = `<label for="${escapeHtml(id)}">${escapeHtml(question.prompt)}${requiredMark(question)}</label>${control}${error}`;
+    return wrapper;
+  }
+
+  function renderQuestions(category) {
+    questionsBox.innerHTML = "";
+    if (!category) return;
+    category.questions.forEach((question) => questionsBox.appendChild(questionField(question)));
+  }
+
+  // A datetime-local value ("2026-11-23T08:30") as ISO 8601 with this browser's UTC offset.
+  function withOffset(local) {
+    const moment = new Date(local);
+    if (Number.isNaN(moment.getTime())) return local;
+    const minutes = -moment.getTimezoneOffset();
+    const sign = minutes >= 0 ? "+" : "-";
+    const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+    return `${local.length === 16 ? local + ":00" : local}${sign}${pad(minutes / 60)}:${pad(minutes % 60)}`;
+  }
+
+  function collectAnswers(category) {
+    const answers = {};
+    if (!category) return answers;
+    category.questions.forEach((question) => {
+      const inputs = [...form.querySelectorAll(`[name="answer:${CSS.escape(question.code)}"]`)];
+      let value;
+      if (question.datatype === "yesno") {
+        value = (inputs.find((input) => input.checked) || {}).value;
+      } else if (question.datatype === "multivaluelist") {
+        value = inputs.filter((input) => input.checked).map((input) => input.value);
+        if (!value.length) value = undefined;
+      } else {
+        value = inputs.length ? inputs[0].value.trim() : "";
+        if (question.datatype === "datetime" && value) value = withOffset(value);
+        if (question.datatype === "number" && value !== "" && Number.isFinite(Number(value))) value = Number(value);
+      }
+      if (value !== undefined && value !== "") answers[question.code] = value;
+    });
+    return answers;
+  }
+
+  // --- the pin and what is there ----------------------------------------------------------------
+
+  function placePin(latlng) {
+    if (!pin) {
+      pin = L.marker(latlng, { draggable: true, title: "The issue is here (drag to move)", alt: "Pin: the issue is here" }).addTo(map);
+      pin.on("dragend", preview);
+    } else {
+      pin.setLatLng(latlng);
+    }
+    clearError("location");
+    preview();
+  }
+
+  map.on("click", (event) => placePin(event.latlng));
+  document.getElementById("pin-centre").addEventListener("click", () => placePin(map.getCenter()));
+  document.getElementById("locate").addEventListener("click", () => {
+    if (!navigator.geolocation) { placeBox.textContent = "This browser cannot share its location: click the map instead."; return; }
+    placeBox.textContent = "Finding you…";
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const here = L.latLng(position.coords.latitude, position.coords.longitude);
+        map.setView(here, Math.max(map.getZoom(), 16));
+        placePin(here);
+      },
+      () => { placeBox.textContent = "Your location is not available: click the map or drag the pin instead."; },
+      { enableHighAccuracy: true, timeout: 10000 }
+    );
+  });
+
+  async function preview() {
+    if (!pin) return;
+    const category = selectedCategory() || categories[0];
+    const { lat, lng } = pin.getLatLng();
+    const where = `${lat.toFixed(5)}, ${lng.toFixed(5)}`;
+    if (!category) { placeBox.textContent = `Pin at ${where}.`; return; }
+    const sequence = ++previewSequence;
+    placeBox.setAttribute("aria-busy", "true");
+    let result = null;
+    try {
+      result = await api(`/api/v1/issues/preview?category=${category.id}&lat=${lat.toFixed(6)}&lon=${lng.toFixed(6)}`);
+    } catch (error) { result = null; }
+    if (sequence !== previewSequence) return; // the pin moved again meanwhile
+    placeBox.removeAttribute("aria-busy");
+    if (!result || !result.ok) {
+      placeBox.dataset.state = "unknown";
+      placeBox.textContent = `Pin at ${where}. This place could not be looked up; you can still send the report.`;
+      return;
+    }
+    const place = result.body;
+    placeBox.dataset.state = place.inside ? "inside" : "outside";
+    if (!place.inside) {
+      placeBox.innerHTML = `<p class="outside" id="place-outside"><strong>Outside ${escapeHtml(place.municipality.name)}.</strong> ` +
+        "Move the pin inside the municipality, or report this place to the municipality that serves it.</p>";
+      return;
+    }
+    let html = `<dl class="facts"><dt>Ward</dt><dd id="place-ward">${place.ward ? "Ward " + place.ward.number : "—"}</dd>` +
+      `<dt>Suburb</dt><dd id="place-suburb">${place.suburb ? escapeHtml(place.suburb.name) : "—"}</dd>`;
+    if (selectedCategory() && place.snaps_to) {
+      html += `<dt>Nearest ${escapeHtml(place.snaps_to.toLowerCase())}</dt><dd id="place-asset">` + (place.asset
+        ? `${escapeHtml(place.asset.external_id)} · ${Imbizo.formatDistance(place.asset.distance_m)} away`
+        : `None within ${place.snap_radius_m} m: the report stays at your pin`) + "</dd>";
+    }
+    placeBox.innerHTML = html + `</dl><p class="muted">Pin at ${where}.</p>`;
+  }
+
+  // --- photos -------------------------------------------------------------------------------------
+
+  photosInput.addEventListener("change", async () => {
+    photoLocation = null;
+    photoLocationButton.hidden = true;
+    // The first chosen photo that carries a GPS position is offered as the pin.
+    for (const file of [...photosInput.files].slice(0, 5)) {
+      const data = new FormData();
+      data.append("file", file);
+      let result = null;
+      try { result = await api("/api/v1/photo-location", { method: "POST", form: data }); } catch (error) { result = null; }
+      if (result && result.ok && result.body && result.body.location) {
+        photoLocation = L.latLng(result.body.location.lat, result.body.location.lon);
+        photoLocationButton.hidden = false;
+        return;
+      }
+    }
+  });
+  photoLocationButton.addEventListener("click", () => {
+    if (!photoLocation) return;
+    map.setView(photoLocation, Math.max(map.getZoom(), 16));
+    placePin(photoLocation);
+  });
+
+  async function uploadPhotos(issue) {
+    const list = document.getElementById("upload-results");
+    for (const file of [...photosInput.files]) {
+      const item = document.createElement("li");
+      item.textContent = `Sending ${file.name}…`;
+      list.appendChild(item);
+      const data = new FormData();
+      data.append("file", file);
+      let result = null;
+      try {
+        result = await api(`/api/v1/issues/${encodeURIComponent(issue.reference)}/media`,
+          { method: "POST", form: data, headers: { "X-Tracking-Key": issue.tracking_key } });
+      } catch (error) { result = null; }
+      if (result && result.ok) {
+        item.className = "upload-ok";
+        item.textContent = `Photo ${file.name} added.`;
+      } else {
+        item.className = "upload-failed";
+        item.textContent = `Photo ${file.name} could not be added: ` +
+          errorText(result, result ? `error ${result.status}` : "the server could not be reached") +
+          " Your report is filed all the same.";
+      }
+    }
+  }
+
+  // --- errors ---------------------------------------------------------------------------------
+
+  function controlFor(field) {
+    if (field === "location") return document.getElementById("locate");
+    if (field.startsWith("answers.")) {
+      const box = questionsBox.querySelector(`[data-question="${CSS.escape(field.slice(8))}"]`);
+      return box ? box.querySelector("input, select, textarea") : null;
+    }
+    return document.getElementById(field);
+  }
+
+  function clearError(field) {
+    const slot = form.querySelector(`[data-error-for="${CSS.escape(field)}"]`);
+    if (slot) slot.textContent = "";
+    const control = controlFor(field);
+    if (control) control.removeAttribute("aria-invalid");
+  }
+
+  function clearErrors() {
+    form.querySelectorAll("[data-error-for]").forEach((slot) => { slot.textContent = ""; });
+    form.querySelectorAll("[aria-invalid]").forEach((control) => control.removeAttribute("aria-invalid"));
+    summary.hidden = true;
+    summary.innerHTML = "";
+  }
+
+  function flatten(value) {
+    if (Array.isArray(value)) return value.map(flatten).join(" ");
+    if (value && typeof value === "object") return Object.values(value).map(flatten).join(" ");
+    return String(value);
+  }
+
+  // errors: {"field": ["message"], "answers.size": [...]} as the API sends them.
+  function showErrors(errors) {
+    const items = [];
+    Object.entries(errors).forEach(([name, value]) => {
+      const field = name === "lat" || name === "lon" ? "location" : name;
+      const text = flatten(value);
+      const slot = form.querySelector(`[data-error-for="${CSS.escape(field)}"]`);
+      const control = controlFor(field);
+      if (slot) slot.textContent = slot.textContent ? slot.textContent + " " + text : text;
+      if (control) control.setAttribute("aria-invalid", "true");
+      items.push(control && control.id ? `<li><a href="#${escapeHtml(control.id)}">${escapeHtml(text)}</a></li>` : `<li>${escapeHtml(text)}</li>`);
+    });
+    summary.innerHTML = `<p><strong>The report was not sent.</strong> Please check:</p><ul>${items.join("")}</ul>`;
+    summary.hidden = false;
+    summary.focus();
+  }
+
+  function showProblem(html) {
+    summary.innerHTML = html;
+    summary.hidden = false;
+    summary.focus();
+  }
+
+  form.addEventListener("input", (event) => {
+    const name = event.target.name || "";
+    clearError(name.startsWith("answer:") ? "answers." + name.slice(7) : name);
+  });
+
+  // --- sending ----------------------------------------------------------------------------------
+
+  function valueOf(id) { return document.getElementById(id).value.trim(); }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (sending) return;
+    clearErrors();
+    const category = selectedCategory();
+    const missing = {};
+    if (!category) missing.category = ["Choose a category."];
+    if (!pin) missing.location = ["Put the pin where the issue is: click the map, or use “Locate me”."];
+    if (Object.keys(missing).length) { showErrors(missing); return; }
+    const { lat, lng } = pin.getLatLng();
+    const report = {
+      category: category.id, lat: Number(lat.toFixed(6)), lon: Number(lng.toFixed(6)),
+      description: valueOf("description"), address: valueOf("address"), answers: collectAnswers(category),
+      reporter_name: valueOf("reporter_name"), reporter_phone: valueOf("reporter_phone"), reporter_email: valueOf("reporter_email"),
+    };
+    // The same report sent again (a retry) keeps its key; a changed one is a new report.
+    const body = JSON.stringify(report);
+    if (body !== lastBody) { idempotencyKey = Imbizo.uuid(); lastBody = body; }
+    sending = true;
+    submitButton.disabled = true;
+    submitButton.setAttribute("aria-busy", "true");
+    sendingNote.textContent = "Sending your report…";
+    let result = null;
+    try {
+      result = await api("/api/v1/issues", { method: "POST", json: report, headers: { "Idempotency-Key": idempotencyKey } });
+    } catch (error) {
+      result = null;
+    }
+    sending = false;
+    submitButton.disabled = false;
+    submitButton.removeAttribute("aria-busy");
+    sendingNote.textContent = "";
+    if (result && (result.status === 201 || result.status === 200)) { filed(result.body); return; }
+    if (result && result.status === 400 && result.body) { showErrors(result.body); return; }
+    if (result && result.status === 409) {
+      lastBody = null; // a fresh key next time
+      showProblem(`<p>${escapeHtml(errorText(result))}</p><p>Press “Send report” again to send it as a new report.</p>`);
+      return;
+    }
+    showProblem(result
+      ? `<p><strong>The report could not be sent</strong> (error ${result.status}). Nothing is lost: press “Send report” again.</p>`
+      : "<p><strong>The server could not be reached.</strong> Check your connection and press “Send report” again: " +
+        "it will not be filed twice.</p>");
+  });
+
+  function filed(issue) {
+    Imbizo.rememberReport(issue);
+    form.hidden = true;
+    confirmation.hidden = false;
+    document.getElementById("reference").textContent = issue.reference;
+    document.getElementById("track-link").href = "/track/" + encodeURIComponent(issue.reference) + "/";
+    confirmation.focus();
+    if (pin) pin.dragging.disable();
+    uploadPhotos(issue).finally(() => { confirmation.dataset.uploadsDone = "true"; });
+  }
+})();

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from triage import views
+
+urlpatterns = [
+    path("m/<str:code>/report/", views.report_page, name="report-issue"),
+    path("m/<str:code>/issues/", views.issues_map, name="issues-map"),
+    path("track/", views.track_lookup, name="track-lookup"),
+    path("track/<str:reference>/", views.track_issue, name="track-issue"),
+]
