@@ -27,7 +27,8 @@ def raw_connection():
 
     settings = connection.settings_dict
     return psycopg.connect(host=settings["HOST"], port=settings["PORT"], dbname=settings["NAME"],
-                           user=settings["USER"], password=settings["PASSWORD"] or None)
+                           user=settings["USER"], password=settings["PASSWORD"] or None,
+                           options=settings.get("OPTIONS", {}).get("options", ""))
 
 
 def free_port() -> int:

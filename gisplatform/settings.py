@@ -89,6 +89,9 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="django.contr
 # Persistent connections: opening one per request cost ~15 ms (benchmarks/area_lookup.py).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# No JIT: every web query is short, and a JIT compile triggered by a high cost estimate took
+# 400 ms of a 9 ms intake lookup (benchmarks/intake.py).
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imbizo")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -163,6 +166,9 @@ IMBIZO = {
     "SHARED_DATA": os.environ.get("IMBIZO_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")),
     # The municipality the public home page shows when the URL names none.
     "DEFAULT_MUNICIPALITY": os.environ.get("IMBIZO_DEFAULT_MUNICIPALITY", ""),
+    # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.
+    "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
+    "MEDIA_PER_ISSUE": 10,
 }
 
 # GDAL 3.6 (Debian 12) cannot block network access from spatial references; Imbizo opens only

@@ -10,8 +10,11 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("ogc/", include("layers.ogc.urls")),
+    path("open311/v2/", include("triage.open311.urls")),
     path("tiles/", include("layers.tile_urls")),
     path("layers/", include("layers.urls")),
+    path("media/issues/", include("triage.media_urls")),
     path("", include("assets.urls")),
+    path("", include("triage.urls")),
     path("", include("wards.urls")),
 ]

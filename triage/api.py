@@ -33,8 +33,7 @@ def refused(exc: services.ActionRefused) -> ValidationError:
 
 def issue_or_404(reference: str) -> Issue:
     return get_object_or_404(
-        Issue.objects.select_related("municipality", "category", "ward", "suburb", "asset__asset_type",
-                                     "department", "duplicate_of", "reporter", "assignee"),
+        Issue.objects.for_display(),
         reference=reference.upper(),
     )
 
@@ -88,7 +87,8 @@ class ReportSerializer(serializers.Serializer):
     media_url = serializers.URLField(required=False, allow_blank=True, default="")
 
     def validate_category(self, value):
-        category = Category.objects.select_related("municipality").filter(pk=value).first()
+        category = (Category.objects.with_municipality().select_related("default_department", "asset_type")
+                    .filter(pk=value).first())
         if category is None:
             raise serializers.ValidationError(f"No category has the id {value}.")
         return category
@@ -113,7 +113,7 @@ class PreviewView(APIView):
     def get(self, request):
         point = parse_point(request.query_params)
         category_id = parse_int(request.query_params, "category", default=0, minimum=1, maximum=2**62)
-        category = Category.objects.select_related("municipality", "asset_type").filter(pk=category_id).first()
+        category = Category.objects.with_municipality().select_related("asset_type").filter(pk=category_id).first()
         if category is None:
             raise bad_parameter("category", f"No category has the id {category_id}.")
         place = intake.locate(category, point)
@@ -124,7 +124,7 @@ class PreviewView(APIView):
         suburb = Suburb.objects.filter(pk=place.suburb_id).values("name", "code").first() if place.suburb_id else None
         asset = None
         if place.asset_id:
-            found = Asset.objects.select_related("asset_type").get(pk=place.asset_id)
+            found = Asset.objects.select_related("asset_type").defer("geom").get(pk=place.asset_id)
             asset = {"external_id": found.external_id, "type": found.asset_type.name,
                      "distance_m": round(place.asset_distance_m, 1)}
         return Response({
@@ -226,8 +226,9 @@ class IssueCollectionView(APIView):
             raise ValidationError(exc.errors) from None
         except intake.IdempotencyKeyReused as exc:
             return Response({"Idempotency-Key": [str(exc)]}, status=status.HTTP_409_CONFLICT)
-        issue = issue_or_404(result.issue.reference)
-        body = issue_for(user, issue, now=timezone.now(), tracking_key=issue.tracking_key)
+        # A new issue carries what intake found (ward, suburb, asset): shown without another query.
+        issue = result.issue if result.created else issue_or_404(result.issue.reference)
+        body = issue_for(user, issue, now=timezone.now(), tracking_key=issue.tracking_key, new=result.created)
         body["tracking_key"] = issue.tracking_key
         body["token"] = str(issue.token)
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

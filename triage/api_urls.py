@@ -1,11 +1,12 @@
 from django.urls import path
 
-from triage import api
+from triage import api, cluster_api, media_api
 
 urlpatterns = [
     path("categories", api.CategoryListView.as_view(), name="category-list"),
     path("issues", api.IssueCollectionView.as_view(), name="issue-list"),
     path("issues/preview", api.PreviewView.as_view(), name="issue-preview"),
+    path("issues/clusters", cluster_api.IssueClusterView.as_view(), name="issue-clusters"),
     path("issues/<str:reference>", api.IssueDetailView.as_view(), name="issue-detail"),
     path("issues/<str:reference>/history", api.IssueHistoryView.as_view(), name="issue-history"),
     path("issues/<str:reference>/comments", api.IssueCommentsView.as_view(), name="issue-comments"),
@@ -14,4 +15,6 @@ urlpatterns = [
     path("issues/<str:reference>/upvote", api.IssueUpvoteView.as_view(), name="issue-upvote"),
     path("issues/<str:reference>/status", api.IssueStatusView.as_view(), name="issue-status"),
     path("issues/<str:reference>/assignment", api.IssueAssignmentView.as_view(), name="issue-assignment"),
+    path("issues/<str:reference>/media", media_api.IssueMediaView.as_view(), name="issue-media"),
+    path("photo-location", media_api.PhotoLocationView.as_view(), name="photo-location"),
 ]

@@ -7,6 +7,8 @@
 - Superusers may do everything.
 """
 
+import hmac
+
 from triage.workflow import Status
 
 WORKER_STATUSES = frozenset({Status.IN_PROGRESS, Status.RESOLVED})
@@ -33,7 +35,7 @@ def works_on(user, issue) -> bool:
 def is_reporter(user, issue, tracking_key: str = "") -> bool:
     if user is not None and user.is_authenticated and user.pk == issue.reporter_id:
         return True
-    return bool(tracking_key) and tracking_key == issue.tracking_key
+    return bool(tracking_key) and hmac.compare_digest(tracking_key.encode(), issue.tracking_key.encode())
 
 
 def can_change_status(user, issue, to: str, *, tracking_key: str = "") -> bool:

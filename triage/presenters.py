@@ -2,6 +2,7 @@
 field added to the model later never leaks by default; staff with the right permission get the
 reporter's contact details, answers and internal notes on top."""
 
+from triage.media import media_for, public_media, sees_more_than_public_media
 from triage.permissions import can_see_internal, is_reporter
 
 
@@ -9,7 +10,7 @@ def _seconds(duration) -> int | None:
     return int(duration.total_seconds()) if duration is not None else None
 
 
-def public_issue(issue, *, now) -> dict:
+def public_issue(issue, *, now, media: list | None = None) -> dict:
     private = issue.category.is_private
     return {
         "reference": issue.reference,
@@ -45,12 +46,15 @@ def public_issue(issue, *, now) -> dict:
         "open_for_seconds": _seconds((issue.resolved_at or issue.closed_at or now) - issue.created_at),
         "time_to_acknowledge_seconds": _seconds(issue.time_to_acknowledge),
         "time_to_resolve_seconds": _seconds(issue.time_to_resolve),
+        "media": public_media(issue) if media is None else media,  # one query; never a photo's EXIF position
     }
 
 
-def issue_for(user, issue, *, now, tracking_key: str = "") -> dict:
-    """The public view, plus what this viewer may also see."""
-    data = public_issue(issue, now=now)
+def issue_for(user, issue, *, now, tracking_key: str = "", new: bool = False) -> dict:
+    """The public view, plus what this viewer may also see. A `new` issue has no files yet."""
+    data = public_issue(issue, now=now, media=[] if new else None)
+    if not new and sees_more_than_public_media(user, issue, tracking_key=tracking_key):
+        data["media"] = media_for(user, issue, tracking_key=tracking_key)
     if is_reporter(user, issue, tracking_key) or can_see_internal(user, issue):
         data["answers"] = issue.answers
         data["location"] = {"lat": round(issue.location.y, 6), "lon": round(issue.location.x, 6)}

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from triage.models import Comment, Follower, Issue, IssueEvent, Priority, Rating, Upvote
 from triage.notifications import status_headline, tell_of_public_update
+from triage.permissions import is_reporter
 from triage.workflow import OPEN_STATUSES, RATEABLE_STATUSES, Status, check_transition
 
 
@@ -40,7 +41,7 @@ def _locked(issue: Issue) -> Issue:
     # Lock the issue row only (of=self): its department may be empty, and a row that is not
     # there cannot be locked.
     return (Issue.objects.select_for_update(of=("self",)).select_related("category", "municipality", "department")
-            .get(pk=issue.pk))
+            .defer("municipality__boundary").get(pk=issue.pk))
 
 
 @transaction.atomic
@@ -197,7 +198,7 @@ def rater_key(issue: Issue, *, user=None, tracking_key: str = "") -> str:
         user.pk == issue.reporter_id or issue.followers.filter(user=user).exists()
     ):
         return f"user:{user.pk}"
-    if tracking_key and tracking_key == issue.tracking_key:
+    if is_reporter(None, issue, tracking_key):
         return f"reporter:{issue.pk}"
     raise ActionRefused("Only the person who reported the issue may rate it.", "tracking_key")
 

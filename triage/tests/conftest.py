@@ -7,7 +7,7 @@ from accounts.models import Department, User
 from assets.models import Asset, AssetType
 from triage.models import Category, Question
 
-# A point in Heidelberg (Lesedi ward 9 of 2011, by the Demarcation Board's polygon).
+# A point in Heidelberg (Lesedi ward 8 of 2011, by the Demarcation Board's polygon).
 HEIDELBERG = Point(28.3585, -26.5040, srid=4326)
 
 

@@ -1,0 +1,203 @@
+"""Intake throughput: POST /api/v1/issues through gunicorn beside the same work in raw SQL.
+
+The work per report, in both columns: claim the Idempotency-Key, one spatial lookup (municipality
+covers the point, current ward, suburb, nearest streetlight within 30 m on the geography index
+among 100,000), the next reference from the municipality's sequence, INSERT the issue and its
+history line, queue the department's message and mark it sent, COMMIT. The raw column runs those
+statements through psycopg on one connection per client, with nothing else in between.
+
+Real Lesedi wards (GT423) when ../shared/data is there, else the generated Drakenstein.
+Synthetic rows are marked ('bench:' assets, 'bench intake' issues) and removed at the end.
+Usage: ./imbizo bench intake [--reports 2000]
+"""
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.support import gunicorn, raw_connection, setup_django, summary, timed  # noqa: E402
+
+ASSETS = 100_000
+MARK = "bench intake"
+
+INSERT_ISSUE = """
+INSERT INTO triage_issue (municipality_id, reference, token, tracking_key, category_id, kind, location, address,
+    description, answers, media_url, channel, external_id, reporter_name, reporter_phone, reporter_email, ward_id,
+    suburb_id, asset_id, asset_distance_m, department_id, priority, status, status_note, rejection_reason, upvotes,
+    created_at, updated_at, expected_at)
+VALUES (%(m)s, %(reference)s, gen_random_uuid(), md5(random()::text), %(c)s, 'fault',
+    ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), '', %(description)s, '{}', '', 'web', '', '', '', '',
+    %(ward)s, %(suburb)s, %(asset)s, %(distance)s, %(department)s, 'normal', 'submitted', '', '', 0,
+    now(), now(), now() + interval '48 hours')
+RETURNING id
+"""
+INSERT_EVENT = """
+INSERT INTO triage_issueevent (issue_id, action, actor_label, at, from_status, to_status, public_note, internal_note,
+    detail, external_update_id)
+VALUES (%s, 'created', 'Reporter', now(), '', 'submitted', '', '', '{"channel": "web"}', '')
+"""
+INSERT_MESSAGE = """
+INSERT INTO notices_outboundmessage (channel, address, subject, body, topic, state, attempts, last_error, created_at)
+VALUES ('email', %s, %s, %s, %s, 'queued', 0, '', now()) RETURNING id
+"""
+
+
+def populate_assets(cursor, municipality_id, asset_type_id):
+    cursor.execute(
+        """
+        INSERT INTO assets_asset (asset_type_id, municipality_id, external_id, geom, status, attributes, is_generated)
+        SELECT %(t)s, %(m)s, 'bench:' || d.path[1], d.geom, 'in_service', '{}'::jsonb, true
+        FROM (SELECT boundary FROM wards_municipality WHERE id = %(m)s) AS m,
+             ST_Dump(ST_GeneratePoints(m.boundary, %(n)s, 21)) AS d
+        """,
+        {"m": municipality_id, "t": asset_type_id, "n": ASSETS},
+    )
+    cursor.execute("ANALYZE assets_asset")
+
+
+def concurrent(label, work, items, clients=2):
+    chunks = [items[i::clients] for i in range(clients)]
+    durations: list[float] = []
+    lock = threading.Lock()
+
+    def run(chunk):
+        mine = timed((lambda item=item: work(*item)) for item in chunk)
+        with lock:
+            durations.extend(mine)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=run, args=(chunk,)) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rate = len(items) / (time.perf_counter() - start)
+    ordered = sorted(durations)
+    p95 = 1000 * ordered[int(0.95 * (len(ordered) - 1))]
+    print(f"{label:<44} {len(items):>6} calls  {rate:>9.0f}/s  p95 {p95:6.2f} ms  ({clients} clients)")
+    return rate, p95
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reports", type=int, default=2000)
+    args = parser.parse_args()
+    # Department messages are delivered after commit as in production, to a backend that drops them.
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from assets.models import Asset
+    from notices.models import OutboundMessage
+    from triage.intake import LOOKUP_SQL, REFERENCE_SEQUENCE, next_reference
+    from triage.models import Category, IntakeKey, Issue
+    from wards.models import Municipality
+
+    call_command("load_demo", verbosity=0)
+    municipality = Municipality.objects.filter(code="GT423").first() or Municipality.objects.get(code="WC023")
+    category = Category.objects.select_related("asset_type", "default_department").get(
+        municipality=municipality, code="streetlight-out")
+
+    def clean_up():
+        bench = Issue.objects.filter(description=MARK)
+        OutboundMessage.objects.filter(topic__in=[f"issue:{r}" for r in bench.values_list("reference", flat=True)]).delete()
+        bench.delete()
+        IntakeKey.objects.filter(key__startswith="bench-").delete()
+        Asset.objects.filter(external_id__startswith="bench:").delete()
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        clean_up()
+        populate_assets(cursor, municipality.pk, category.asset_type_id)
+        cursor.execute("SELECT setseed(0.5)")
+        cursor.execute("SELECT ST_X(g), ST_Y(g) FROM ST_Dump(ST_GeneratePoints("
+                       "(SELECT boundary FROM wards_municipality WHERE id = %s), %s, 23)) AS d(path, g)",
+                       [municipality.pk, args.reports])
+        points = cursor.fetchall()
+        next_reference(municipality, time.gmtime().tm_year)  # make sure this year's sequence exists
+    print(f"{municipality.code}: {Asset.objects.filter(asset_type=category.asset_type).count()} streetlights, "
+          f"{Issue.objects.count()} issues before; {len(points)} reports per run\n")
+    sequence = REFERENCE_SEQUENCE.format(municipality=municipality.pk, year=time.gmtime().tm_year)
+    department_email = category.default_department.email
+
+    def raw_intake(cursor, lon, lat):
+        cursor.execute("BEGIN")
+        cursor.execute("INSERT INTO triage_intakekey (key, fingerprint, created_at) VALUES (%s, 'x', now()) "
+                       "ON CONFLICT (key) DO NOTHING RETURNING key", [f"bench-{uuid.uuid4()}"])
+        cursor.execute(LOOKUP_SQL, {"lon": lon, "lat": lat, "municipality": municipality.pk,
+                                    "asset_type": category.asset_type_id, "radius": 30.0})
+        inside, ward, _, _, suburb, _, _, asset, distance, _ = cursor.fetchone()
+        assert inside
+        cursor.execute("SELECT nextval(%s)", [sequence])
+        reference = f"{municipality.code}-{time.gmtime().tm_year}-{cursor.fetchone()[0]:06d}"
+        cursor.execute(INSERT_ISSUE, {"m": municipality.pk, "reference": reference, "c": category.pk, "lon": lon,
+                                      "lat": lat, "description": MARK, "ward": ward, "suburb": suburb, "asset": asset,
+                                      "distance": distance, "department": category.default_department_id})
+        issue_id = cursor.fetchone()[0]
+        cursor.execute(INSERT_EVENT, [issue_id])
+        cursor.execute(INSERT_MESSAGE, [department_email, f"New issue {reference}", "body", f"issue:{reference}"])
+        message_id = cursor.fetchone()[0]
+        cursor.execute("COMMIT")
+        cursor.execute("UPDATE notices_outboundmessage SET state = 'sent', attempts = 1, sent_at = now() WHERE id = %s",
+                       [message_id])
+
+    try:
+        raw_connections = [raw_connection() for _ in range(2)]
+        for raw in raw_connections:
+            raw.autocommit = True
+        cursors = [raw.cursor() for raw in raw_connections]
+        for lon, lat in points[:50]:
+            raw_intake(cursors[0], lon, lat)
+        raw_figures = summary("raw SQL through psycopg, 1 client", timed(
+            (lambda p=p: raw_intake(cursors[0], *p)) for p in points))
+        local = threading.local()
+        spare = list(cursors)
+
+        def raw_call(lon, lat):
+            if not hasattr(local, "cursor"):
+                local.cursor = spare.pop()
+            raw_intake(local.cursor, lon, lat)
+
+        raw_parallel, _ = concurrent("raw SQL through psycopg", raw_call, points)
+        for raw in raw_connections:
+            raw.close()
+
+        import http.client
+
+        with gunicorn(workers=2) as port:
+            local_http = threading.local()
+
+            def post(lon, lat):
+                if not hasattr(local_http, "connection"):
+                    local_http.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                body = json.dumps({"category": category.pk, "lat": lat, "lon": lon, "description": MARK})
+                local_http.connection.request("POST", "/api/v1/issues", body, {
+                    "Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4()}"})
+                response = local_http.connection.getresponse()
+                payload = response.read()
+                assert response.status == 201, (response.status, payload[:300])
+
+            for lon, lat in points[:50]:
+                post(lon, lat)
+            api_figures = summary("API over HTTP (gunicorn, 2 workers), 1 client",
+                                  timed((lambda p=p: post(*p)) for p in points))
+            local_http = threading.local()
+            api_parallel, api_parallel_p95 = concurrent("API over HTTP (gunicorn, 2 workers)", post, points)
+    finally:
+        with transaction.atomic():
+            clean_up()
+
+    print(f"\nratio API / raw SQL, 1 client: {api_figures['per_second'] / raw_figures['per_second']:.2f}x "
+          f"(target >= 0.5x); API p95 {api_figures['p95_ms']:.2f} ms (target < 15 ms)")
+    print(f"ratio API / raw SQL, 2 clients: {api_parallel / raw_parallel:.2f}x; API p95 {api_parallel_p95:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
