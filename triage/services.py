@@ -84,6 +84,28 @@ def issue_transition(*, issue: Issue, to_status: str, actor=None, public_note: s
     return event
 
 
+@transaction.atomic
+def issue_note_add(*, issue: Issue, public_note: str, internal_note: str = "", actor=None, label: str = "",
+                   at: datetime.datetime | None = None, external_update_id: str = "") -> IssueEvent:
+    """News without a status change (a back office re-sending 'in progress' with a new note):
+    recorded in the history, and the reporter and followers told of the public note."""
+    issue = _locked(issue)
+    if not public_note.strip():
+        raise ActionRefused("An update without a status change needs a note.", "public_note")
+    if external_update_id and issue.events.filter(external_update_id=external_update_id).exists():
+        raise ActionRefused(f"The update '{external_update_id}' was already applied to {issue.reference}.", "update_id")
+    at = at or timezone.now()
+    issue.status_note, issue.updated_at = public_note, at
+    issue.save(update_fields=["status_note", "updated_at"])
+    event = IssueEvent.objects.create(
+        issue=issue, action=IssueEvent.Action.UPDATE, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=label or actor_label(actor, issue), at=at, from_status=issue.status, to_status=issue.status,
+        public_note=public_note, internal_note=internal_note, external_update_id=external_update_id,
+    )
+    tell_of_public_update(issue, headline="an update", note=public_note, was_closed=issue.status == Status.CLOSED)
+    return event
+
+
 def _stamp(issue: Issue, to: str, at) -> None:
     """Transition timestamps. The first response of any kind (even a rejection) acknowledges;
     after a reopening, the next resolution is timed from the original report, as residents see it."""

@@ -737,6 +737,11 @@ def request_update_create(params: Params, *, now: datetime.datetime) -> Result:
         f", external status code {external_status_code}" if external_status_code else "") + "."
     try:
         with transaction.atomic():
+            if to_status == issue.status:  # the same status again, with news: a note, not a transition
+                services.issue_note_add(issue=issue, public_note=public_note or f"Update from {client.name}.",
+                                        internal_note=internal_note, at=at, external_update_id=update_id,
+                                        label=client.name)
+                return Result(200, "service_request_updates", [{"update_id": update_id}])
             if issue.status == Status.SUBMITTED and to_status in ACKNOWLEDGED_ON_THE_WAY:
                 services.issue_transition(issue=issue, to_status=Status.ACKNOWLEDGED, at=at, label=client.name)
             services.issue_transition(

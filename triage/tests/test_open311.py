@@ -810,18 +810,30 @@ def test_bad_updates_are_refused(client, pothole, back_office, app_client, fmt, 
                                            status="IN_PROGRESS"), fmt, 400)
     assert description == ("status: An issue that is rejected cannot become in progress; "
                            "from rejected it may go to: reopened.")
-    (description,) = errors_of(post_update(client, fmt, service_request_id=reference, update_id="Z", status="REJECTED"),
-                               fmt, 400)
-    assert "cannot become rejected" in description
+    # The status it already has, again: news, not a transition (a note is recorded).
+    assert post_update(client, fmt, service_request_id=reference, update_id="Z", status="REJECTED").status_code == 200
+    assert issue.events.filter(external_update_id="Z", from_status="rejected", to_status="rejected").exists()
 
 
 @pytest.mark.django_db
-def test_an_open_update_on_an_open_issue_is_refused_by_the_workflow(client, pothole, back_office, dispatcher):
+def test_an_update_repeating_the_status_is_recorded_as_news(client, pothole, back_office, dispatcher):
+    """A back office re-sending the status an issue already has, with a new note, is news for
+    the reporter: recorded in the history, not refused as a transition."""
     issue = file_issue(pothole)
     issue_transition(issue=issue, to_status=Status.ACKNOWLEDGED, actor=dispatcher)
-    (description,) = errors_of(post_update(client, service_request_id=issue.reference, update_id="O1", status="OPEN"),
-                               "json", 400)
-    assert "cannot become acknowledged" in description
+    first = post_update(client, service_request_id=issue.reference, update_id="O1", status="IN_PROGRESS",
+                        description="Crew booked")
+    again = post_update(client, service_request_id=issue.reference, update_id="O2", status="IN_PROGRESS",
+                        description="Materials ordered")
+    assert (first.status_code, again.status_code) == (200, 200)
+    issue.refresh_from_db()
+    assert issue.status == Status.IN_PROGRESS and issue.status_note == "Materials ordered"
+    last = issue.events.order_by("-id").first()
+    assert (last.action, last.from_status, last.to_status, last.public_note, last.external_update_id) == (
+        "update", "in_progress", "in_progress", "Materials ordered", "O2")
+    repeated = post_update(client, service_request_id=issue.reference, update_id="O2", status="IN_PROGRESS",
+                           description="Materials ordered")
+    assert repeated.status_code == 400
 
 
 @pytest.mark.django_db
