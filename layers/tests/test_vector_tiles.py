@@ -98,6 +98,7 @@ def test_tile_filter_uses_the_geometry_index(lesedi):
     sql, params = tiles.tile_sql(layer, features.filtered(layer, features.FeatureFilter()), 12, 2370, 2373)
     assert "ST_Transform(ST_TileEnvelope(" in sql
     with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending foreign-key checks block ALTER TABLE
         cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'wards_ward'::regclass AND contype = 'u'")
         for (name,) in cursor.fetchall():
             cursor.execute(f'ALTER TABLE wards_ward DROP CONSTRAINT "{name}"')
