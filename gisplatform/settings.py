@@ -92,6 +92,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # No JIT: every web query is short, and a JIT compile triggered by a high cost estimate took
 # 400 ms of a 9 ms intake lookup (benchmarks/intake.py).
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if os.environ.get("PYTEST_VERSION"):
+    # Tests need no durability: commits don't wait for the disk (the server itself stays durable,
+    # so a resident's report served by `./imbizo run` is on disk before its reference is shown).
+    DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imbizo")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

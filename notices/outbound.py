@@ -68,9 +68,8 @@ def notify(
             message.state = OutboundMessage.State.SKIPPED
         OutboundMessage.objects.bulk_create(messages)
     elif messages:
-        OutboundMessage.objects.bulk_create(messages)
-        ids = [message.pk for message in messages]
-        transaction.on_commit(lambda: deliver(OutboundMessage.objects.filter(pk__in=ids)))
+        OutboundMessage.objects.bulk_create(messages)  # PostgreSQL returns their ids
+        transaction.on_commit(lambda: deliver(messages))
     return messages
 
 
