@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from gisplatform import health
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     path("api/v1/", include("wards.api_urls")),
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),
