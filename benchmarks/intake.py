@@ -22,7 +22,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.support import gunicorn, raw_connection, setup_django, summary, timed  # noqa: E402
+from benchmarks.support import (  # noqa: E402
+    floor_figures,
+    gunicorn,
+    print_ceiling,
+    raw_connection,
+    setup_django,
+    summary,
+    timed,
+)
 
 ASSETS = 100_000
 MARK = "bench intake"
@@ -184,17 +192,7 @@ def main():
                 payload = response.read()
                 assert response.status == 201, (response.status, payload[:300])
 
-            def healthz():
-                if not hasattr(local_http, "connection"):
-                    local_http.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                local_http.connection.request("GET", "/healthz")
-                response = local_http.connection.getresponse()
-                response.read()
-                assert response.status == 200
-
-            for _ in range(50):
-                healthz()
-            floor = summary("floor: GET /healthz (Django + SELECT 1)", timed(healthz for _ in points))
+            floor = floor_figures(port, len(points))
             for lon, lat in points[:50]:
                 post(lon, lat)
             api_figures = summary("API over HTTP (gunicorn, 2 workers), 1 client",
@@ -208,9 +206,7 @@ def main():
     print(f"\nratio API / raw SQL, 1 client: {api_figures['per_second'] / raw_figures['per_second']:.2f}x "
           f"(target >= 0.5x); API p95 {api_figures['p95_ms']:.2f} ms (target < 15 ms)")
     print(f"ratio API / raw SQL, 2 clients: {api_parallel / raw_parallel:.2f}x; API p95 {api_parallel_p95:.2f} ms")
-    print(f"floor: an empty Django request through gunicorn is {floor['p50_ms']:.2f} ms at p50, "
-          f"{floor['p50_ms'] / raw_figures['p50_ms']:.1f}x the whole raw intake; the ratio cannot pass "
-          f"{raw_figures['p50_ms'] / (floor['p50_ms'] + raw_figures['p50_ms']):.2f}x on this stack")
+    print_ceiling(floor, raw_figures)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.support import gunicorn, http_get, raw_connection, setup_django, summary, timed  # noqa: E402
+from benchmarks.support import (  # noqa: E402
+    floor_figures,
+    gunicorn,
+    http_get,
+    print_ceiling,
+    raw_connection,
+    setup_django,
+    summary,
+    timed,
+)
 
 FACILITIES, ASSETS = 10_000, 100_000
 
@@ -114,6 +123,7 @@ def main():
 
             for lon, lat in points[:100]:
                 call(lon, lat)
+            floor = floor_figures(port, len(points))
             api_figures = summary("API over HTTP (gunicorn, 2 workers)", timed((lambda p=p: call(*p)) for p in points))
             api_parallel = concurrent("API over HTTP, 2 clients", call, points)
         raw_connections = [raw_connection() for _ in range(2)]
@@ -135,6 +145,7 @@ def main():
     print(f"\nratio API / raw SQL, 1 client: {api_figures['per_second'] / raw_figures['per_second']:.2f}x "
           f"(target >= 0.5x); API p99 {api_figures['p99_ms']:.2f} ms (target < 10 ms)")
     print(f"ratio API / raw SQL, 2 clients: {api_parallel / raw_parallel:.2f}x")
+    print_ceiling(floor, raw_figures)
 
 
 if __name__ == "__main__":

@@ -95,3 +95,22 @@ def summary(label: str, durations: list[float]) -> dict:
     print(f"{label:<44} {figures['n']:>6} calls  {figures['per_second']:>9.0f}/s  "
           f"p50 {figures['p50_ms']:6.2f} ms  p95 {figures['p95_ms']:6.2f} ms  p99 {figures['p99_ms']:6.2f} ms")
     return figures
+
+
+def floor_figures(port: int, calls: int) -> dict:
+    """The floor every API request stands on: GET /healthz (Django, middleware, one SELECT 1)
+    through the same gunicorn. No view of ours can answer faster than this."""
+    def healthz():
+        status, _ = http_get(port, "/healthz")
+        assert status == 200
+
+    for _ in range(50):
+        healthz()
+    return summary("floor: GET /healthz (Django + SELECT 1)", timed(healthz for _ in range(calls)))
+
+
+def print_ceiling(floor: dict, raw: dict) -> None:
+    """The best ratio any Django view could reach: the raw work plus the floor, against the raw work."""
+    print(f"floor: an empty Django request through gunicorn is {floor['p50_ms']:.2f} ms at p50, "
+          f"{floor['p50_ms'] / raw['p50_ms']:.1f}x the raw work; the ratio cannot pass "
+          f"{raw['p50_ms'] / (floor['p50_ms'] + raw['p50_ms']):.2f}x on this stack")
