@@ -26,17 +26,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.services import normalise_phone
 from gisplatform.conf import storage_srid
 from triage import intake, services
-from triage.models import ApiClient, Category, Channel, Comment, Issue, IssueEvent, Question
+from triage.models import ApiClient, Category, Channel, Comment, Issue, IssueEvent, Media, Question
 from triage.workflow import CLOSED_STATUSES, IllegalTransition, Status, open311_status
 from wards.models import Municipality
 
@@ -305,7 +307,10 @@ def service_notice(category: Category, municipality: Municipality) -> str | None
 # --- service requests: reading ----------------------------------------------------------------
 
 def _requests(*, extensions: bool):
-    issues = Issue.objects.for_display()
+    # The first public photo stands in for media_url when the request came without one.
+    first_photo = (Media.objects.filter(issue=OuterRef("pk"), kind=Media.Kind.IMAGE, is_internal=False)
+                   .order_by("created_at", "id").values("pk")[:1])
+    issues = Issue.objects.for_display().annotate(first_photo_id=Subquery(first_photo))
     if extensions:
         issues = issues.prefetch_related(
             Prefetch("events", queryset=IssueEvent.objects.filter(action__in=PUBLIC_EVENTS).order_by("at", "id"),
@@ -336,6 +341,13 @@ def _updated(issue: Issue) -> datetime.datetime:
     return issue.updated_at
 
 
+def _photo_url(issue: Issue, private: bool) -> str:
+    photo = getattr(issue, "first_photo_id", None)
+    if private or photo is None:
+        return ""
+    return settings.IMBIZO_PUBLIC_URL.rstrip("/") + reverse("issue-media-file", args=[photo])
+
+
 def request_data(issue: Issue, *, extensions: bool = False) -> dict:
     """One service request, from an allow-list of public fields."""
     zone = zone_of(issue.municipality)
@@ -363,7 +375,7 @@ def request_data(issue: Issue, *, extensions: bool = False) -> dict:
     if not private:
         data["lat"] = round(issue.location.y, 6)
         data["long"] = round(issue.location.x, 6)
-    data["media_url"] = issue.media_url or None
+    data["media_url"] = issue.media_url or _photo_url(issue, private) or None
     if extensions:
         data["extended_attributes"] = {
             "ward_number": issue.ward.number if issue.ward_id else None,

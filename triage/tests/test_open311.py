@@ -902,3 +902,24 @@ def test_no_garbage_in_any_parameter_makes_a_500(client, pothole, dumping, app_c
             response = post_update(client, "json", **fields)
             assert response.status_code in (200, 400, 403, 404), (name, value, response.content)
             Issue.objects.filter(pk=issue.pk).update(status=Status.SUBMITTED)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_uploaded_photo_is_the_media_url_and_an_internal_one_never(client, pothole, dispatcher, settings, tmp_path,
+                                                                      fmt):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from triage.media import media_attach
+    from triage.tests.test_media import jpeg
+
+    settings.MEDIA_ROOT = tmp_path
+    issue = file_issue(pothole)
+    internal = media_attach(issue=issue, upload=SimpleUploadedFile("crew.jpg", jpeg()), uploaded_by=dispatcher,
+                            internal=True)
+    response = client.get(url(f"requests/{issue.reference}", fmt))
+    assert f"/media/issues/{internal.pk}/" not in response.content.decode()
+    public = media_attach(issue=issue, upload=SimpleUploadedFile("hole.jpg", jpeg()))
+    body = client.get(url(f"requests/{issue.reference}", fmt)).content.decode()
+    assert f"{settings.IMBIZO_PUBLIC_URL}/media/issues/{public.pk}/file" in body
+    assert f"/media/issues/{internal.pk}/" not in body
