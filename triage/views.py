@@ -74,7 +74,7 @@ def track_issue(request, reference: str):
         "shown": shown,
         "municipality": issue.municipality,
         "tile_url": settings.IMBIZO_TILE_URL,
-        "progress": _progress(issue.status),
+        "progress": _progress(issue),
         "history": history,
         "comments": comments,
         # public_issue lists the files anyone may see (none of a private issue), with their URLs.
@@ -89,16 +89,28 @@ def track_issue(request, reference: str):
     })
 
 
-def _progress(status: str) -> list[dict]:
-    """Each step of the line, marked done, current or to come."""
+def _progress(issue) -> list[dict]:
+    """Each step of the line: done, skipped (the issue went past it without stopping, e.g. from
+    acknowledged straight to in progress), current, or to come."""
+    status = issue.status
     if status == Status.REOPENED:
         reached = PROGRESS_STEPS.index(Status.ACKNOWLEDGED)
     elif status in PROGRESS_STEPS:
         reached = PROGRESS_STEPS.index(status)
     else:  # rejected or duplicate: the line stops where it was, shown as ended
         reached = 0
-    return [{"status": step.value, "label": step.label,
-             "state": "done" if index < reached else "current" if index == reached else "todo"}
+    passed = {Status.SUBMITTED: True, Status.ACKNOWLEDGED: issue.acknowledged_at is not None,
+              Status.ASSIGNED: issue.assigned_at is not None, Status.IN_PROGRESS: issue.started_at is not None,
+              Status.RESOLVED: issue.resolved_at is not None}
+
+    def state(index: int, step: str) -> str:
+        if index == reached:
+            return "current"
+        if index > reached:
+            return "todo"
+        return "done" if passed.get(step, True) else "skipped"
+
+    return [{"status": step.value, "label": step.label, "state": state(index, step)}
             for index, step in enumerate(PROGRESS_STEPS)]
 
 

@@ -283,3 +283,17 @@ def test_preview_shows_ward_and_outside(client, pothole):
     outside = client.get(f"/api/v1/issues/preview?category={pothole.pk}&lat=-26.2&lon=28.04").json()
     assert not outside["inside"] and "outside Lesedi" in outside["message"]
     assert client.get("/api/v1/issues/preview?category=x&lat=1&lon=1").status_code == 400
+
+
+@pytest.mark.django_db
+def test_track_page_progress_marks_skipped_steps(client, pothole, dispatcher):
+    """Acknowledged, then straight to in progress: 'assigned' is shown as passed, not as done."""
+    from triage.services import issue_transition
+
+    issue = file(pothole)
+    issue_transition(issue=issue, to_status="acknowledged", actor=dispatcher)
+    issue_transition(issue=issue, to_status="in_progress", actor=dispatcher)
+    page = client.get(f"/track/{issue.reference}/").content.decode()
+    steps = page[page.index('id="progress"'):page.index("</ol>", page.index('id="progress"'))]
+    states = [chunk.split('"')[0] for chunk in steps.split('<li class="step-')[1:]]
+    assert states == ["done", "done", "skipped", "current", "todo", "todo"]
