@@ -1,8 +1,11 @@
-"""Layer downloads written by GDAL: ogr2ogr reads PostgreSQL directly with one SQL query.
+"""Layer downloads: GeoJSON streamed straight out of PostgreSQL, the other formats written by GDAL
+(ogr2ogr reads PostgreSQL directly with one SQL query).
 
 The formats are a registry (EXPORT_FORMATS): a new format is one entry, not another branch.
 Measured (REFERENCES.md): ogr2ogr writes a million points to GeoPackage in 36.5 s and to a
-Shapefile in 10.5 s without Python touching a feature.
+Shapefile in 10.5 s without Python touching a feature. GeoJSON needs no GDAL at all: PostgreSQL
+builds each feature (ST_AsGeoJSON, json_build_object) and COPY streams them, so a million features
+take about as long as the bare COPY and the memory of one buffer (benchmarks/layers.py).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -20,6 +23,7 @@ from typing import IO
 from django.db import connection
 from django.db.models import F, QuerySet
 
+from gisplatform import geojson
 from layers.registry import Layer
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
@@ -36,15 +40,63 @@ class ExportFormat:
     layer_options: tuple[str, ...] = ()
     # Shapefiles are several files: they are written into a folder and handed over as one zip.
     zipped: bool = False
+    # A format PostgreSQL writes itself: stream(layer, rows) yields the file's bytes (no GDAL).
+    stream: Callable[[Layer, QuerySet], Iterator[bytes]] | None = None
+    # GDAL configuration options for writing this format (--config NAME VALUE).
+    config: tuple[tuple[str, str], ...] = ()
+
+
+# COPY's text format would double every backslash of the JSON; CSV with a delimiter and a quote
+# character that JSON never holds raw (PostgreSQL escapes control characters, e.g. as \u0001)
+# passes each feature through untouched, one per line.
+COPY_AS_IS = "COPY ({query}) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')"
+
+
+def geojson_copy_sql(layer: Layer, rows: QuerySet) -> str:
+    """COPY of one line per feature, each a comma and the feature's GeoJSON, in no set order. As in the
+    other formats, the id is also a property when no published property holds it."""
+    properties = dict(layer.properties)
+    if layer.id_path not in properties.values():
+        properties = {"id": layer.id_path, **properties}
+    # No order: sorting a million features (with the model's default ordering, or by id) spilled to
+    # disk and took longer than writing them (benchmarks/layers.py).
+    sql, params = geojson.feature_rows_sql(rows.order_by(), geometry=layer.geometry,
+                                           properties=properties, feature_id=layer.id_path)
+    query = connection.ops.compose_sql(f"SELECT ',' || r.feature::text FROM ({sql}) AS r", params)
+    return COPY_AS_IS.format(query=query)
+
+
+STREAM_CHUNK = 1 << 18  # bytes handed on at a time: COPY gives one row at a time, a web server wants more
+
+
+def stream_geojson(layer: Layer, rows: QuerySet) -> Iterator[bytes]:
+    """An RFC 7946 FeatureCollection, streamed: memory stays one chunk whatever the number of features.
+    Each line after the header starts with the comma that separates it from the previous feature; the
+    first one's is dropped."""
+    sql = geojson_copy_sql(layer, rows)
+    yield b'{"type": "FeatureCollection", "name": "' + layer.key.encode() + b'", "features": [\n'
+    chunk, first = bytearray(), True
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in copy:
+            chunk += row
+            if len(chunk) >= STREAM_CHUNK:
+                yield bytes(chunk[1:] if first else chunk)
+                chunk.clear()
+                first = False
+    yield bytes(chunk[1:] if first and chunk else chunk) + b"]}\n"
 
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     fmt.key: fmt for fmt in [
-        ExportFormat("gpkg", "GeoPackage", "GPKG", "gpkg", "application/geopackage+sqlite3"),
+        # The file is new and thrown away if the export fails, so SQLite need not wait for the disk
+        # after each transaction. A million issues take about 12 s, as ogr2ogr's defaults do: 5 s
+        # writing the rows and 7 s building the spatial index at the end (GDAL 3.6); a larger SQLite
+        # cache gained nothing measurable and cost 230 MB (benchmarks/layers.py).
+        ExportFormat("gpkg", "GeoPackage", "GPKG", "gpkg", "application/geopackage+sqlite3",
+                     config=(("OGR_SQLITE_SYNCHRONOUS", "OFF"),)),
         ExportFormat("shp", "Shapefile (zipped)", "ESRI Shapefile", "zip", "application/zip",
                      layer_options=("ENCODING=UTF-8",), zipped=True),
-        ExportFormat("geojson", "GeoJSON", "GeoJSON", "geojson", "application/geo+json",
-                     layer_options=("RFC7946=YES",)),
+        ExportFormat("geojson", "GeoJSON", "GeoJSON", "geojson", "application/geo+json", stream=stream_geojson),
         # Spreadsheets and databases read geometry as WKT; the first column holds it.
         ExportFormat("csv", "CSV (geometry as WKT)", "CSV", "csv", "text/csv", layer_options=("GEOMETRY=AS_WKT",)),
         ExportFormat("kml", "KML", "KML", "kml", "application/vnd.google-earth.kml+xml"),
@@ -58,10 +110,11 @@ class ExportFailed(RuntimeError):
 
 def export_sql(layer: Layer, rows: QuerySet) -> str:
     """The SELECT ogr2ogr runs: the id (when not already published), the published properties
-    and the geometry, in id order. Parameters are bound by the database driver (mogrify): ogr2ogr
+    and the geometry, in no set order (a sort of a million rows costs more than it gives).
+    Parameters are bound by the database driver (mogrify): ogr2ogr
     takes one SQL string, and user input must still never be formatted into it by hand."""
     aliases = {f"layer_prop_{index}": name for index, name in enumerate(layer.properties)}
-    annotated = rows.order_by(layer.id_path).annotate(
+    annotated = rows.order_by().annotate(
         export_id=F(layer.id_path),
         export_geom=F(layer.geometry),
         **{alias: F(layer.properties[name]) for alias, name in aliases.items()},
@@ -94,12 +147,18 @@ def postgres_source() -> tuple[str, dict[str, str]]:
 def write(layer: Layer, rows: QuerySet, export_format: ExportFormat, destination: Path,
           *, progress: Callable[[str], None] | None = None) -> Path:
     """Write the rows to `destination` (a file; for zipped formats, the zip) and return it."""
+    if export_format.stream is not None:
+        return _write_stream(export_format.stream(layer, rows), destination, progress)
     source, environment = postgres_source()
     sql = export_sql(layer, rows)
     with tempfile.TemporaryDirectory(prefix="imbizo-export-") as work:
         target = Path(work) / f"{layer.key}.{'shp' if export_format.zipped else export_format.extension}"
         command = [OGR2OGR, "-f", export_format.driver, str(target), source, "-sql", sql, "-nln", layer.key,
-                   "-a_srs", "EPSG:4326"]
+                   "-a_srs", "EPSG:4326", "-nlt", layer.geometry_type().upper(),
+                   # 10,000 rows a fetch from PostgreSQL instead of GDAL's 500.
+                   "--config", "OGR_PG_CURSOR_PAGE", "10000"]
+        for name, value in export_format.config:
+            command += ["--config", name, value]
         for option in export_format.layer_options:
             command += ["-lco", option]
         if progress:
@@ -115,6 +174,22 @@ def write(layer: Layer, rows: QuerySet, export_format: ExportFormat, destination
             written = target
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(written), destination)
+    return destination
+
+
+def _write_stream(chunks: Iterator[bytes], destination: Path, progress: Callable[[str], None] | None) -> Path:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    features, reported = 0, 0
+    with destination.open("wb") as output:
+        for chunk in chunks:
+            output.write(chunk)
+            if progress:
+                features += chunk.count(b"\n")
+                if features - reported >= 100_000:
+                    progress(f"{features:,} features...")
+                    reported = features
+    if progress:
+        progress("100% ")
     return destination
 
 

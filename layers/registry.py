@@ -57,11 +57,40 @@ class Style:
     label: str | None = None  # a published property to label features with
     min_zoom: int = 0
     max_zoom: int = 22
+    # Colour by a published property: classify_by names it, classes give (value, legend label, colour);
+    # features with another value take `fill`.
+    classify_by: str | None = None
+    classes: tuple[tuple[str, str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"stroke": self.stroke, "stroke-width": self.stroke_width, "fill": self.fill,
-                "fill-opacity": self.fill_opacity, "label": self.label,
-                "minzoom": self.min_zoom, "maxzoom": self.max_zoom}
+        described = {"stroke": self.stroke, "stroke-width": self.stroke_width, "fill": self.fill,
+                     "fill-opacity": self.fill_opacity, "label": self.label,
+                     "minzoom": self.min_zoom, "maxzoom": self.max_zoom}
+        if self.classify_by:
+            described["classify-by"] = self.classify_by
+            described["classes"] = [{"value": value, "label": label, "colour": colour}
+                                    for value, label, colour in self.classes]
+        return described
+
+
+@dataclass(frozen=True)
+class TileRules:
+    """How a layer is cut into vector tiles at each zoom (layers/tiles.py).
+
+    aggregate_below: below this zoom a point layer is drawn as one feature per grid cell of the tile,
+        carrying `count` (how many features it stands for), so a z10 tile over a million issues holds a few
+        hundred cells instead of half a million points. None: always drawn feature by feature.
+    cell_pixels: the side of a cell, in pixels of a 256-pixel tile; a divisor of 256, so cells never
+        straddle two tiles and the counts of neighbouring tiles add up.
+    summary: the published properties tiles carry below `full_from` (where a feature is a dot to colour,
+        not something to read); None: all of them at every zoom.
+    full_from: from this zoom on, tiles carry every published property.
+    """
+
+    aggregate_below: int | None = None
+    cell_pixels: int = 16
+    summary: tuple[str, ...] | None = None
+    full_from: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +106,10 @@ class Layer:
     public: False keeps the layer to staff (anonymous 401, other users 403).
     cheap_to_count: numberMatched and the extent are computed on each request only when True
         (areas: yes; a million issues: declare False).
+    tiles: aggregation and trimmed properties per zoom for vector tiles (TileRules).
+    restrict: for staff layers, the rows one person may see: restrict(rows, user) -> rows (e.g. the issues
+        of their own municipality). Every edge applies it through rows_for(user); the command line (an
+        operator on the server) passes no user and reads everything.
     """
 
     key: str
@@ -91,6 +124,11 @@ class Layer:
     cheap_to_count: bool = True
     style: Style = field(default_factory=Style)
     keywords: tuple[str, ...] = ()
+    tiles: TileRules = field(default_factory=TileRules)
+    restrict: Callable[[QuerySet, Any], QuerySet] | None = None
+    # A geometry column declared as any Geometry may hold one kind only in this layer's rows (e.g. the
+    # point assets): say which, for GIS tools that need one type per layer.
+    geometry_kind: str | None = None
 
     @property
     def model(self) -> type[Model]:
@@ -105,10 +143,26 @@ class Layer:
 
     def geometry_type(self) -> str:
         """The OGC simple-feature type name of the geometry column, e.g. MultiPolygon."""
-        return GEOMETRY_TYPES[self.field(self.geometry).geom_type]
+        return self.geometry_kind or GEOMETRY_TYPES[self.field(self.geometry).geom_type]
 
     def visible_to(self, user) -> bool:
         return self.public or bool(user is not None and user.is_authenticated and user.is_staff)
+
+    def rows_for(self, user) -> QuerySet:
+        """The layer's rows as `user` may see them (None: everything, for the command line)."""
+        rows = self.queryset()
+        if self.restrict is not None and user is not None:
+            rows = self.restrict(rows, user)
+        return rows
+
+    def tile_properties(self, zoom: int) -> dict[str, str]:
+        """The published properties vector tiles carry at `zoom`."""
+        if self.tiles.summary is None or zoom >= self.tiles.full_from:
+            return dict(self.properties)
+        return {name: self.properties[name] for name in self.tiles.summary}
+
+    def aggregated_at(self, zoom: int) -> bool:
+        return self.tiles.aggregate_below is not None and zoom < self.tiles.aggregate_below
 
 
 def resolve_path(model: type[Model], path: str) -> list[Field]:
@@ -183,6 +237,10 @@ def validate(layer: Layer) -> None:
         raise ImproperlyConfigured(f"{where}: {error}") from None
     if len(geometry) != 1 or not isinstance(geometry[0], GeometryField):
         raise ImproperlyConfigured(f"{where}: '{layer.geometry}' is not a geometry column of {model.__name__}.")
+    if layer.geometry_kind and layer.geometry_kind not in GEOMETRY_TYPES.values():
+        raise ImproperlyConfigured(
+            f"{where}: geometry_kind '{layer.geometry_kind}' is not one of {sorted(GEOMETRY_TYPES.values())}."
+        )
     if geometry[0].srid != 4326:
         raise ImproperlyConfigured(f"{where}: the geometry must be stored in EPSG:4326.")
     if layer.public and _is_user_model(model):
@@ -203,6 +261,16 @@ def validate(layer: Layer) -> None:
             )
     if layer.style.label and layer.style.label not in layer.properties:
         raise ImproperlyConfigured(f"{where}: the style labels with '{layer.style.label}', which is not published.")
+    if layer.style.classify_by and layer.style.classify_by not in layer.properties:
+        raise ImproperlyConfigured(f"{where}: the style colours by '{layer.style.classify_by}', which is not published.")
+    unknown = set(layer.tiles.summary or ()) - set(layer.properties)
+    if unknown:
+        raise ImproperlyConfigured(f"{where}: the tile summary names {sorted(unknown)}, which are not published.")
+    if layer.tiles.aggregate_below is not None:
+        if layer.geometry_type() != "Point":
+            raise ImproperlyConfigured(f"{where}: only point layers are aggregated in tiles.")
+        if layer.tiles.cell_pixels <= 0 or 256 % layer.tiles.cell_pixels:
+            raise ImproperlyConfigured(f"{where}: cell_pixels must divide 256 (cells must not straddle tiles).")
 
 
 def _is_user_model(model) -> bool:

@@ -3,5 +3,7 @@ from django.urls import path
 from layers import views
 
 urlpatterns = [
+    path("project.qgs", views.project, {"suffix": "qgs"}, name="layers-qgis-project"),
+    path("project.qgz", views.project, {"suffix": "qgz"}, name="layers-qgis-project-zipped"),
     path("<slug:key>/download", views.download, name="layer-download"),
 ]

@@ -1,21 +1,34 @@
-"""Django edges for vector tiles, TileJSON and downloads: parse, authorise, call, respond."""
+"""Django edges for vector tiles, TileJSON, downloads and the QGIS project: parse, authorise, call, respond."""
 
-from django.http import FileResponse, HttpResponse, JsonResponse
+import hashlib
+from urllib.parse import urlencode
+
+from django.core.cache import cache
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
+from gisplatform.conf import imbizo_setting
 from gisplatform.params import BadParameter
-from layers import exports, features, tiles
+from layers import exports, features, qgis, tiles
+from layers.auth import REALM, identify
 from layers.registry import LayerRefused, registry
+
+AGGREGATED_TILE_SECONDS = 60
 
 
 def refusals(view):
-    """A refused layer or a bad parameter becomes the same JSON error body the OGC API uses."""
+    """A refused layer or a bad parameter becomes the same JSON error body the OGC API uses; GIS tools'
+    credentials (layers.auth) are read first."""
 
     def run(request, *args, **kwargs):
         try:
+            identify(request)
             return view(request, *args, **kwargs)
         except LayerRefused as refused:
-            return JsonResponse({"code": refused.code, "description": refused.description}, status=refused.status)
+            response = JsonResponse({"code": refused.code, "description": refused.description}, status=refused.status)
+            if refused.status == 401:
+                response["WWW-Authenticate"] = REALM  # GIS tools ask for credentials, or send them
+            return response
         except BadParameter as error:
             return JsonResponse({"code": "InvalidParameterValue", "description": str(error)}, status=400)
 
@@ -28,8 +41,19 @@ def refusals(view):
 @refusals
 def tile(request, key: str, z: int, x: int, y: int):
     layer = registry.get_for(key, request.user)
-    rows = features.filtered(layer, features.parse_filter(layer, request.GET))
-    body = tiles.render_tile(layer, rows, z, x, y)
+    rows = features.filtered(layer, features.parse_filter(layer, request.GET), layer.rows_for(request.user))
+    if layer.public and layer.aggregated_at(z):
+        # Low-zoom tiles of a big point layer read hundreds of thousands of rows (a third of a second for
+        # the densest z10 tile of a million issues) and are the same for every visitor of the public map:
+        # each worker keeps them for a minute (shared caches may already keep any public tile 5 minutes).
+        cache_key = "layers:tile:" + hashlib.sha256(
+            f"{layer.key}/{z}/{x}/{y}?{urlencode(sorted(request.GET.items()))}".encode()).hexdigest()
+        body = cache.get(cache_key)
+        if body is None:
+            body = tiles.render_tile(layer, rows, z, x, y)
+            cache.set(cache_key, body, AGGREGATED_TILE_SECONDS)
+    else:
+        body = tiles.render_tile(layer, rows, z, x, y)
     tag = tiles.etag(body)
     if tag in [value.strip() for value in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)
@@ -39,7 +63,7 @@ def tile(request, key: str, z: int, x: int, y: int):
     # Public tiles may sit in shared caches for five minutes, then are checked by ETag; staff
     # tiles stay in the browser of the person who may see them.
     response["Cache-Control"] = "public, max-age=300" if layer.public else "private, max-age=0, must-revalidate"
-    response["Vary"] = "Cookie"
+    response["Vary"] = "Cookie, Authorization"
     return response
 
 
@@ -60,7 +84,50 @@ def download(request, key: str):
     export_format = exports.EXPORT_FORMATS.get(requested)
     if export_format is None:
         raise BadParameter("format", f"'{requested}' is not one of {', '.join(exports.EXPORT_FORMATS)}.")
-    rows = features.filtered(layer, features.parse_filter(layer, request.GET))
+    rows = features.filtered(layer, features.parse_filter(layer, request.GET), layer.rows_for(request.user))
+    filename = f"{layer.key}.{export_format.extension}"
+    if export_format.stream is not None:
+        # Streamed as PostgreSQL writes it: no temporary file, memory of one block.
+        response = StreamingHttpResponse(export_format.stream(layer, rows), content_type=export_format.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
     handle = exports.open_export(layer, rows, export_format)
-    return FileResponse(handle, as_attachment=True, filename=f"{layer.key}.{export_format.extension}",
+    return FileResponse(handle, as_attachment=True, filename=filename,
                         content_type=export_format.content_type)
+
+
+def _project_extent(code: str) -> tuple[float, float, float, float] | None:
+    """Where the project opens: the municipality asked for, else the default one (as the home page)."""
+    from django.contrib.gis.db.models import Extent
+
+    from wards.models import Municipality
+
+    municipalities = Municipality.objects.exclude(boundary=None)
+    if code:
+        if not municipalities.filter(code=code).exists():
+            raise BadParameter("municipality", f"no municipality with boundaries has the code '{code}'.")
+        chosen = municipalities.filter(code=code)
+    else:
+        default = imbizo_setting("DEFAULT_MUNICIPALITY")
+        first = ((default and municipalities.filter(code=default).first())
+                 or municipalities.filter(is_generated=False).order_by("code").first()
+                 or municipalities.order_by("code").first())
+        chosen = municipalities.filter(pk=first.pk) if first else municipalities.none()
+    return chosen.aggregate(extent=Extent("boundary"))["extent"]
+
+
+@require_GET
+@refusals
+def project(request, suffix: str):
+    """A QGIS project adding every layer this person may see, live from /ogc/ (?municipality= says
+    where the map opens). Staff layers are listed unticked: QGIS asks for credentials when ticked."""
+    body = qgis.build_project(base_url=request.build_absolute_uri("/").rstrip("/"),
+                              layers=registry.visible_to(request.user),
+                              extent=_project_extent(request.GET.get("municipality", "").strip()))
+    if suffix == "qgz":
+        body, content_type = qgis.zipped(body), "application/zip"
+    else:
+        content_type = "application/x-qgis-project; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="imbizo.{suffix}"'
+    return response

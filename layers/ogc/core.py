@@ -13,22 +13,29 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.gis.db.models import Extent
 
 from gisplatform.params import BadParameter
 from layers import features
+from layers.ogc import openapi
 from layers.registry import Layer, LayerRefused, LayerRegistry, registry
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA = "application/schema+json"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
 DEFAULT_LIMIT = 100
 MAXIMUM_LIMIT = 10_000
@@ -45,6 +52,7 @@ class Viewer:
 
     is_authenticated: bool = False
     is_staff: bool = False
+    user: Any = None  # the person, for layers that show each person only their own rows (Layer.restrict)
 
 
 class OGCError(Exception):
@@ -126,6 +134,9 @@ class FeaturesAPI:
             "description": "Imbizo's spatial layers (municipalities, wards, suburbs, ...) as OGC API - Features.",
             "links": [
                 *self.self_links("/", html, "This document"),
+                # QGIS refuses a landing page without the API description (service-desc).
+                {"href": self.url("/api"), "rel": "service-desc", "type": OPENAPI,
+                 "title": "The API definition (OpenAPI 3.0)"},
                 {"href": self.url("/conformance"), "rel": "conformance", "type": JSON,
                  "title": "Conformance classes implemented by this server"},
                 {"href": self.url("/collections"), "rel": "data", "type": JSON, "title": "The collections"},
@@ -138,6 +149,20 @@ class FeaturesAPI:
         html = wants_html(params, accept)
         body = {"conformsTo": CONFORMANCE, "links": self.self_links("/conformance", html, "Conformance")}
         return self.respond(200, body, html=html, template="layers/ogc/conformance.html")
+
+    @guard
+    def api(self, params: Mapping[str, str], accept: str = "") -> Response:
+        """The OpenAPI 3.0 definition of this API, listing the collections this viewer may see."""
+        body = openapi.definition(base_url=self.base_url, title=self.title, layers=self.visible_layers(),
+                                  default_limit=DEFAULT_LIMIT, maximum_limit=MAXIMUM_LIMIT)
+        return 200, {"Content-Type": OPENAPI}, json.dumps(body)
+
+    @guard
+    def queryables(self, collection_id: str, params: Mapping[str, str], accept: str = "") -> Response:
+        """OGC API - Features - Part 3 queryables: the properties ?<name>=<value> filters on, as JSON Schema."""
+        layer = self.layer(collection_id)
+        body = openapi.queryables(layer, schema_id=self.url(f"/collections/{layer.key}/queryables"))
+        return 200, {"Content-Type": SCHEMA}, json.dumps(body)
 
     @guard
     def collections(self, params: Mapping[str, str], accept: str = "") -> Response:
@@ -171,12 +196,14 @@ class FeaturesAPI:
                  "title": f"{layer.title} as GeoJSON"},
                 {"href": self.url(f"{path}/items", f="html"), "rel": "items", "type": HTML,
                  "title": f"{layer.title} as HTML"},
+                {"href": self.url(f"{path}/queryables"), "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                 "type": SCHEMA, "title": f"What {layer.title} can be filtered by"},
             ],
             "geometryType": layer.geometry_type(),
             "style": layer.style.as_dict(),
         }
         if layer.cheap_to_count:
-            extent = layer.queryset().aggregate(extent=Extent(layer.geometry))["extent"]
+            extent = layer.rows_for(self.viewer.user).aggregate(extent=Extent(layer.geometry))["extent"]
             if extent:
                 description["extent"] = {"spatial": {"bbox": [list(extent)], "crs": CRS84}}
         return description
@@ -189,7 +216,7 @@ class FeaturesAPI:
         feature_filter = features.parse_filter(layer, params)
         after = features.parse_id(layer, params["after"], parameter="after") if params.get("after") else None
         before = features.parse_id(layer, params["before"], parameter="before") if params.get("before") else None
-        rows = features.filtered(layer, feature_filter)
+        rows = features.filtered(layer, feature_filter, layer.rows_for(self.viewer.user))
         result = features.page(layer, rows, limit=limit, after=after, before=before)
 
         path = f"/collections/{layer.key}/items"
@@ -229,7 +256,7 @@ class FeaturesAPI:
             identifier = features.parse_id(layer, feature_id, parameter="featureId")
         except BadParameter:
             raise OGCError(404, "NotFound", f"Collection '{layer.key}' has no feature '{feature_id}'.") from None
-        rows = features.feature_rows(layer, layer.queryset().filter(**{layer.id_path: identifier})[:1])
+        rows = features.feature_rows(layer, layer.rows_for(self.viewer.user).filter(**{layer.id_path: identifier})[:1])
         if not rows:
             raise OGCError(404, "NotFound", f"Collection '{layer.key}' has no feature '{feature_id}'.")
         path = f"/collections/{layer.key}/items/{feature_id}"

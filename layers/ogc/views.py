@@ -4,14 +4,17 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
-from layers.ogc.core import FeaturesAPI, Viewer
+from layers.auth import REALM, identify
+from layers.ogc.core import FeaturesAPI, OGCError, Viewer
+from layers.registry import LayerRefused
 
 
 def api_for(request: HttpRequest) -> FeaturesAPI:
     user = request.user
     return FeaturesAPI(
         base_url=request.build_absolute_uri("/ogc"),
-        viewer=Viewer(is_authenticated=user.is_authenticated, is_staff=user.is_authenticated and user.is_staff),
+        viewer=Viewer(is_authenticated=user.is_authenticated, is_staff=user.is_authenticated and user.is_staff,
+                      user=user),
         render_html=lambda template, context: render_to_string(template, context, request=request),
     )
 
@@ -21,7 +24,9 @@ def respond(result) -> HttpResponse:
     response = HttpResponse(body, status=status)
     for name, value in headers.items():
         response[name] = value
-    response["Vary"] = "Accept, Cookie"
+    if status == 401:
+        response["WWW-Authenticate"] = REALM  # GIS tools ask for credentials, or send them
+    response["Vary"] = "Accept, Cookie, Authorization"
     return response
 
 
@@ -29,31 +34,28 @@ def accept(request: HttpRequest) -> str:
     return request.headers.get("Accept", "")
 
 
-@require_GET
-def landing(request):
-    return respond(api_for(request).landing(request.GET, accept(request)))
+def ogc_view(operation: str):
+    """A GET view calling FeaturesAPI.<operation>(*path parameters, query, Accept), after reading GIS
+    tools' credentials (layers.auth)."""
+
+    @require_GET
+    def run(request, **path):
+        try:
+            identify(request)
+        except LayerRefused as refused:
+            return respond(OGCError(refused.status, refused.code, refused.description).response())
+        # Path parameters in the URL pattern's order: collection_id, then feature_id.
+        return respond(getattr(api_for(request), operation)(*path.values(), request.GET, accept(request)))
+
+    run.__name__ = operation
+    return run
 
 
-@require_GET
-def conformance(request):
-    return respond(api_for(request).conformance(request.GET, accept(request)))
-
-
-@require_GET
-def collections(request):
-    return respond(api_for(request).collections(request.GET, accept(request)))
-
-
-@require_GET
-def collection(request, collection_id: str):
-    return respond(api_for(request).collection(collection_id, request.GET, accept(request)))
-
-
-@require_GET
-def items(request, collection_id: str):
-    return respond(api_for(request).items(collection_id, request.GET, accept(request)))
-
-
-@require_GET
-def item(request, collection_id: str, feature_id: str):
-    return respond(api_for(request).item(collection_id, feature_id, request.GET, accept(request)))
+landing = ogc_view("landing")
+conformance = ogc_view("conformance")
+api = ogc_view("api")
+collections = ogc_view("collections")
+collection = ogc_view("collection")
+queryables = ogc_view("queryables")
+items = ogc_view("items")
+item = ogc_view("item")

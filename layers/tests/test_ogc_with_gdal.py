@@ -23,9 +23,10 @@ def ogrinfo(*args: str) -> str:
 
 def test_ogrinfo_lists_every_public_layer(lesedi, staff_only_layer, live_server):
     listing = ogrinfo("-so", f"OAPIF:{live_server.url}/ogc")
-    for key in ("municipalities", "wards", "ward-demarcations", "suburbs"):
+    for key in ("municipalities", "wards", "ward-demarcations", "suburbs", "assets", "asset-lines", "facilities",
+                "issues"):
         assert f": {key} (title:" in listing
-    assert "ward-imports" not in listing  # staff only: GDAL came without logging in
+    assert "ward-imports" not in listing and "issues-staff" not in listing  # staff only: GDAL came without logging in
     assert "wards (title: Wards (current demarcation)) (Multi Polygon)" in listing
 
 
@@ -46,3 +47,14 @@ def test_ogrinfo_reads_the_wards_with_their_fields_and_geometry(lesedi, live_ser
     for feature in features:
         stored = shape(json.loads(Ward.objects.get(code=feature["properties"]["code"]).geom.geojson))
         assert shape(feature["geometry"]).hausdorff_distance(stored) <= 1e-6
+
+
+def test_ogrinfo_reads_the_public_issues_with_their_fields(reported_issues, live_server):
+    summary = ogrinfo("-so", f"OAPIF:{live_server.url}/ogc", "issues")
+    assert "Geometry: Point" in summary
+    for field in ("reference: String", "status: String", "category: String", "ward: Integer", "upvotes: Integer",
+                  "created_at: DateTime"):
+        assert field in summary, field
+    every = ogrinfo("-al", "-q", f"OAPIF:{live_server.url}/ogc", "issues")
+    assert every.count("OGRFeature(issues)") == 2  # no private-category issue, no duplicate
+    assert reported_issues["private"].reference not in every and "Sipho" not in every

@@ -1,0 +1,161 @@
+"""Vector tiles of a point layer with many features: grid cells with counts at low zoom, points with
+trimmed properties in between, every property up close. Decoded with mapbox-vector-tile."""
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.gis.db.models import Extent
+from django.db import connection
+
+from layers import features, tiles
+from layers.registry import registry
+from layers.tests.test_vector_tiles import decode, position_in_tile, tile_of
+from triage.models import Category, Issue
+
+pytestmark = pytest.mark.django_db
+
+ISSUES = 3000
+
+
+@pytest.fixture
+def many_issues(lesedi):
+    """3,000 issues spread over Lesedi (seeded), a tenth in a private category, a few duplicates."""
+    public = Category.objects.create(municipality=lesedi, code="pothole", name="Pothole")
+    private = Category.objects.create(municipality=lesedi, code="unsafe-premises", name="Unsafe premises",
+                                      is_private=True)
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            INSERT INTO triage_issue (municipality_id, reference, token, tracking_key, category_id, kind, location,
+                address, description, answers, media_url, channel, external_id, reporter_name, reporter_phone,
+                reporter_email, priority, status, status_note, rejection_reason, upvotes, created_at, updated_at)
+            SELECT m.id, 'GT423-T' || d.path[1], gen_random_uuid(), md5(d.path[1]::text),
+                   CASE WHEN d.path[1] %% 10 = 0 THEN %(private)s ELSE %(public)s END, 'fault', d.geom, '', '', '{}',
+                   '', 'import', '', 'Someone Private', '+27830000000', '', 'normal',
+                   CASE WHEN d.path[1] %% 50 = 1 THEN 'duplicate' WHEN d.path[1] %% 3 = 0 THEN 'closed'
+                        ELSE 'submitted' END,
+                   '', '', 0, now(), now()
+              FROM wards_municipality m, ST_Dump(ST_GeneratePoints(m.boundary, %(count)s, 7)) AS d
+             WHERE m.id = %(municipality)s""",
+            {"municipality": lesedi.pk, "public": public.pk, "private": private.pk, "count": ISSUES})
+        cursor.execute("ANALYZE triage_issue")
+    return Issue.objects.public().filter(category__is_private=False)
+
+
+def tiles_covering(z: int):
+    west, south, east, north = Issue.objects.aggregate(extent=Extent("location"))["extent"]
+    first_column, first_row = tile_of(west, north, z)
+    last_column, last_row = tile_of(east, south, z)
+    return [(column, row) for column in range(first_column, last_column + 1) for row in range(first_row, last_row + 1)]
+
+
+@pytest.mark.parametrize("z", [8, 10, 12])
+def test_low_zoom_cells_count_every_public_issue_exactly_once(many_issues, client, z):
+    total, cells = 0, 0
+    for column, row in tiles_covering(z):
+        response = client.get(f"/tiles/issues/{z}/{column}/{row}.mvt")
+        assert response.status_code == 200
+        layer = decode(response.content).get("issues", {"features": []})
+        for cell in layer["features"]:
+            assert set(cell["properties"]) == {"count"}
+            assert cell["geometry"]["type"] == "Point"
+            x, y = cell["geometry"]["coordinates"]
+            assert 0 <= x < 4096 and 0 <= y < 4096
+            total += cell["properties"]["count"]
+            cells += 1
+    public = many_issues.count()
+    assert 2000 < public < ISSUES  # private ones and duplicates are left out
+    assert total == public
+    if z <= 10:
+        assert cells < public / 4  # aggregated: far fewer features than issues
+
+
+def test_a_cell_stands_where_its_issues_are(many_issues, client):
+    """Each cell's point is the mean position of the issues it counts, in the tile's own units."""
+    z = 10
+    column, row = max(tiles_covering(z), key=lambda tile: len(client.get("/tiles/issues/{}/{}/{}.mvt".format(z, *tile)).content))
+    cells = decode(client.get(f"/tiles/issues/{z}/{column}/{row}.mvt").content)["issues"]["features"]
+    positions = [position_in_tile(issue.location.x, issue.location.y, z, column, row) for issue in many_issues]
+    inside = [p for p in positions if 0 <= p.x < 4096 and 0 <= p.y < 4096]
+    assert sum(cell["properties"]["count"] for cell in cells) == len(inside)
+    cell_units = 4096 * registry.get("issues").tiles.cell_pixels // 256
+    for cell in cells:
+        x, y = cell["geometry"]["coordinates"]
+        members = [p for p in inside if (p.x // cell_units, p.y // cell_units) == (x // cell_units, y // cell_units)]
+        assert len(members) == cell["properties"]["count"]
+        assert x == pytest.approx(sum(p.x for p in members) / len(members), abs=1)
+        assert y == pytest.approx(sum(p.y for p in members) / len(members), abs=1)
+
+
+def test_up_close_each_issue_is_a_point_in_its_own_tile(many_issues, client):
+    issue = many_issues.order_by("reference").first()
+    for z, expected in ((13, {"reference", "status", "category"}), (14, {"reference", "status", "category"}),
+                        (16, set(registry.get("issues").properties))):
+        column, row = tile_of(issue.location.x, issue.location.y, z)
+        drawn = decode(client.get(f"/tiles/issues/{z}/{column}/{row}.mvt").content)["issues"]["features"]
+        found = {feature["properties"]["reference"]: feature for feature in drawn}
+        assert issue.reference in found, z
+        carried = set(found[issue.reference]["properties"])
+        # MVT leaves out null values (these generated issues have no ward and are not resolved).
+        assert carried <= expected and expected - carried <= {"ward", "resolved_at"}, z
+        point = position_in_tile(issue.location.x, issue.location.y, z, column, row)
+        x, y = found[issue.reference]["geometry"]["coordinates"]
+        assert abs(x - point.x) <= 1 and abs(y - point.y) <= 1
+        # Exactly the public issues whose point falls in the tile (its 64-unit buffer aside).
+        expected_references = set()
+        for other in many_issues:
+            p = position_in_tile(other.location.x, other.location.y, z, column, row)
+            if 0 <= p.x <= 4096 and 0 <= p.y <= 4096:
+                expected_references.add(other.reference)
+        inside = {reference for reference, feature in found.items()
+                  if 0 <= feature["geometry"]["coordinates"][0] <= 4096
+                  and 0 <= feature["geometry"]["coordinates"][1] <= 4096}
+        assert inside == expected_references, z
+
+
+def test_property_filters_apply_to_the_counts(many_issues, client):
+    z = 8
+    column, row = tiles_covering(z)[0]
+    closed = decode(client.get(f"/tiles/issues/{z}/{column}/{row}.mvt", {"status": "closed"}).content)["issues"]
+    assert sum(cell["properties"]["count"] for cell in closed["features"]) == many_issues.filter(status="closed").count()
+
+
+def test_aggregated_tile_filter_uses_the_geometry_index(many_issues):
+    layer = registry.get("issues")
+    sql, params = tiles.tile_sql(layer, features.filtered(layer, features.FeatureFilter()), 10, 592, 603)
+    assert "ST_Transform(ST_TileEnvelope(" in sql and "ST_Transform(f.layer_geom" not in sql
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "triage_issue_location_" in plan, plan
+
+
+def test_tilejson_says_where_the_layer_is_aggregated(db, client):
+    description = client.get("/tiles/issues.json").json()
+    assert description["imbizo:aggregated_below_zoom"] == 13
+    assert description["vector_layers"][0]["fields"]["count"] == "Number"
+    assert "bounds" not in description  # a million issues: the extent is not computed per request
+
+
+def test_a_z10_tile_stays_small(many_issues, client):
+    column, row = tile_of(28.3585, -26.5040, 10)
+    assert len(client.get(f"/tiles/issues/10/{column}/{row}.mvt").content) < 8_000
+    assert mapbox_vector_tile  # decoded above through decode()
+
+
+def test_aggregated_public_tiles_are_kept_a_minute_with_the_filters_in_the_key(many_issues, client):
+    from django.core.cache import cache
+
+    column, row = tile_of(28.3585, -26.5040, 10)
+    url = f"/tiles/issues/10/{column}/{row}.mvt"
+
+    def total(content: bytes) -> int:
+        return sum(cell["properties"]["count"] for cell in decode(content)["issues"]["features"])
+
+    first = client.get(url).content
+    merged = list(many_issues.values_list("reference", flat=True)[:500])
+    Issue.objects.filter(reference__in=merged).update(status="duplicate")
+    assert client.get(url).content == first  # the same minute: the worker's copy
+    now = total(client.get(url, {"kind": "fault"}).content)  # every issue is a fault; another key: drawn now
+    assert now < total(first)
+    cache.clear()
+    assert total(client.get(url).content) == now
