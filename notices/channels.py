@@ -6,7 +6,7 @@ with the reason recorded, never silently dropped.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 
@@ -16,7 +16,13 @@ class ChannelUnavailable(Exception):
 
 class EmailChannel:
     def deliver(self, message) -> None:
-        send_mail(message.subject or "Imbizo", message.body, settings.DEFAULT_FROM_EMAIL, [message.address])
+        email = EmailMessage(message.subject or "Imbizo", message.body, settings.DEFAULT_FROM_EMAIL, [message.address])
+        files = getattr(message, "attachment_files", None)
+        if files is None:  # a retry: the message was read back from the database
+            files = [(a.filename, bytes(a.content), a.content_type) for a in message.attachments.all()]
+        for filename, content, content_type in files:
+            email.attach(filename, content, content_type)
+        email.send()
 
 
 class UnconfiguredChannel:

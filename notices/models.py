@@ -40,3 +40,20 @@ class OutboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.channel} to {self.address}: {self.subject or self.body[:40]}"
+
+
+class OutboundAttachment(models.Model):
+    """A file sent with an email (a scheduled report). Kept with its message so a retry sends the
+    same bytes; other channels deliver the message without it."""
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["message", "id"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.size} bytes)"

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notices.channels import channel_for
-from notices.models import OutboundMessage
+from notices.models import OutboundAttachment, OutboundMessage
 
 MAX_ATTEMPTS = 5
 _recording_only = contextvars.ContextVar("recording_only", default=False)
@@ -50,9 +50,14 @@ class Recipient:
 
 
 def notify(
-    recipients: Iterable[Recipient], subject: str, body: str, *, topic: str = "", sms_body: str = ""
+    recipients: Iterable[Recipient], subject: str, body: str, *, topic: str = "", sms_body: str = "",
+    attachments: Iterable[tuple[str, bytes, str]] = (),
 ) -> list[OutboundMessage]:
-    """Queue one message per reachable recipient (each address once) and deliver after commit."""
+    """Queue one message per reachable recipient (each address once) and deliver after commit.
+
+    `attachments` are (filename, bytes, content type) files for the email recipients; a
+    recipient reached by SMS gets the message alone."""
+    attachments = list(attachments)
     messages, seen = [], set()
     for recipient in recipients:
         route = recipient.route
@@ -67,10 +72,27 @@ def notify(
         for message in messages:
             message.state = OutboundMessage.State.SKIPPED
         OutboundMessage.objects.bulk_create(messages)
+        _attach(messages, attachments)
     elif messages:
         OutboundMessage.objects.bulk_create(messages)  # PostgreSQL returns their ids
+        _attach(messages, attachments)
         transaction.on_commit(lambda: deliver(messages))
     return messages
+
+
+def _attach(messages: list[OutboundMessage], attachments: list[tuple[str, bytes, str]]) -> None:
+    # The files ride along in memory for the first delivery, so a message without any costs no
+    # query to find that out; retries read them back from the database.
+    for message in messages:
+        message.attachment_files = attachments if message.channel == OutboundMessage.Channel.EMAIL else []
+    if not attachments:
+        return
+    OutboundAttachment.objects.bulk_create([
+        OutboundAttachment(message=message, filename=filename, content=bytes(content), content_type=content_type,
+                           size=len(content))
+        for message in messages if message.channel == OutboundMessage.Channel.EMAIL
+        for filename, content, content_type in attachments
+    ])
 
 
 def deliver(messages) -> dict[str, int]:

@@ -1,0 +1,53 @@
+from django.contrib import admin
+
+from heatmaps.models import CategoryCost, ReportRun, ReportSubscription, SummaryState, UnlocatedIssue
+
+
+@admin.register(CategoryCost)
+class CategoryCostAdmin(admin.ModelAdmin):
+    list_display = ["category", "unit_cost", "currency", "note", "updated_at"]
+    list_filter = ["category__municipality", "currency"]
+    search_fields = ["category__name", "category__code"]
+    list_select_related = ["category__municipality"]
+
+
+class ReportRunInline(admin.TabularInline):
+    model = ReportRun
+    extra = 0
+    can_delete = False
+    readonly_fields = ["period_start", "period_end", "state", "attempts", "last_error", "created_at", "finished_at"]
+    fields = readonly_fields
+
+
+@admin.register(ReportSubscription)
+class ReportSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["planner", "municipality", "frequency", "file_format", "is_active", "created_at"]
+    list_filter = ["municipality", "frequency", "file_format", "is_active"]
+    filter_horizontal = ["wards"]
+    inlines = [ReportRunInline]
+
+
+@admin.register(ReportRun)
+class ReportRunAdmin(admin.ModelAdmin):
+    """Failed and given-up runs are listed here with their errors (they are also logged)."""
+
+    list_display = ["subscription", "period_start", "period_end", "state", "attempts", "finished_at"]
+    list_filter = ["state"]
+    readonly_fields = [field.name for field in ReportRun._meta.fields]
+
+
+@admin.register(UnlocatedIssue)
+class UnlocatedIssueAdmin(admin.ModelAdmin):
+    list_display = ["external_reference", "municipality", "category", "status", "created_at", "reason", "source"]
+    list_filter = ["municipality", "reason", "status"]
+    search_fields = ["external_reference"]
+    readonly_fields = [field.name for field in UnlocatedIssue._meta.fields]
+
+
+@admin.register(SummaryState)
+class SummaryStateAdmin(admin.ModelAdmin):
+    list_display = ["refreshed_at", "watermark", "last_full_at", "last_changed", "last_duration_ms"]
+    readonly_fields = [field.name for field in SummaryState._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from heatmaps import api
+
+urlpatterns = [
+    path("heatmaps/figures", api.FiguresView.as_view(), name="heatmaps-figures"),
+    path("heatmaps/choropleth", api.ChoroplethView.as_view(), name="heatmaps-choropleth"),
+    path("heatmaps/hexgrid", api.HexGridView.as_view(), name="heatmaps-hexgrid"),
+    path("heatmaps/density", api.DensityView.as_view(), name="heatmaps-density"),
+    path("heatmaps/trends", api.TrendsView.as_view(), name="heatmaps-trends"),
+    path("heatmaps/forecast", api.ForecastView.as_view(), name="heatmaps-forecast"),
+    path("heatmaps/exports/<str:table>.<str:extension>", api.ExportView.as_view(), name="heatmaps-export"),
+    path("heatmaps/report.pdf", api.ReportView.as_view(), name="heatmaps-report"),
+    path("heatmaps/map.html", api.OfflineMapView.as_view(), name="heatmaps-offline-map"),
+    path("heatmaps/freshness", api.FreshnessView.as_view(), name="heatmaps-freshness"),
+    path("heatmaps/subscriptions", api.SubscriptionsView.as_view(), name="heatmaps-subscriptions"),
+    path("heatmaps/subscriptions/<int:subscription_id>", api.SubscriptionDetailView.as_view(),
+         name="heatmaps-subscription"),
+]
