@@ -29,6 +29,19 @@ _CONFIGURE_CATEGORIES = [
     "triage.delete_question", "triage.view_apiclient", "triage.add_apiclient", "triage.change_apiclient",
 ]
 
+# Planners read figures, maps and reports, subscribe to scheduled reports and keep the unit costs
+# of the budget projection.
+_PLAN = [
+    "heatmaps.view_figures", "heatmaps.view_reportsubscription", "heatmaps.add_reportsubscription",
+    "heatmaps.change_reportsubscription", "heatmaps.delete_reportsubscription", "heatmaps.view_categorycost",
+    "heatmaps.add_categorycost", "heatmaps.change_categorycost",
+]
+
+# Municipal administrators keep the routing rules that send new issues to departments.
+_ROUTING = [
+    "triage.view_routingrule", "triage.add_routingrule", "triage.change_routingrule", "triage.delete_routingrule",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],
     DISPATCHER: [*_VIEW_AREAS, "accounts.view_department", *_TRIAGE],
@@ -36,11 +49,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_VIEW_AREAS, "accounts.view_department", *_VIEW_ISSUES, "triage.work_issue", "triage.log_staff_issue",
         "triage.view_internal_notes", "triage.view_comment", "triage.add_comment", "triage.view_media",
     ],
-    PLANNER: [*_VIEW_AREAS, *_VIEW_ISSUES],
+    PLANNER: [*_VIEW_AREAS, *_VIEW_ISSUES, *_PLAN],
     GIS_ANALYST: [*_VIEW_AREAS, *_EDIT_AREAS, *_VIEW_ISSUES],
     COMMUNICATIONS_OFFICER: [*_VIEW_AREAS, "notices.view_outboundmessage"],
     MUNICIPAL_ADMINISTRATOR: [
-        *_VIEW_AREAS, *_EDIT_AREAS, *_TRIAGE, *_CONFIGURE_CATEGORIES, "notices.view_outboundmessage",
+        *_VIEW_AREAS, *_EDIT_AREAS, *_TRIAGE, *_CONFIGURE_CATEGORIES, *_ROUTING, "notices.view_outboundmessage",
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_department", "accounts.add_department", "accounts.change_department",
     ],

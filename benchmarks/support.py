@@ -38,11 +38,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2):
-    """The platform behind gunicorn, as `./imbizo run` serves it."""
+def gunicorn(workers: int = 2, app: str = "gisplatform.wsgi"):
+    """The platform behind gunicorn, as `./imbizo run` serves it (`app`: another WSGI module, e.g. one
+    adding a benchmark-only view)."""
     port = free_port()
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "gisplatform.wsgi", "--bind", f"127.0.0.1:{port}",
+        [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
          "--workers", str(workers), "--log-level", "warning"],
         cwd=ROOT, env={**os.environ, "DEBUG": "false"},
     )

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "layers",
     "notices",
     "triage",
+    "heatmaps",
 ]
 
 MIDDLEWARE = [

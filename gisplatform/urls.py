@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from gisplatform import health
+from layers.ogc import views as ogc_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -10,8 +11,11 @@ urlpatterns = [
     path("api/v1/", include("wards.api_urls")),
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),
+    path("api/v1/", include("heatmaps.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # QGIS's OAPIF provider does not follow the redirect to /ogc/: the landing page answers at both.
+    path("ogc", ogc_views.landing, name="ogc-landing-without-slash"),
     path("ogc/", include("layers.ogc.urls")),
     path("open311/v2/", include("triage.open311.urls")),
     path("tiles/", include("layers.tile_urls")),
@@ -19,5 +23,6 @@ urlpatterns = [
     path("media/issues/", include("triage.media_urls")),
     path("", include("assets.urls")),
     path("", include("triage.urls")),
+    path("", include("heatmaps.urls")),
     path("", include("wards.urls")),
 ]

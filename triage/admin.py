@@ -1,7 +1,8 @@
+from django import forms
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from triage.models import ApiClient, Category, Comment, Issue, IssueEvent, Media, Question
+from triage.models import ApiClient, Category, Comment, Issue, IssueEvent, Media, Question, RoutingRule
 
 
 class QuestionInline(admin.TabularInline):
@@ -58,3 +59,72 @@ class IssueAdmin(LeafletGeoAdmin):
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     list_display = ["name", "municipality", "may_post_updates", "is_active", "created_at"]
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = ["municipality", "order", "name", "category", "wards", "area", "asset_type", "department", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        municipality = data.get("municipality")
+        if municipality is None:
+            return data
+        for name in ("category", "department", "asset_type"):
+            value = data.get(name)
+            if value is not None and value.municipality_id != municipality.pk:
+                self.add_error(name, f"{value} belongs to another municipality than {municipality.code}.")
+        foreign = [str(ward) for ward in data.get("wards") or [] if ward.municipality_id != municipality.pk]
+        if foreign:
+            self.add_error("wards", f"Not wards of {municipality.code}: {', '.join(foreign)}.")
+        return data
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(LeafletGeoAdmin):
+    """Municipal administrators keep their municipality's rules: the list reads top to bottom in
+    the order intake tries them, and the area is drawn on the map."""
+
+    form = RoutingRuleForm
+    list_display = ["order", "name", "municipality", "category", "ward_numbers", "has_area", "asset_type", "department",
+                    "is_active"]
+    list_display_links = ["name"]
+    list_editable = ["order", "is_active"]
+    list_filter = ["municipality", "is_active", "department", "category"]
+    search_fields = ["name"]
+    filter_horizontal = ["wards"]
+    ordering = ["municipality", "order", "id"]
+
+    def get_queryset(self, request):
+        rules = super().get_queryset(request).select_related("municipality", "category", "asset_type", "department")
+        rules = rules.prefetch_related("wards").defer("municipality__boundary")
+        if request.user.is_superuser:
+            return rules
+        return rules.filter(municipality_id=request.user.municipality_id)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        own = request.user.municipality_id
+        if not request.user.is_superuser and db_field.name in ("municipality", "category", "department", "asset_type"):
+            related = db_field.related_model.objects.all()
+            kwargs["queryset"] = related.filter(pk=own) if db_field.name == "municipality" else related.filter(
+                municipality_id=own)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "wards":
+            from wards.models import Ward
+
+            wards = Ward.objects.current().select_related("municipality").defer("geom", "municipality__boundary")
+            if not request.user.is_superuser:
+                wards = wards.filter(municipality_id=request.user.municipality_id)
+            kwargs["queryset"] = wards.order_by("municipality__code", "number")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    @admin.display(description="wards")
+    def ward_numbers(self, rule):
+        return ", ".join(str(ward.number) for ward in rule.wards.all()) or "any"
+
+    @admin.display(description="area", boolean=True)
+    def has_area(self, rule):
+        return rule.area is not None

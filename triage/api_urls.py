@@ -1,12 +1,13 @@
 from django.urls import path
 
-from triage import api, cluster_api, media_api
+from triage import api, board_api, cluster_api, media_api
 
 urlpatterns = [
     path("categories", api.CategoryListView.as_view(), name="category-list"),
     path("issues", api.IssueCollectionView.as_view(), name="issue-list"),
     path("issues/preview", api.PreviewView.as_view(), name="issue-preview"),
     path("issues/clusters", cluster_api.IssueClusterView.as_view(), name="issue-clusters"),
+    path("issues/duplicates", api.DuplicatesView.as_view(), name="issue-duplicates"),
     path("issues/<str:reference>", api.IssueDetailView.as_view(), name="issue-detail"),
     path("issues/<str:reference>/history", api.IssueHistoryView.as_view(), name="issue-history"),
     path("issues/<str:reference>/comments", api.IssueCommentsView.as_view(), name="issue-comments"),
@@ -17,4 +18,9 @@ urlpatterns = [
     path("issues/<str:reference>/assignment", api.IssueAssignmentView.as_view(), name="issue-assignment"),
     path("issues/<str:reference>/media", media_api.IssueMediaView.as_view(), name="issue-media"),
     path("photo-location", media_api.PhotoLocationView.as_view(), name="photo-location"),
+    path("board/issues", board_api.BoardIssuesView.as_view(), name="board-issues"),
+    path("board/issues/<str:reference>", board_api.BoardIssueDetailView.as_view(), name="board-issue-detail"),
+    path("board/clusters", board_api.BoardClustersView.as_view(), name="board-clusters"),
+    path("board/summary", board_api.BoardSummaryView.as_view(), name="board-summary"),
+    path("board/actions", board_api.BoardActionsView.as_view(), name="board-actions"),
 ]

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from assets.models import Asset
 from triage.models import Category, Channel, IntakeKey, Issue, IssueEvent, Question
 from triage.notifications import tell_department_of_new_issue, tell_reporter_issue_received
+from triage.routing import route
 from wards.models import Suburb, Ward
 
 
@@ -271,6 +272,8 @@ def _insert_issue(report: Report, answers: dict, now) -> Issue:
     if not place.inside:
         raise InvalidReport({"location": [outside_message(municipality, report.location)]})
     local_year = now.astimezone(ZoneInfo(municipality.timezone)).year
+    # The routing rules decide the department (one query; the category's default when none matches).
+    routed = route(category=category, point=report.location, ward_id=place.ward_id, asset_id=place.asset_id)
     issue = Issue.objects.create(
         municipality=municipality,
         reference=next_reference(municipality, local_year),
@@ -292,7 +295,7 @@ def _insert_issue(report: Report, answers: dict, now) -> Issue:
         suburb_id=place.suburb_id,
         asset_id=place.asset_id,
         asset_distance_m=place.asset_distance_m,
-        department=category.default_department,
+        department=routed.department,
         priority=report.priority or category.default_priority,
         created_at=now,
         updated_at=now,
@@ -303,6 +306,6 @@ def _insert_issue(report: Report, answers: dict, now) -> Issue:
     IssueEvent.objects.create(
         issue=issue, action=IssueEvent.Action.CREATED, at=now, to_status=issue.status,
         actor=report.reporter, actor_label="Municipal staff" if report.channel == Channel.STAFF else "Reporter",
-        detail={"channel": report.channel},
+        detail={"channel": report.channel, **({"routing_rule": routed.rule_id} if routed.rule_id else {})},
     )
     return issue

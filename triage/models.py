@@ -30,6 +30,9 @@ class Priority(models.TextChoices):
     URGENT = "urgent", "Urgent"
 
 
+PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
+
 class Channel(models.TextChoices):
     WEB = "web", "Web"
     API = "api", "App or API"
@@ -75,6 +78,15 @@ class Category(models.Model):
     default_priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     is_private = models.BooleanField(
         default=False, help_text="Reports about people or homes: the location is never shown publicly."
+    )
+    # Likely duplicates: open reports of this category within this distance (and reported within
+    # the window) are offered to a resident before they submit, and grouped on the board.
+    duplicate_radius_m = models.PositiveIntegerField(
+        default=50, help_text="Open reports of this category this close (metres) are likely duplicates; 0 turns "
+                              "suggestions off. Reports snapped to the same asset are duplicates at any distance.",
+    )
+    duplicate_window_days = models.PositiveIntegerField(
+        default=30, help_text="Only reports made within this many days are suggested; 0 means any age.",
     )
     is_active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
@@ -205,6 +217,13 @@ class Issue(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_issues"
     )
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    # The board's queue sorts urgent first; a stored number (kept by PostgreSQL) lets an index give
+    # that order, so the first 5,000 of 100,000 open issues are read in order, not sorted.
+    priority_rank = models.GeneratedField(
+        expression=models.Case(*[models.When(priority=key, then=models.Value(rank)) for key, rank in PRIORITY_RANK.items()],
+                               default=models.Value(9)),
+        output_field=models.PositiveSmallIntegerField(), db_persist=True,
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     status_note = models.TextField(blank=True, help_text="The latest public note (Open311 status_notes).")
     rejection_reason = models.TextField(blank=True)
@@ -239,6 +258,20 @@ class Issue(models.Model):
             models.Index(fields=["municipality", "status", "created_at"], name="issue_muni_status_created"),
             models.Index(fields=["category", "status"], name="issue_category_status"),
             models.Index(fields=["updated_at"], name="issue_updated_at"),
+            # The dispatcher board reads open issues of one municipality in the queue's orders; these
+            # partial indexes hold only open issues (a tenth of all), so they stay small. Each carries
+            # the columns the board filters on, so a page is found from the index alone (PostgreSQL
+            # skips non-matching entries without visiting their rows); the first also carries what
+            # clustering reads.
+            models.Index(fields=["municipality", "priority_rank", "expected_at", "created_at", "id"],
+                         include=["category", "ward", "department", "assignee", "asset", "location", "reference"],
+                         condition=Q(status__in=sorted(OPEN_STATUSES)), name="issue_open_by_priority"),
+            models.Index(fields=["municipality", "expected_at", "priority_rank", "created_at", "id"],
+                         include=["category", "ward", "department", "assignee"],
+                         condition=Q(status__in=sorted(OPEN_STATUSES)), name="issue_open_by_due"),
+            models.Index(fields=["municipality", "created_at", "id"],
+                         include=["category", "ward", "department", "assignee", "priority_rank"],
+                         condition=Q(status__in=sorted(OPEN_STATUSES)), name="issue_open_by_age"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="issue_status_known"),
@@ -268,6 +301,8 @@ class IssueEvent(models.Model):
         PRIORITY = "priority", "Priority changed"
         NOTE = "note", "Internal note"
         UPDATE = "update", "Update from an external system"
+        MERGED = "merged", "Duplicates merged in"
+        UNMERGED = "unmerged", "Duplicate separated"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -385,6 +420,10 @@ class Follower(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField()
+    merged_from = models.ForeignKey(
+        "Issue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The duplicate whose merge made this person a follower (un-merging takes them off again).",
+    )
 
     class Meta:
         constraints = [
@@ -434,3 +473,41 @@ class ApiClient(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class RoutingRule(models.Model):
+    """Which department an issue goes to, decided at intake.
+
+    A municipality's rules are tried in `order` (then id); the first rule whose every condition
+    holds names the department, and when none does the category's default department gets it. A
+    condition left empty always holds: a rule with only a category sends all of that category's
+    issues; add wards and/or an area to split it by place (both given: the issue must be in both),
+    or an asset type to catch only issues snapped to such an asset. Wards are matched against the
+    ward intake found (the current demarcation); the area with ST_Covers, in SQL
+    (triage/routing.py). Editing a rule changes where new issues go, never where old ones went.
+    """
+
+    municipality = models.ForeignKey("wards.Municipality", on_delete=models.CASCADE, related_name="routing_rules")
+    name = models.CharField(max_length=120, help_text="What the rule is for, e.g. 'Potholes on provincial roads'.")
+    order = models.PositiveIntegerField(default=100, help_text="Lower numbers are tried first.")
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules",
+        help_text="Empty: issues of every category.",
+    )
+    wards = models.ManyToManyField(
+        "wards.Ward", blank=True, related_name="routing_rules", help_text="Empty: anywhere (unless an area is drawn).",
+    )
+    area = models.MultiPolygonField(srid=4326, null=True, blank=True, help_text="Empty: anywhere (unless wards are chosen).")
+    asset_type = models.ForeignKey(
+        "assets.AssetType", null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules",
+        help_text="Only issues snapped to an asset of this type. Empty: snapped or not.",
+    )
+    department = models.ForeignKey("accounts.Department", on_delete=models.CASCADE, related_name="routing_rules")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["municipality", "order", "id"]
+        indexes = [models.Index(fields=["municipality", "order"], name="routing_rule_muni_order")]
+
+    def __str__(self):
+        return f"{self.order}. {self.name}"

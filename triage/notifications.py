@@ -65,6 +65,22 @@ def tell_department_of_new_issue(issue) -> None:
     )
 
 
+def tell_department_of_routed_issue(issue, *, previous: str = "") -> None:
+    """An open issue passed to the department by hand (re-routed or assigned), not at intake."""
+    department = issue.department
+    if department is None or not department.email:
+        return
+    where = f"ward {issue.ward.number}" if issue.ward_id else "no ward"
+    moved = f" (from {previous})" if previous else ""
+    notify(
+        [Recipient(email=department.email)],
+        f"Issue {issue.reference} passed to you: {issue.category.name}",
+        f"{issue.reference} ({issue.category.name}, {where}) is now with {department.name}{moved}.\n"
+        f"{issue.description}\n\nLocation: {issue.location.y:.6f}, {issue.location.x:.6f}\n",
+        topic=_topic(issue),
+    )
+
+
 def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: bool = False) -> None:
     """A public status change or comment: the reporter and followers hear of it, unless the issue
     was already closed before this change (a reopening is news again)."""

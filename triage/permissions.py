@@ -60,3 +60,25 @@ def can_log_staff_issue(user, municipality) -> bool:
         user and user.is_authenticated and user.has_perm("triage.log_staff_issue")
         and (user.is_superuser or user.municipality_id == municipality.pk)
     )
+
+
+# The dispatcher board's actions (triage/board_api.py). Dispatchers may take every one on the
+# issues of their municipality; department staff only move their departments' issues through in
+# progress and resolved, and add internal notes to them.
+BOARD_ACTIONS = ("acknowledge", "assign", "route", "priority", "status", "note", "merge", "unmerge", "reject")
+WORKER_BOARD_ACTIONS = frozenset({"status", "note"})
+
+
+def can_act_on_board(user, issue, action: str, *, to_status: str = "", department_ids: frozenset[int] | None = None) -> bool:
+    """May `user` take `action` on `issue` from the board? `department_ids` (the user's
+    departments) saves a query per issue when many are checked at once."""
+    if can_triage(user, issue):
+        return True
+    if action not in WORKER_BOARD_ACTIONS:
+        return False
+    if action == "status" and to_status not in WORKER_STATUSES:
+        return False
+    if department_ids is None:
+        return works_on(user, issue)
+    return (is_municipal_staff_of(user, issue) and user.has_perm("triage.work_issue")
+            and issue.department_id is not None and issue.department_id in department_ids)

@@ -6,15 +6,16 @@ has already asked there.
 """
 
 import datetime
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from triage.models import Comment, Follower, Issue, IssueEvent, Priority, Rating, Upvote
-from triage.notifications import status_headline, tell_of_public_update
+from triage.notifications import issue_url, status_headline, tell_department_of_routed_issue, tell_of_public_update
 from triage.permissions import is_reporter
-from triage.workflow import OPEN_STATUSES, RATEABLE_STATUSES, Status, check_transition
+from triage.workflow import OPEN_STATUSES, RATEABLE_STATUSES, IllegalTransition, Status, check_transition
 
 
 class ActionRefused(Exception):
@@ -65,7 +66,10 @@ def issue_transition(*, issue: Issue, to_status: str, actor=None, public_note: s
         issue.rejection_reason = public_note.strip()
     if to_status == Status.DUPLICATE:
         issue.duplicate_of = duplicate_of
+        _carry_followers(child=issue, parent=duplicate_of, at=at)
     if to_status == Status.REOPENED:
+        if issue.duplicate_of_id:
+            _drop_carried_followers(child=issue)
         issue.rejection_reason, issue.duplicate_of = "", None
     issue.status = to_status
     if public_note:
@@ -139,6 +143,148 @@ def _check_duplicate_target(issue: Issue, parent: Issue | None) -> None:
         )
 
 
+def _carry_followers(*, child: Issue, parent: Issue, at) -> None:
+    """Whoever hears of the duplicate hears of the issue it duplicates from now on: its reporter
+    (account, or the bare email and phone an anonymous reporter left) and its followers become
+    followers of the parent, marked as carried over from `child` so that separating the two again
+    takes off exactly those. Someone already following the parent stays as they were."""
+    rows = []
+    if child.reporter_id and child.reporter_id != parent.reporter_id:
+        rows.append(Follower(issue_id=parent.pk, user_id=child.reporter_id, created_at=at, merged_from=child))
+    if child.reporter_email:
+        rows.append(Follower(issue_id=parent.pk, email=child.reporter_email.lower(), created_at=at, merged_from=child))
+    elif child.reporter_phone:
+        rows.append(Follower(issue_id=parent.pk, phone=child.reporter_phone, created_at=at, merged_from=child))
+    for follower in child.followers.all():
+        if follower.user_id and follower.user_id == parent.reporter_id:
+            continue
+        rows.append(Follower(issue_id=parent.pk, user_id=follower.user_id, email=follower.email, phone=follower.phone,
+                             created_at=at, merged_from=child))
+    # ON CONFLICT DO NOTHING on the follow-once constraints: an existing follower is left untouched.
+    Follower.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _drop_carried_followers(*, child: Issue) -> None:
+    Follower.objects.filter(issue_id=child.duplicate_of_id, merged_from=child).delete()
+
+
+@transaction.atomic
+def issue_merge(*, parent: Issue, children: Iterable[Issue], actor, public_note: str = "",
+                internal_note: str = "") -> Issue:
+    """Merge `children` into `parent` as its duplicates, all or none.
+
+    Each child becomes 'duplicate' of the parent (its history says so, its reporter and followers
+    are told, with `public_note` or a note naming the parent); they all become followers of the
+    parent, so its later updates reach them; issues already merged into a child move to the parent.
+    Comments and media stay on the issue they were given to. Locks the parent and the children
+    in id order (two dispatchers merging overlapping groups wait for each other, never deadlock).
+    Raises ActionRefused naming the field ('parent' or 'issues') when the merge is not possible.
+    """
+    child_ids = sorted({child.pk for child in children} - {parent.pk})
+    if not child_ids:
+        raise ActionRefused("Choose at least one issue to merge into the parent, other than the parent.", "issues")
+    locked = {issue.pk: issue for issue in Issue.objects.select_for_update(of=("self",))
+              .select_related("municipality", "category").defer("municipality__boundary")
+              .filter(pk__in=[parent.pk, *child_ids]).order_by("pk")}
+    parent = locked[parent.pk]
+    if parent.status not in OPEN_STATUSES:
+        raise ActionRefused(f"{parent.reference} is {parent.get_status_display().lower()}; merge into an open issue "
+                            "(or reopen it first).", "parent")
+    problems = []
+    for child_id in child_ids:
+        child = locked[child_id]
+        if child.municipality_id != parent.municipality_id:
+            problems.append(f"{child.reference} belongs to another municipality.")
+            continue
+        try:
+            check_transition(child.status, Status.DUPLICATE)
+        except IllegalTransition:
+            problems.append(f"{child.reference} is {child.get_status_display().lower()} and cannot be merged.")
+    if problems:
+        raise ActionRefused(" ".join(problems), "issues")
+    now = timezone.now()
+    note = public_note.strip() or (
+        f"This report is about the same problem as {parent.reference}, which is being dealt with. "
+        f"You will get its updates from now on: {issue_url(parent)}")
+    moved = []
+    for child_id in child_ids:
+        child = locked[child_id]
+        # Issues merged into the child earlier move up, so no chain of duplicates forms.
+        for grandchild in Issue.objects.select_for_update(of=("self",)).filter(duplicate_of=child).order_by("pk"):
+            Follower.objects.filter(issue=child, merged_from=grandchild).delete()
+            grandchild.duplicate_of = parent
+            grandchild.save(update_fields=["duplicate_of"])
+            _carry_followers(child=grandchild, parent=parent, at=now)
+            moved.append(grandchild.reference)
+        issue_transition(issue=child, to_status=Status.DUPLICATE, actor=actor, duplicate_of=parent,
+                         public_note=note, internal_note=internal_note, at=now)
+    IssueEvent.objects.create(
+        issue=parent, action=IssueEvent.Action.MERGED, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor_label(actor, parent), at=now, from_status=parent.status, to_status=parent.status,
+        internal_note=internal_note,
+        detail={"children": [locked[pk].reference for pk in child_ids], "moved_from_children": moved},
+    )
+    Issue.objects.filter(pk=parent.pk).update(updated_at=now)
+    return Issue.objects.get(pk=parent.pk)
+
+
+@transaction.atomic
+def issue_unmerge(*, issue: Issue, actor, public_note: str = "", internal_note: str = "") -> Issue:
+    """Separate a merged duplicate from its parent again: it is reopened (its reporter is told)
+    and the followers the merge gave the parent are taken off it. Recorded on both issues."""
+    issue = _locked(issue)
+    if issue.status != Status.DUPLICATE or issue.duplicate_of_id is None:
+        raise ActionRefused(f"{issue.reference} is not merged into another issue.", "issues")
+    parent = Issue.objects.select_for_update(of=("self",)).get(pk=issue.duplicate_of_id)
+    now = timezone.now()
+    note = public_note.strip() or (
+        f"Your report is dealt with on its own again: it is not the same problem as {parent.reference} after all.")
+    issue_transition(issue=issue, to_status=Status.REOPENED, actor=actor, public_note=note, at=now,
+                     internal_note=internal_note or f"Separated from {parent.reference}.")
+    IssueEvent.objects.create(
+        issue=parent, action=IssueEvent.Action.UNMERGED, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor_label(actor, parent), at=now, from_status=parent.status, to_status=parent.status,
+        internal_note=internal_note, detail={"child": issue.reference},
+    )
+    Issue.objects.filter(pk=parent.pk).update(updated_at=now)
+    return Issue.objects.get(pk=issue.pk)
+
+
+@transaction.atomic
+def issue_reroute(*, issue: Issue, actor, department=None, internal_note: str = "") -> Issue:
+    """Pass an open issue to another department by hand, without changing its status; with no
+    department, the routing rules are applied again (after a rule changed). Recorded in the
+    history; the department it now belongs to is told."""
+    from triage.routing import route_issue
+
+    issue = _locked(issue)
+    if issue.status not in OPEN_STATUSES:
+        raise ActionRefused(f"{issue.reference} is {issue.get_status_display().lower()}; only open issues are re-routed.",
+                            "status")
+    rule_id = None
+    if department is None:
+        routed = route_issue(issue)
+        department, rule_id = routed.department, routed.rule_id
+        if department is None:
+            raise ActionRefused(f"No routing rule matches {issue.reference} and its category has no default department.",
+                                "department")
+    if department.municipality_id != issue.municipality_id:
+        raise ActionRefused(f"{department} does not belong to {issue.municipality.title}.", "department")
+    if department.pk == issue.department_id:
+        return issue
+    previous = issue.department.name if issue.department_id else ""
+    now = timezone.now()
+    issue.department, issue.updated_at = department, now
+    issue.save(update_fields=["department", "updated_at"])
+    IssueEvent.objects.create(
+        issue=issue, action=IssueEvent.Action.ROUTED, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_label=actor_label(actor, issue), at=now, internal_note=internal_note,
+        detail={"from": previous or None, "to": department.name, "routing_rule": rule_id, "by_hand": rule_id is None},
+    )
+    tell_department_of_routed_issue(issue, previous=previous)
+    return issue
+
+
 @transaction.atomic
 def issue_assign(*, issue: Issue, actor, department=None, assignee=None, public_note: str = "",
                  internal_note: str = "") -> Issue:
@@ -154,11 +300,15 @@ def issue_assign(*, issue: Issue, actor, department=None, assignee=None, public_
     if issue.status not in OPEN_STATUSES:
         raise ActionRefused(f"{issue.reference} is {issue.get_status_display().lower()}; reopen it before assigning.", "status")
     before = {"department": issue.department.name if issue.department_id else None, "assignee": issue.assignee_id}
+    department_changed = department is not None and department.pk != issue.department_id
     if department is not None:
         issue.department = department
     if assignee is not None:
         issue.assignee = assignee
-    issue.save(update_fields=["department", "assignee"])
+    issue.updated_at = timezone.now()  # the board's refresh picks changes up by updated_at
+    issue.save(update_fields=["department", "assignee", "updated_at"])
+    if department_changed:
+        tell_department_of_routed_issue(issue, previous=before["department"] or "")
     if issue.status == Status.SUBMITTED:
         issue_transition(issue=issue, to_status=Status.ACKNOWLEDGED, actor=actor)
         issue.refresh_from_db()

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from triage import views
+from triage import board_views, views
 
 urlpatterns = [
     path("m/<str:code>/report/", views.report_page, name="report-issue"),
     path("m/<str:code>/issues/", views.issues_map, name="issues-map"),
     path("track/", views.track_lookup, name="track-lookup"),
     path("track/<str:reference>/", views.track_issue, name="track-issue"),
+    path("board/", board_views.board_home, name="board-home"),
+    path("board/<str:code>/", board_views.board_page, name="board"),
 ]

@@ -105,6 +105,31 @@ def test_the_pin_shows_ward_and_nearest_streetlight_and_a_valid_report_is_filed(
     assert_clean(page)
 
 
+def test_open_reports_near_the_pin_are_offered_for_me_too_or_follow_before_sending(live_server, offline_page, pothole):
+    page = offline_page
+    nearby = file_issue(pothole, Point(HEIDELBERG.x + 0.0001, HEIDELBERG.y, srid=4326), answers={"size": "large"},
+                        description="Deep hole in the left lane")  # ~10 m east
+    file_issue(pothole, Point(HEIDELBERG.x + 0.01, HEIDELBERG.y, srid=4326), answers={"size": "small"})  # ~1 km: not offered
+    open_report_page(page, live_server, pothole)
+    click_map(page, HEIDELBERG.x, HEIDELBERG.y)
+    page.wait_for_selector("#duplicates:not([hidden])")
+    items = page.locator("#duplicates-list li")
+    assert items.count() == 1
+    text = items.first.inner_text()
+    assert nearby.reference in text and "Deep hole in the left lane" in text and " m away" in text
+    save_screenshot(page, "report-already-reported")
+    items.first.locator("[data-metoo]").click()
+    page.wait_for_selector("#duplicates-list [data-metoo]:has-text('Me too (1)')")
+    nearby.refresh_from_db()
+    assert nearby.upvotes == 1
+    page.fill("#reporter_email", "neighbour@example.org")
+    items.first.locator("[data-follow]").click()
+    page.wait_for_selector("#duplicates-list .duplicate-note:has-text('You will get its updates')")
+    assert nearby.followers.filter(email="neighbour@example.org").exists()
+    assert Issue.objects.count() == 2  # nothing new was filed
+    assert_clean(page)
+
+
 def test_a_missing_required_answer_is_shown_beside_its_question_and_nothing_is_filed(live_server, offline_page, pothole):
     page = offline_page
     open_report_page(page, live_server, pothole)

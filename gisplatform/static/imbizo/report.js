@@ -190,6 +190,7 @@
     } catch (error) { result = null; }
     if (sequence !== previewSequence) return; // the pin moved again meanwhile
     placeBox.removeAttribute("aria-busy");
+    if (!result || !result.ok || !result.body.inside) { duplicatesBox.hidden = true; duplicateMarkers.clearLayers(); }
     if (!result || !result.ok) {
       placeBox.dataset.state = "unknown";
       placeBox.textContent = `Pin at ${where}. This place could not be looked up; you can still send the report.`;
@@ -210,7 +211,67 @@
         : `None within ${place.snap_radius_m} m: the report stays at your pin`) + "</dd>";
     }
     placeBox.innerHTML = html + `</dl><p class="muted">Pin at ${where}.</p>`;
+    if (selectedCategory()) showDuplicates(selectedCategory(), lat, lng, sequence);
   }
+
+  // --- already reported? ------------------------------------------------------------------------------
+
+  const duplicatesBox = document.getElementById("duplicates");
+  const duplicatesList = document.getElementById("duplicates-list");
+  const duplicateMarkers = L.layerGroup().addTo(map);
+
+  async function showDuplicates(category, lat, lng, sequence) {
+    let result = null;
+    try {
+      result = await api(`/api/v1/issues/duplicates?category=${category.id}&lat=${lat.toFixed(6)}&lon=${lng.toFixed(6)}`);
+    } catch (error) { result = null; }
+    if (sequence !== previewSequence) return;
+    const found = result && result.ok ? result.body.duplicates : [];
+    duplicatesBox.hidden = !found.length;
+    duplicateMarkers.clearLayers();
+    found.forEach((issue) => L.circleMarker([issue.location.lat, issue.location.lon], {
+      radius: 7, color: "#8a5a00", weight: 2, fillColor: "#e0a800", fillOpacity: 0.8,
+    }).bindTooltip(`${issue.reference}: already reported`).addTo(duplicateMarkers));
+    duplicatesList.innerHTML = found.map((issue) =>
+      `<li data-reference="${escapeHtml(issue.reference)}"><a href="${escapeHtml(issue.url)}" target="_blank" rel="noopener">` +
+      `${escapeHtml(issue.reference)}</a> · ${escapeHtml(issue.category)} · ` +
+      `${issue.same_asset ? "the same " + escapeHtml((category.snaps_to || "asset").toLowerCase()) : Imbizo.formatDistance(issue.distance_m) + " away"}` +
+      ` · reported ${new Date(issue.created_at).toLocaleDateString()}` +
+      `${issue.description ? `<br><span class="muted">${escapeHtml(issue.description)}</span>` : ""}` +
+      `<div class="button-row"><button type="button" class="secondary" data-metoo>Me too (${issue.upvotes})</button>` +
+      `<button type="button" class="secondary" data-follow>Follow</button></div><p class="duplicate-note" role="status"></p></li>`).join("");
+  }
+
+  duplicatesList.addEventListener("click", async (event) => {
+    const item = event.target.closest("li[data-reference]");
+    if (!item || !event.target.matches("button")) return;
+    const reference = item.dataset.reference;
+    const note = item.querySelector(".duplicate-note");
+    const base = `/api/v1/issues/${encodeURIComponent(reference)}`;
+    let result = null;
+    if (event.target.matches("[data-metoo]")) {
+      try { result = await api(base + "/upvote", { method: "POST", headers: { "X-Client-Id": Imbizo.clientId() } }); } catch (error) { result = null; }
+      if (result && result.ok) {
+        event.target.textContent = `Me too (${result.body.upvotes})`;
+        event.target.disabled = true;
+        note.textContent = "Thank you: counted. You do not need to send a new report for this.";
+      } else {
+        note.textContent = errorText(result, "That did not work; try again.");
+      }
+      return;
+    }
+    const email = valueOf("reporter_email");
+    try { result = await api(base + "/follow", { method: "POST", json: { email } }); } catch (error) { result = null; }
+    if (result && result.ok) {
+      event.target.disabled = true;
+      note.textContent = "You will get its updates. You do not need to send a new report for this.";
+    } else if (result && result.status === 400 && !email) {
+      note.textContent = "Give your email under “About you” below, then press Follow again.";
+      document.getElementById("reporter_email").focus();
+    } else {
+      note.textContent = errorText(result, "That did not work; try again.");
+    }
+  });
 
   // --- photos -------------------------------------------------------------------------------------
 
