@@ -391,10 +391,13 @@ def issue_rate(*, issue: Issue, stars, comment: str = "", user=None, tracking_ke
     key = rater_key(issue, user=user, tracking_key=tracking_key)
     try:
         with transaction.atomic():
-            return Rating.objects.create(issue=issue, rater_key=key, user=user if key.startswith("user:") else None,
-                                         stars=stars, comment=comment.strip()[:2000], created_at=timezone.now())
+            rating = Rating.objects.create(issue=issue, rater_key=key, user=user if key.startswith("user:") else None,
+                                           stars=stars, comment=comment.strip()[:2000], created_at=timezone.now())
     except IntegrityError:
         raise ActionRefused(f"You have already rated {issue.reference}.", "stars") from None
+    # A rating changes the issue's figures: updated_at is what incremental summaries watch.
+    Issue.objects.filter(pk=issue.pk).update(updated_at=rating.created_at)
+    return rating
 
 
 @transaction.atomic
