@@ -78,6 +78,19 @@ class Open311Error(Exception):
         return Result(self.status, "errors", [{"code": self.status, "description": text} for text in self.descriptions])
 
 
+def checked_media_url(params) -> str:
+    """media_url as given (empty when absent), or a 400: an http(s) URL of at most 200 characters."""
+    media_url = params.get("media_url")
+    if media_url:
+        try:
+            _URL(media_url)
+        except ValidationError:
+            raise bad_request(f"media_url: '{media_url}' is not an http(s) URL.") from None
+        if len(media_url) > 200:
+            raise bad_request(f"media_url: at most 200 characters, not {len(media_url)}.")
+    return media_url
+
+
 def bad_request(description: str) -> Open311Error:
     return Open311Error(400, description)
 
@@ -580,14 +593,7 @@ def request_create(params: Params, *, now: datetime.datetime | None = None, idem
     description = params.get("description")
     if len(description) > MAX_DESCRIPTION:
         raise bad_request(f"description: at most {MAX_DESCRIPTION} characters, not {len(description)}.")
-    media_url = params.get("media_url")
-    if media_url:
-        try:
-            _URL(media_url)
-        except ValidationError:
-            raise bad_request(f"media_url: '{media_url}' is not an http(s) URL.") from None
-        if len(media_url) > 200:
-            raise bad_request(f"media_url: at most 200 characters, not {len(media_url)}.")
+    media_url = checked_media_url(params)
     email = params.get("email")
     if email:
         try:
@@ -725,12 +731,7 @@ def request_update_create(params: Params, *, now: datetime.datetime) -> Result:
     description = params.get("description")
     if len(description) > 5000:
         raise bad_request(f"description: at most 5000 characters, not {len(description)}.")
-    media_url = params.get("media_url")
-    if media_url:
-        try:
-            _URL(media_url)
-        except ValidationError:
-            raise bad_request(f"media_url: '{media_url}' is not an http(s) URL.") from None
+    media_url = checked_media_url(params)
     external_status_code = params.get("external_status_code")[:100]
     parent = None
     if params.get("duplicate_of"):
