@@ -1,10 +1,11 @@
 """Intake throughput: POST /api/v1/issues through gunicorn beside the same work in raw SQL.
 
-The work per report, in both columns: claim the Idempotency-Key, one spatial lookup (municipality
-covers the point, current ward, suburb, nearest streetlight within 30 m on the geography index
-among 100,000), the next reference from the municipality's sequence, INSERT the issue and its
-history line, queue the department's message and mark it sent, COMMIT. The raw column runs those
-statements through psycopg on one connection per client, with nothing else in between.
+The work per report, in both columns: intake's one statement (triage.intake.FILE_SQL: claim the
+Idempotency-Key, the spatial lookup - municipality covers the point, current ward, suburb,
+nearest streetlight within 30 m on the geography index among 100,000 - the routing rules, the
+next reference from the municipality's sequence, INSERT the issue and its history line), queue the
+department's message, COMMIT, mark the message sent. The raw column runs those statements through
+psycopg on one connection per client, with nothing else in between.
 
 Real Lesedi wards (GT423) when ../shared/data is there, else the generated Drakenstein.
 Synthetic rows are marked ('bench:' assets, 'bench intake' issues) and removed at the end.
@@ -12,6 +13,7 @@ Usage: ./imbizo bench intake [--reports 2000]
 """
 
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -35,22 +37,6 @@ from benchmarks.support import (  # noqa: E402
 ASSETS = 100_000
 MARK = "bench intake"
 
-INSERT_ISSUE = """
-INSERT INTO triage_issue (municipality_id, reference, token, tracking_key, category_id, kind, location, address,
-    description, answers, media_url, channel, external_id, reporter_name, reporter_phone, reporter_email, ward_id,
-    suburb_id, asset_id, asset_distance_m, department_id, priority, status, status_note, rejection_reason, upvotes,
-    created_at, updated_at, expected_at)
-VALUES (%(m)s, %(reference)s, gen_random_uuid(), md5(random()::text), %(c)s, 'fault',
-    ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), '', %(description)s, '{}', '', 'web', '', '', '', '',
-    %(ward)s, %(suburb)s, %(asset)s, %(distance)s, %(department)s, 'normal', 'submitted', '', '', 0,
-    now(), now(), now() + interval '48 hours')
-RETURNING id
-"""
-INSERT_EVENT = """
-INSERT INTO triage_issueevent (issue_id, action, actor_label, at, from_status, to_status, public_note, internal_note,
-    detail, external_update_id)
-VALUES (%s, 'created', 'Reporter', now(), '', 'submitted', '', '', '{"channel": "web"}', '')
-"""
 INSERT_MESSAGE = """
 INSERT INTO notices_outboundmessage (channel, address, subject, body, topic, state, attempts, last_error, created_at)
 VALUES ('email', %s, %s, %s, %s, 'queued', 0, '', now()) RETURNING id
@@ -102,10 +88,11 @@ def main():
     setup_django()
     from django.core.management import call_command
     from django.db import connection, transaction
+    from psycopg.types.json import Jsonb
 
     from assets.models import Asset
     from notices.models import OutboundMessage
-    from triage.intake import LOOKUP_SQL, REFERENCE_SEQUENCE, next_reference
+    from triage.intake import FILE_SQL_WITH_KEY, REFERENCE_SEQUENCE, ensure_reference_sequence
     from triage.models import Category, IntakeKey, Issue
     from wards.models import Municipality
 
@@ -129,27 +116,28 @@ def main():
                        "(SELECT boundary FROM wards_municipality WHERE id = %s), %s, 23)) AS d(path, g)",
                        [municipality.pk, args.reports])
         points = cursor.fetchall()
-        next_reference(municipality, time.gmtime().tm_year)  # make sure this year's sequence exists
+        ensure_reference_sequence(municipality, time.gmtime().tm_year)  # make sure this year's sequence exists
     print(f"{municipality.code}: {Asset.objects.filter(asset_type=category.asset_type).count()} streetlights, "
           f"{Issue.objects.count()} issues before; {len(points)} reports per run\n")
     sequence = REFERENCE_SEQUENCE.format(municipality=municipality.pk, year=time.gmtime().tm_year)
+    prefix = f"{municipality.code}-{time.gmtime().tm_year}-"
     department_email = category.default_department.email
 
     def raw_intake(cursor, lon, lat):
+        # The statement intake runs (triage.intake.FILE_SQL), its parameters written out here.
+        now = datetime.datetime.now(datetime.UTC)
         cursor.execute("BEGIN")
-        cursor.execute("INSERT INTO triage_intakekey (key, fingerprint, created_at) VALUES (%s, 'x', now()) "
-                       "ON CONFLICT (key) DO NOTHING RETURNING key", [f"bench-{uuid.uuid4()}"])
-        cursor.execute(LOOKUP_SQL, {"lon": lon, "lat": lat, "municipality": municipality.pk,
-                                    "asset_type": category.asset_type_id, "radius": 30.0})
-        inside, ward, _, _, suburb, _, _, asset, distance, _ = cursor.fetchone()
-        assert inside
-        cursor.execute("SELECT nextval(%s)", [sequence])
-        reference = f"{municipality.code}-{time.gmtime().tm_year}-{cursor.fetchone()[0]:06d}"
-        cursor.execute(INSERT_ISSUE, {"m": municipality.pk, "reference": reference, "c": category.pk, "lon": lon,
-                                      "lat": lat, "description": MARK, "ward": ward, "suburb": suburb, "asset": asset,
-                                      "distance": distance, "department": category.default_department_id})
-        issue_id = cursor.fetchone()[0]
-        cursor.execute(INSERT_EVENT, [issue_id])
+        cursor.execute(FILE_SQL_WITH_KEY, {
+            "lon": lon, "lat": lat, "municipality": municipality.pk, "asset_type": category.asset_type_id,
+            "radius": float(category.snap_radius_m), "category": category.pk, "sequence": sequence,
+            "prefix": prefix, "token": uuid.uuid4(), "tracking_key": uuid.uuid4().hex[:22], "address": "",
+            "description": MARK, "answers": Jsonb({}), "media_url": "", "channel": "web", "external_id": "",
+            "reporter": None, "reporter_name": "", "reporter_phone": "", "reporter_email": "", "priority": "",
+            "now": now, "actor_label": "Reporter", "key": f"bench-{uuid.uuid4()}", "fingerprint": "x",
+        })
+        row = cursor.fetchone()
+        assert row[12] is not None, row
+        reference = row[13]
         cursor.execute(INSERT_MESSAGE, [department_email, f"New issue {reference}", "body", f"issue:{reference}"])
         message_id = cursor.fetchone()[0]
         cursor.execute("COMMIT")

@@ -19,7 +19,7 @@ from gisplatform.api import bad_parameter, parse_bbox, parse_int, parse_point
 from gisplatform.conf import storage_srid
 from gisplatform.geojson import GEOJSON_CONTENT_TYPE, feature_rows_sql
 from triage import intake, permissions, services
-from triage.duplicates import duplicate_rules, likely_duplicates_json
+from triage.category_cache import category_for_intake
 from triage.models import Category, Channel, Issue, Priority
 from triage.presenters import comment_for, history_for, issue_for
 from triage.workflow import CLOSED_STATUSES, OPEN_STATUSES, IllegalTransition, Status
@@ -88,10 +88,10 @@ class ReportSerializer(serializers.Serializer):
     media_url = serializers.URLField(required=False, allow_blank=True, default="")
 
     def validate_category(self, value):
-        try:  # get(), not first(): no ORDER BY over the joined municipality (measured 4 ms a report)
-            return Category.objects.with_municipality().select_related("default_department", "asset_type").get(pk=value)
-        except Category.DoesNotExist:
-            raise serializers.ValidationError(f"No category has the id {value}.") from None
+        category = category_for_intake(value)
+        if category is None:
+            raise serializers.ValidationError(f"No category has the id {value}.")
+        return category
 
     def validate_reporter_phone(self, value):
         if not value:
@@ -233,32 +233,6 @@ class IssueCollectionView(APIView):
         body["token"] = str(issue.token)
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
                         headers={"Location": f"/api/v1/issues/{issue.reference}"})
-
-
-class DuplicatesView(APIView):
-    """Open issues a report at this pin would likely duplicate (triage/duplicates.py): nearest
-    first, at most five, each with distance_m, so the resident can say "me too" or follow instead."""
-
-    @extend_schema(
-        parameters=[OpenApiParameter("category", int, required=True, description="A category id."),
-                    OpenApiParameter("lat", float, required=True), OpenApiParameter("lon", float, required=True)],
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="A bad parameter, named.")},
-        operation_id="issues_duplicates",
-    )
-    def get(self, request):
-        point = parse_point(request.query_params)
-        if not request.query_params.get("category"):
-            raise bad_parameter("category", "This parameter is required: a category id.")
-        category_id = parse_int(request.query_params, "category", default=0, minimum=1, maximum=2**62)
-        with connection.cursor() as cursor:
-            rules = duplicate_rules(cursor, category_id)
-            if rules is None:
-                raise bad_parameter("category", f"No category has the id {category_id}.")
-            suggestions = likely_duplicates_json(cursor, rules, lon=point.x, lat=point.y, now=timezone.now())
-        # The list comes from PostgreSQL as JSON text; only the envelope is written here.
-        body = (f'{{"category":{category_id},"radius_m":{rules.radius_m},"window_days":{rules.window_days},'
-                f'"private":{"true" if rules.private else "false"},"duplicates":{suggestions}}}')
-        return HttpResponse(body, content_type="application/json")
 
 
 PUBLIC_PROPERTIES = {

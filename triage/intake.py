@@ -1,15 +1,17 @@
 """Filing a new issue: check the report, find where it is, number it, store it, tell people.
 
-The spatial work is one SQL statement run on the category's municipality: does its boundary cover
-the point, which current ward and suburb cover it, which asset of the category's type is nearest
-within the snap radius (metres on the geography index), and the next reference number from the
-municipality's sequence for the year. Then one INSERT for the issue and one for its history.
+Filing is one SQL statement (FILE_SQL) run on the category's municipality: does its boundary
+cover the point, which current ward and suburb cover it, which asset of the category's type is
+nearest within the snap radius (metres on the geography index), which department the routing
+rules choose, the claim of the Idempotency-Key, the next reference number from the
+municipality's sequence for the year, and the INSERTs of the issue and its first history line.
 """
 
 import datetime
 import hashlib
 import json
 import secrets
+import uuid
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -17,11 +19,13 @@ from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from psycopg.types.json import Jsonb
 
+from accounts.models import Department
 from assets.models import Asset
-from triage.models import Category, Channel, IntakeKey, Issue, IssueEvent, Question
+from triage.models import Category, Channel, IntakeKey, Issue, Question
 from triage.notifications import tell_department_of_new_issue, tell_reporter_issue_received
-from triage.routing import route
+from triage.routing import FIRST_MATCHING_RULE
 from wards.models import Suburb, Ward
 
 
@@ -96,32 +100,95 @@ WHERE m.id = %(municipality)s
 
 REFERENCE_SEQUENCE = "triage_reference_{municipality}_{year}"
 
+# Filing is one statement: the lookup above, the routing rules (triage.routing), the claim of the
+# Idempotency-Key, the next reference, the issue and its first history line. One round trip and
+# no ORM compilation: intake was 12 statements and ~10 ms of Python before (benchmarks/intake.py).
+# Nothing is written unless the point is inside, the category still takes reports and the year's
+# reference sequence exists; the last row says which of those failed. With a key, the issue is
+# written only if this statement claimed the key: a retry inserts nothing and takes no number.
+FILE_SQL = """
+WITH place (inside, ward_id, ward_number, ward_code, suburb_id, suburb_name, suburb_code,
+            asset_id, asset_distance_m, asset_external_id) AS MATERIALIZED ({lookup}),
+ready AS MATERIALIZED (
+    SELECT place.*, c.id AS category_id, c.municipality_id, c.kind, c.default_department_id, c.default_priority,
+           c.sla_hours, c.asset_type_id, nextval(pg_get_serial_sequence('triage_issue', 'id')) AS issue_id
+      FROM place JOIN triage_category c ON c.id = %(category)s AND c.is_active
+     WHERE place.inside AND to_regclass(%(sequence)s) IS NOT NULL
+),
+rule AS MATERIALIZED (
+    SELECT rule.* FROM ready, LATERAL ({rule}) rule
+){claim},
+filed AS (
+    INSERT INTO triage_issue (id, municipality_id, reference, token, tracking_key, category_id, kind, location,
+        address, description, answers, media_url, channel, external_id, reporter_id, reporter_name, reporter_phone,
+        reporter_email, ward_id, suburb_id, asset_id, asset_distance_m, department_id, priority, status, status_note,
+        rejection_reason, upvotes, created_at, updated_at, expected_at)
+    SELECT ready.issue_id, ready.municipality_id, %(prefix)s || lpad(n::text, greatest(6, length(n::text)), '0'),
+           %(token)s, %(tracking_key)s, ready.category_id, ready.kind,
+           ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(address)s, %(description)s, %(answers)s,
+           %(media_url)s, %(channel)s, %(external_id)s, %(reporter)s::bigint, %(reporter_name)s, %(reporter_phone)s,
+           %(reporter_email)s, ready.ward_id, ready.suburb_id, ready.asset_id, ready.asset_distance_m,
+           coalesce((SELECT department_id FROM rule), ready.default_department_id),
+           coalesce(nullif(%(priority)s, ''), ready.default_priority), 'submitted', '', '', 0,
+           %(now)s::timestamptz, %(now)s::timestamptz, %(now)s::timestamptz + make_interval(hours => ready.sla_hours)
+      FROM ready CROSS JOIN LATERAL nextval(to_regclass(%(sequence)s)) n
+     WHERE {claimed}
+    RETURNING id, reference, kind, priority, department_id, expected_at
+),
+event AS (
+    INSERT INTO triage_issueevent (issue_id, action, actor_id, actor_label, at, from_status, to_status,
+        public_note, internal_note, detail, external_update_id)
+    SELECT filed.id, 'created', %(reporter)s::bigint, %(actor_label)s::text, %(now)s, '', 'submitted', '', '',
+           jsonb_build_object('channel', %(channel)s::text)
+           || coalesce((SELECT jsonb_build_object('routing_rule', rule_id) FROM rule), '{{}}'), ''
+      FROM filed
+)
+SELECT place.*,
+       EXISTS (SELECT 1 FROM triage_category WHERE id = %(category)s AND is_active) AS taking_reports,
+       to_regclass(%(sequence)s) IS NOT NULL AS numbered,
+       filed.id, filed.reference, filed.kind, filed.priority, filed.expected_at,
+       d.id, d.municipality_id, d.name, d.code, d.email, d.phone
+  FROM place
+  LEFT JOIN filed ON true
+  LEFT JOIN accounts_department d ON d.id = filed.department_id
+"""
+_RULE_FOR_READY = FIRST_MATCHING_RULE.format(
+    municipality="ready.municipality_id", category="ready.category_id",
+    asset_type="CASE WHEN ready.asset_id IS NOT NULL THEN ready.asset_type_id END", ward="ready.ward_id",
+    point="ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)")
 
-def next_reference(municipality, year: int) -> str:
-    """GT423-2026-000123: the next number of the municipality's sequence for the year.
+FILE_SQL_WITHOUT_KEY = FILE_SQL.format(lookup=LOOKUP_SQL, rule=_RULE_FOR_READY, claim="", claimed="true")
+# The key points at the issue id chosen in `ready`; the foreign key is checked at commit (Django's
+# are DEFERRABLE INITIALLY DEFERRED), by when the issue is there.
+FILE_SQL_WITH_KEY = FILE_SQL.format(
+    lookup=LOOKUP_SQL, rule=_RULE_FOR_READY, claimed="EXISTS (SELECT 1 FROM claim)", claim=""",
+claim AS (
+    INSERT INTO triage_intakekey (key, fingerprint, created_at, issue_id)
+    SELECT %(key)s::text, %(fingerprint)s::text, %(now)s::timestamptz, ready.issue_id FROM ready
+        ON CONFLICT (key) DO NOTHING
+    RETURNING key
+)""")
 
-    A PostgreSQL sequence, never max()+1: concurrent reports never share a number, and a
-    rolled-back report leaves only a gap. Each municipality and year has its own sequence, made
-    the first time it is needed (under an advisory lock, so two first reports cannot race).
-    """
+
+def ensure_reference_sequence(municipality, year: int) -> str:
+    """The name of the municipality's reference sequence for the year, made the first time it is
+    needed (under an advisory lock, so two first reports cannot race)."""
     name = REFERENCE_SEQUENCE.format(municipality=municipality.pk, year=year)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(to_regclass(%s))", [name])
-        number = cursor.fetchone()[0]
-        if number is None:
-            with transaction.atomic():
-                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
-                cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}"')
-            cursor.execute("SELECT nextval(%s)", [name])
-            number = cursor.fetchone()[0]
-    return f"{municipality.code}-{year}-{number:06d}"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])
+        cursor.execute(f'CREATE SEQUENCE IF NOT EXISTS "{name}"')
+    return name
 
 
 def validate_answers(category: Category, answers: dict) -> dict:
     """The reporter's answers to the category's questions, checked and normalised; raises
     InvalidReport naming each bad answer as answers.<code>."""
-    # Ordered here, not by Meta.ordering, which joins category and municipality to sort (1 ms).
-    questions = {question.code: question for question in category.questions.order_by("order", "code")}
+    # Ordered here, not by Meta.ordering, which joins category and municipality to sort (1 ms);
+    # triage.category_cache has read them already.
+    ordered = getattr(category, "ordered_questions", None)
+    if ordered is None:
+        ordered = category.questions.order_by("order", "code")
+    questions = {question.code: question for question in ordered}
     errors, clean = {}, {}
     for code in answers:
         if code not in questions:
@@ -196,30 +263,19 @@ def issue_create(*, report: Report, idempotency_key: str = "", now: datetime.dat
         raise InvalidReport({"category": [f"'{category.name}' no longer takes reports."]})
     answers = validate_answers(category, report.answers or {})
     now = now or timezone.now()
+    print_ = fingerprint(report) if idempotency_key else ""
     with transaction.atomic():
-        if idempotency_key:
-            earlier = _claim_idempotency_key(idempotency_key, fingerprint(report), now)
-            if earlier is not None:
-                return Intake(issue=earlier, created=False)
-        issue = _insert_issue(report, answers, now)
-        if idempotency_key:
-            IntakeKey.objects.filter(key=idempotency_key).update(issue=issue)
+        issue = _file(report, answers, now, idempotency_key, print_)
+        if issue is None:  # the key was claimed before: a retry
+            return Intake(issue=_issue_of_key(idempotency_key, print_), created=False)
         tell_reporter_issue_received(issue)
         tell_department_of_new_issue(issue)
     return Intake(issue=issue, created=True)
 
 
-def _claim_idempotency_key(key: str, print_: str, now) -> Issue | None:
-    """Insert the key; if it was there (a retry), return the issue it filed. A concurrent first
-    try holding the key makes this INSERT wait until it commits, so its issue is seen."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO triage_intakekey (key, fingerprint, created_at) VALUES (%s, %s, %s) "
-            "ON CONFLICT (key) DO NOTHING RETURNING key",
-            [key, print_, now],
-        )
-        if cursor.fetchone() is not None:
-            return None
+def _issue_of_key(key: str, print_: str) -> Issue:
+    """The issue an earlier try with this key filed. The claim in FILE_SQL waited for a concurrent
+    first try to commit, so its issue is seen here."""
     earlier = IntakeKey.objects.select_related("issue").get(key=key)
     if earlier.fingerprint != print_:
         raise IdempotencyKeyReused(
@@ -266,46 +322,49 @@ def outside_message(municipality, point: Point) -> str:
             "choose a place inside the municipality, or the municipality that serves it.")
 
 
-def _insert_issue(report: Report, answers: dict, now) -> Issue:
+def _file(report: Report, answers: dict, now, key: str, print_: str) -> Issue | None:
+    """Run FILE_SQL; the new issue as intake found it, or None when the key was claimed before."""
     category, municipality = report.category, report.category.municipality
-    place = locate(category, report.location)
+    year = now.astimezone(ZoneInfo(municipality.timezone)).year
+    sequence = REFERENCE_SEQUENCE.format(municipality=municipality.pk, year=year)
+    token, tracking_key = uuid.uuid4(), secrets.token_urlsafe(16)
+    actor_label = "Municipal staff" if report.channel == Channel.STAFF else "Reporter"
+    params = {
+        "lon": report.location.x, "lat": report.location.y, "municipality": municipality.pk,
+        "asset_type": category.asset_type_id, "radius": float(category.snap_radius_m), "category": category.pk,
+        "sequence": sequence, "prefix": f"{municipality.code}-{year}-", "token": token, "tracking_key": tracking_key,
+        "address": report.address[:255], "description": report.description, "answers": Jsonb(answers),
+        "media_url": report.media_url, "channel": report.channel, "external_id": report.external_id,
+        "reporter": getattr(report.reporter, "pk", None), "reporter_name": report.reporter_name[:150],
+        "reporter_phone": report.reporter_phone, "reporter_email": report.reporter_email,
+        "priority": report.priority, "now": now, "actor_label": actor_label, "key": key, "fingerprint": print_,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(FILE_SQL_WITH_KEY if key else FILE_SQL_WITHOUT_KEY, params)
+        row = cursor.fetchone()
+        if not row[11]:  # the first report of the municipality's year: make its sequence, then file
+            ensure_reference_sequence(municipality, year)
+            cursor.execute(FILE_SQL_WITH_KEY if key else FILE_SQL_WITHOUT_KEY, params)
+            row = cursor.fetchone()
+    place, (taking_reports, _, issue_id, reference, kind, priority, expected_at) = Place(*row[:10]), row[10:17]
     if not place.inside:
         raise InvalidReport({"location": [outside_message(municipality, report.location)]})
-    local_year = now.astimezone(ZoneInfo(municipality.timezone)).year
-    # The routing rules decide the department (one query; the category's default when none matches).
-    routed = route(category=category, point=report.location, ward_id=place.ward_id, asset_id=place.asset_id)
-    issue = Issue.objects.create(
-        municipality=municipality,
-        reference=next_reference(municipality, local_year),
-        tracking_key=secrets.token_urlsafe(16),
-        category=category,
-        kind=category.kind,
-        location=report.location,
-        address=report.address[:255],
-        description=report.description,
-        answers=answers,
-        media_url=report.media_url,
-        channel=report.channel,
-        external_id=report.external_id,
-        reporter=report.reporter,
-        reporter_name=report.reporter_name[:150],
-        reporter_phone=report.reporter_phone,
-        reporter_email=report.reporter_email,
-        ward_id=place.ward_id,
-        suburb_id=place.suburb_id,
-        asset_id=place.asset_id,
-        asset_distance_m=place.asset_distance_m,
-        department=routed.department,
-        priority=report.priority or category.default_priority,
-        created_at=now,
-        updated_at=now,
-        expected_at=now + datetime.timedelta(hours=category.sla_hours) if category.sla_hours else None,
+    if not taking_reports:
+        raise InvalidReport({"category": [f"'{category.name}' no longer takes reports."]})
+    if issue_id is None:
+        return None
+    department_id, department_municipality, name, code, email, phone = row[17:]
+    issue = Issue(
+        pk=issue_id, municipality=municipality, reference=reference, token=token, tracking_key=tracking_key,
+        category=category, kind=kind, location=report.location, address=report.address[:255],
+        description=report.description, answers=answers, media_url=report.media_url, channel=report.channel,
+        external_id=report.external_id, reporter=report.reporter, reporter_name=report.reporter_name[:150],
+        reporter_phone=report.reporter_phone, reporter_email=report.reporter_email,
+        asset_distance_m=place.asset_distance_m, priority=priority, created_at=now, updated_at=now,
+        expected_at=expected_at,
+        department=Department(pk=department_id, municipality_id=department_municipality, name=name, code=code,
+                              email=email, phone=phone) if department_id else None,
     )
-    issue.category = category
+    issue._state.adding, issue._state.db = False, connection.alias  # a stored row, as if read from it
     place.attach_to(issue, category)
-    IssueEvent.objects.create(
-        issue=issue, action=IssueEvent.Action.CREATED, at=now, to_status=issue.status,
-        actor=report.reporter, actor_label="Municipal staff" if report.channel == Channel.STAFF else "Reporter",
-        detail={"channel": report.channel, **({"routing_rule": routed.rule_id} if routed.rule_id else {})},
-    )
     return issue

@@ -16,18 +16,26 @@ from accounts.models import Department
 
 # The municipality has few rules (tens): scanning them by (municipality, order) is cheaper than any
 # spatial index would be, and ST_Covers runs only on rules whose cheaper conditions held.
-FIRST_MATCHING_RULE_SQL = """
-SELECT d.id, d.municipality_id, d.name, d.code, d.email, d.phone, r.id
+# A template: intake fills it with its own statement's columns (triage.intake), route() with parameters.
+FIRST_MATCHING_RULE = """
+SELECT r.id AS rule_id, r.department_id
   FROM triage_routingrule r
-  JOIN accounts_department d ON d.id = r.department_id
- WHERE r.municipality_id = %(municipality)s AND r.is_active
-   AND (r.category_id IS NULL OR r.category_id = %(category)s)
-   AND (r.asset_type_id IS NULL OR r.asset_type_id = %(asset_type)s)
+ WHERE r.municipality_id = {municipality} AND r.is_active
+   AND (r.category_id IS NULL OR r.category_id = {category})
+   AND (r.asset_type_id IS NULL OR r.asset_type_id = {asset_type})
    AND (NOT EXISTS (SELECT 1 FROM triage_routingrule_wards rw WHERE rw.routingrule_id = r.id)
-        OR EXISTS (SELECT 1 FROM triage_routingrule_wards rw WHERE rw.routingrule_id = r.id AND rw.ward_id = %(ward)s))
-   AND (r.area IS NULL OR ST_Covers(r.area, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)))
+        OR EXISTS (SELECT 1 FROM triage_routingrule_wards rw WHERE rw.routingrule_id = r.id AND rw.ward_id = {ward}))
+   AND (r.area IS NULL OR ST_Covers(r.area, {point}))
  ORDER BY r."order", r.id
  LIMIT 1
+"""
+
+FIRST_MATCHING_RULE_SQL = f"""
+SELECT d.id, d.municipality_id, d.name, d.code, d.email, d.phone, rule.rule_id
+  FROM ({FIRST_MATCHING_RULE.format(
+      municipality="%(municipality)s", category="%(category)s", asset_type="%(asset_type)s", ward="%(ward)s",
+      point="ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)")}) rule
+  JOIN accounts_department d ON d.id = rule.department_id
 """
 
 

@@ -66,6 +66,16 @@ def test_idempotency_key_retry_returns_the_same_issue_over_http(client, pothole)
     assert Issue.objects.count() == 1
 
 
+
+@pytest.mark.django_db
+def test_a_question_added_in_the_admin_is_asked_of_the_next_report(client, pothole):
+    assert post_report(client, pothole).status_code == 201  # the category is now kept by this process
+    pothole.questions.create(code="lanes", prompt="How many lanes are blocked?", datatype="number", required=True)
+    response = post_report(client, pothole)
+    assert response.status_code == 400
+    assert response.json()["answers.lanes"] == ["An answer is required: How many lanes are blocked?"]
+    assert post_report(client, pothole, answers={"size": "large", "lanes": 2}).status_code == 201
+
 @pytest.mark.django_db
 def test_staff_log_issues_from_the_field(client, pothole, dispatcher):
     client.force_login(dispatcher)

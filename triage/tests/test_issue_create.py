@@ -171,6 +171,27 @@ def test_a_refused_report_does_not_burn_its_idempotency_key(pothole):
     assert issue_create(report=report(pothole), idempotency_key="k-3").created
 
 
+
+@pytest.mark.django_db
+def test_retries_and_refused_reports_take_no_reference_number(pothole):
+    first = issue_create(report=report(pothole), idempotency_key="k-4").issue
+    issue_create(report=report(pothole), idempotency_key="k-4")
+    with pytest.raises(InvalidReport):
+        issue_create(report=report(pothole, Point(28.0, -26.2, srid=4326)))
+    following = issue_create(report=report(pothole)).issue
+    assert int(following.reference.rsplit("-", 1)[1]) == int(first.reference.rsplit("-", 1)[1]) + 1
+
+
+@pytest.mark.django_db
+def test_a_category_closed_since_it_was_read_takes_no_report(pothole):
+    from triage.models import Category
+
+    Category.objects.filter(pk=pothole.pk).update(is_active=False)  # another process closed it
+    with pytest.raises(InvalidReport) as refused:
+        issue_create(report=report(pothole), idempotency_key="k-5")
+    assert "no longer takes reports" in refused.value.errors["category"][0]
+    assert Issue.objects.count() == 0
+
 def run_in_threads(count: int, work) -> list:
     """Run work(index) in `count` threads at once, each on its own database connection."""
     results: list = [None] * count
