@@ -34,6 +34,7 @@ from benchmarks.support import (  # noqa: E402
 )
 
 BENCH_USER = "bench-dispatcher@imbizo.invalid"
+BENCH_ROOT = "bench-superuser@imbizo.invalid"
 
 # A dispatcher's usual views: everything open in the queue's order, one ward, one department, one
 # category, overdue only, urgent and high, the oldest, last week's.
@@ -174,16 +175,30 @@ def main():
         print(f"   {statistics.mean(sizes) / 1e6:.2f} MB a response on average; p95 {list_figures['p95_ms']:.0f} ms "
               "(target < 150 ms)")
         everything = board.filtered(issues, board.BoardFilter(), now=timezone.now())
-        list_sql, list_params = board.queue_collection_sql(everything, now=timezone.now(), sort="priority", limit=5000)
+        list_sql, list_params = board.queue_features_sql(everything, now=timezone.now(), sort="priority", limit=5000)
         with connection.cursor() as django_cursor:
             literal = django_cursor.mogrify(list_sql, list_params)
         literal = literal.decode() if isinstance(literal, bytes) else literal
         summary("raw SQL: all open, priority order, 5,000", timed((lambda: cursor.execute(literal) or cursor.fetchone())
                                                                   for _ in range(30)))
+        count_sql, count_params = everything.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as django_cursor:
+            literal = django_cursor.mogrify(f"SELECT count(*) FROM ({count_sql}) AS matched", count_params)
+        literal = literal.decode() if isinstance(literal, bytes) else literal
+        summary("raw SQL: numberMatched (count of all open)", timed((lambda: cursor.execute(literal) or cursor.fetchone())
+                                                                    for _ in range(30)))
         unfiltered = [p for p in paths if p.endswith("limit=5000")]
         summary("API over HTTP: all open, priority order", timed((lambda p=p: api_list(p)) for p in unfiltered * 3))
+        summary("API over HTTP: all open, recently changed first",
+                timed((lambda: api_list("/api/v1/board/issues?limit=5000&sort=updated")) for _ in range(30)))
+        root, _ = User.objects.get_or_create(email=BENCH_ROOT, defaults={"full_name": "Bench root", "is_superuser": True,
+                                                                          "is_staff": True})
+        client.force_login(root)
+        root_cookie = f"sessionid={client.cookies['sessionid'].value}"
+        summary("API over HTTP: superuser, every municipality",
+                timed((lambda: get("/api/v1/board/issues?limit=5000", {"Cookie": root_cookie})) for _ in range(30)))
     raw.close()
-    User.objects.filter(email=BENCH_USER).delete()
+    User.objects.filter(email__in=[BENCH_USER, BENCH_ROOT]).delete()
 
 
 if __name__ == "__main__":

@@ -19,14 +19,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 
-from accounts.models import Department
-from gisplatform.geojson import feature_rows_sql
-from triage.models import PRIORITY_RANK, Category, Issue
+from triage.models import PRIORITY_RANK, Issue
 from triage.workflow import OPEN_STATUSES, Status
-from wards.models import Municipality, Ward
+from wards.models import Municipality
 
 MAX_LIST = 10_000
 DEFAULT_LIST = 5_000
@@ -74,7 +73,8 @@ class BoardFilter:
     """What the dispatcher chose in the filter bar. Empty means 'any'. Parsed (and refused with the
     parameter named) at the edge, in triage.board_api."""
 
-    municipality: str = ""
+    municipality: str = ""  # a code; parse_filter also finds its id:
+    municipality_id: int | None = None  # a constant the planner sees, so the queue's indexes give its order
     wards: list[int] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)  # codes; "none" = not routed yet
     categories: list[str] = field(default_factory=list)  # codes
@@ -92,20 +92,26 @@ class BoardFilter:
 def filtered(issues, choice: BoardFilter, *, now: datetime.datetime):
     """The issues matching the filter; `duplicates=likely` clusters the rest of the filter's open
     issues first (see likely_duplicate_ids_sql)."""
-    # Codes and numbers become id lists in subqueries, not joins: the issue rows are then read in
-    # the order of an index and the first few thousand matching ones are enough.
-    if choice.municipality:
+    # Codes and numbers become lists of ids first (one small query), not joins or subqueries: the
+    # issue rows are then read in the order of an index, and PostgreSQL, seeing the ids as constants,
+    # tests them on each index entry cheaply or picks the ward's or category's own index when they
+    # are few (with a subquery it tested a hashed subplan on every open issue: 66 ms for a ward of
+    # 94 open issues among 100,000, benchmarks/board.py).
+    if choice.municipality_id is not None:
+        issues = issues.filter(municipality_id=choice.municipality_id)
+    elif choice.municipality:
         issues = issues.filter(municipality__in=Municipality.objects.filter(code=choice.municipality).values("pk"))
+    ids = _ids_of(wards=choice.wards, departments=[code for code in choice.departments if code != "none"],
+                  categories=choice.categories)
     if choice.wards:
-        issues = issues.filter(ward__in=Ward.objects.filter(number__in=choice.wards).values("pk"))
+        issues = issues.filter(ward_id__in=ids["ward"]) if ids["ward"] else issues.filter(NOTHING)
     if choice.departments:
-        codes = [code for code in choice.departments if code != "none"]
-        condition = Q(department__in=Department.objects.filter(code__in=codes).values("pk"))
+        condition = Q(department_id__in=ids["department"]) if ids["department"] else NOTHING
         if "none" in choice.departments:
             condition |= Q(department__isnull=True)
         issues = issues.filter(condition)
     if choice.categories:
-        issues = issues.filter(category__in=Category.objects.filter(code__in=choice.categories).values("pk"))
+        issues = issues.filter(category_id__in=ids["category"]) if ids["category"] else issues.filter(NOTHING)
     if choice.statuses:
         issues = issues.filter(status__in=choice.statuses)
     if choice.priorities:  # by rank: the queue's indexes carry it, not the name
@@ -132,51 +138,96 @@ def filtered(issues, choice: BoardFilter, *, now: datetime.datetime):
     return issues
 
 
+# A code that names nothing selects no issue (an empty list of ids would make Django refuse to
+# write the query at all, and the board's statements embed it).
+NOTHING = Q(pk__isnull=True)
+
+IDS_SQL = """
+SELECT 'ward', id FROM wards_ward WHERE number = ANY(%(wards)s)
+UNION ALL SELECT 'department', id FROM accounts_department WHERE code = ANY(%(departments)s)
+UNION ALL SELECT 'category', id FROM triage_category WHERE code = ANY(%(categories)s)
+"""
+
+
+def _ids_of(*, wards: list[int], departments: list[str], categories: list[str]) -> dict[str, list[int]]:
+    """The ids of the wards (by number), departments and categories (by code) named in a filter, in
+    one query (none when nothing is named)."""
+    found: dict[str, list[int]] = {"ward": [], "department": [], "category": []}
+    if wards or departments or categories:
+        with connection.cursor() as cursor:
+            cursor.execute(IDS_SQL, {"wards": wards, "departments": departments, "categories": categories})
+            for kind, pk in cursor.fetchall():
+                found[kind].append(pk)
+    return found
+
+
 # --- the queue and the map ---------------------------------------------------------------------------
 
-BOARD_PROPERTIES = {
-    "status": "status", "priority": "priority", "category_name": "category__name", "private": "category__is_private",
-    "department": "department__code", "department_name": "department__name", "ward": "ward__number",
-    "channel": "channel", "upvotes": "upvotes", "created_at": "created_at", "updated_at": "updated_at",
-    "expected_at": "expected_at", "seconds_left": "seconds_left", "overdue": "is_overdue", "merged": "merged_count",
-}
+# What a queue row and its marker need, and no more (the rest of an issue is read when it is
+# selected, GET board/issues/<reference>). Every one of these columns is in each of the open-issue
+# indexes (triage.models), so the page is read from an index alone, in the queue's order, without
+# visiting the table; a test reads the plan.
+PAGE_COLUMNS = ("id", "reference", "location", "status", "priority_rank", "category_id", "department_id", "ward_id",
+                "created_at", "updated_at", "expected_at")
+
+_PRIORITY_JSON = "CASE p.priority_rank " + " ".join(
+    f"WHEN {rank} THEN '\"{name}\"'" for name, rank in PRIORITY_RANK.items()) + " ELSE 'null' END"
+
+# Each feature is written as text by concatenation, not json_build_object: that function works out
+# each argument's type on every call, and with ISO timestamps and numeric-rounded coordinates it
+# was 110 of the 150 ms for 5,000 features (benchmarks/board.py). Names come escaped from the few
+# category, department and ward rows (once each, not per issue); the reference is escaped too;
+# statuses are a checked list of plain words. Times are seconds since 1970 (UTC), a number the
+# browser compares without parsing. `{page}` is the ORM's page query (filters, order, limit) with
+# its row number in the queue.
+QUEUE_FEATURES_SQL = """
+SELECT coalesce(string_agg(
+         '{"type":"Feature","id":' || to_json(p.reference) || ',"geometry":' || ST_AsGeoJSON(p.location, 6)
+         || ',"properties":{"status":"' || p.status || '","priority":' || {priority} || c.fragment
+         || coalesce(d.fragment, ',"department_name":null') || coalesce(w.fragment, ',"ward":null')
+         || ',"created_at":' || date_part('epoch', p.created_at) || ',"updated_at":' || date_part('epoch', p.updated_at)
+         || ',"expected_at":' || coalesce(date_part('epoch', p.expected_at)::text, 'null')
+         || ',"seconds_left":' || coalesce((date_part('epoch', p.expected_at) - %s)::bigint::text, 'null')
+         -- on the small partial index of merged issues (issue_merged_into): a probe costs next to nothing
+         || ',"merged":' || (SELECT count(*) FROM triage_issue m WHERE m.duplicate_of_id = p.id) || '}}',
+         ',' ORDER BY p.queue_position), ''),
+       count(*)
+  FROM ({page}) AS p
+  JOIN (SELECT id, ',"category_name":' || to_json(name) || ',"private":' || is_private AS fragment
+          FROM triage_category) AS c ON c.id = p.category_id
+  LEFT JOIN (SELECT id, ',"department_name":' || to_json(name) AS fragment FROM accounts_department) AS d
+         ON d.id = p.department_id
+  LEFT JOIN (SELECT id, ',"ward":' || number AS fragment FROM wards_ward) AS w ON w.id = p.ward_id
+""".replace("{priority}", _PRIORITY_JSON)
 
 
 def queue_page(issues, *, sort: str = "priority", limit: int = DEFAULT_LIST):
-    """The ids of the first `limit` issues in the queue's order."""
-    return issues.order_by(*SORTS[sort]).values("pk")[:limit]
+    """The first `limit` issues in the queue's order: what a feature shows, and its position."""
+    order = SORTS[sort]
+    return (issues.order_by(*order)
+            .annotate(queue_position=Window(RowNumber(), order_by=[_expression(term) for term in order]))
+            .values(*PAGE_COLUMNS, "queue_position")[:limit])
 
 
-def queue_rows(issues, *, now: datetime.datetime, sort: str = "priority", limit: int = DEFAULT_LIST):
-    """The first `limit` rows of the queue, annotated with what a row shows, in the queue's order.
-
-    Two steps in one statement: the page's ids first, which for an open-issue filter PostgreSQL
-    reads in order from a partial index (triage.models), filtering on the columns that index
-    carries without visiting the rows it skips; then only those rows are joined and shown."""
-    page = queue_page(issues, sort=sort, limit=limit)
-    merged = (Issue.objects.filter(duplicate_of=OuterRef("pk")).order_by().values("duplicate_of")
-              .annotate(count=Count("pk")).values("count"))
-    return Issue.objects.filter(pk__in=page).annotate(
-        # Whole seconds to the target (negative: overdue); `now` is the request's, like the board's clock.
-        seconds_left=RawSQL("EXTRACT(EPOCH FROM (triage_issue.expected_at - %s))::bigint", (now,)),
-        is_overdue=Case(When(Q(status__in=OPEN_STATUSES) & Q(expected_at__lt=now), then=Value(True)), default=Value(False)),
-        merged_count=Subquery(merged, output_field=IntegerField()),
-    ).order_by(*SORTS[sort])
+def _expression(term):
+    if isinstance(term, str):
+        return F(term[1:]).desc() if term.startswith("-") else F(term).asc()
+    return term
 
 
-def queue_collection_sql(issues, *, now: datetime.datetime, sort: str, limit: int) -> tuple[str, tuple]:
-    """One statement: the FeatureCollection of the first `limit` rows as text."""
-    rows_sql, params = feature_rows_sql(queue_rows(issues, now=now, sort=sort, limit=limit), geometry="location",
-                                        properties=BOARD_PROPERTIES, feature_id="reference")
-    return (f"SELECT coalesce(json_agg(r.feature), '[]'::json)::text, count(*) FROM ({rows_sql}) AS r", params)
+def queue_features_sql(issues, *, now: datetime.datetime, sort: str, limit: int) -> tuple[str, tuple]:
+    """One statement: (the features of the first `limit` issues as a JSON array's inside, how many)."""
+    page_sql, page_params = queue_page(issues, sort=sort, limit=limit).query.sql_with_params()
+    return QUEUE_FEATURES_SQL.replace("{page}", page_sql), (now.timestamp(), *page_params)
 
 
 def queue_features(issues, *, now: datetime.datetime, sort: str = "priority", limit: int = DEFAULT_LIST) -> tuple[str, int]:
     """(the features as a JSON array, how many) for the queue and the map."""
-    sql, params = queue_collection_sql(issues, now=now, sort=sort, limit=limit)
+    sql, params = queue_features_sql(issues, now=now, sort=sort, limit=limit)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        features, count = cursor.fetchone()
+    return f"[{features}]", count
 
 
 # --- likely duplicates -------------------------------------------------------------------------------

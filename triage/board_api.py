@@ -87,8 +87,11 @@ def parse_filter(request) -> board.BoardFilter:
         if municipality and not Municipality.objects.filter(pk=user.municipality_id, code=municipality).exists():
             raise PermissionDenied("The board shows only the issues of the municipality you work for.")
         municipality = ""
-    elif municipality and not Municipality.objects.filter(code=municipality).exists():
-        raise bad_parameter("municipality", f"No municipality has the code '{municipality[:40]}'.")
+    municipality_id = None
+    if municipality:  # a superuser's choice
+        municipality_id = Municipality.objects.filter(code=municipality).values_list("pk", flat=True).first()
+        if municipality_id is None:
+            raise bad_parameter("municipality", f"No municipality has the code '{municipality[:40]}'.")
     wards = []
     for part in _codes(params, "ward"):
         if not part.isdigit() or not 1 <= int(part) <= 999:
@@ -109,7 +112,7 @@ def parse_filter(request) -> board.BoardFilter:
     if len(query) > 60:
         raise bad_parameter("q", "At most 60 characters.")
     return board.BoardFilter(
-        municipality=municipality, wards=wards, departments=_codes(params, "department"),
+        municipality=municipality, municipality_id=municipality_id, wards=wards, departments=_codes(params, "department"),
         categories=_codes(params, "category"), statuses=statuses,
         priorities=_codes(params, "priority", allowed=Priority.values),
         channels=_codes(params, "channel", allowed=Channel.values),

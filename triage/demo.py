@@ -2,7 +2,12 @@
 spread over the last four months, moved along the workflow the way a real week would move them.
 
 Everything goes through the same services residents and dispatchers use (intake numbers, ward
-lookup, asset snapping, history, messages), so the demo exercises the real paths.
+lookup, asset snapping, routing, history, messages), so the demo exercises the real paths.
+
+Each municipality also gets a few routing rules before its issues are filed, so the board shows
+routing at work: the roads faults of the wards around an outlying town go to that town's depot
+instead of the central roads department, and anything snapped to a traffic signal goes to the
+signals unit whatever it was reported as.
 """
 
 import datetime
@@ -11,12 +16,14 @@ import random
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import Department
+from assets.models import AssetType
 from notices.outbound import recording_only
 from triage.categories import categories_ensure_standard
 from triage.intake import Report, issue_create
-from triage.models import Category, Channel, Issue
+from triage.models import Category, Channel, Issue, RoutingRule
 from triage.services import issue_comment_add, issue_rate, issue_transition
-from wards.models import Municipality
+from wards.models import Municipality, Ward
 
 DEMO_SEED = 42
 ISSUES_PER_MUNICIPALITY = 300
@@ -29,6 +36,15 @@ DESCRIPTIONS = {
     "illegal-dumping": ["Rubble dumped on the open field", "Someone dumps garden waste here every weekend"],
     "compliment": ["Thank you to the team who fixed our water so quickly!"],
 }
+# The outlying town with its own roads depot, and the current wards it serves: Ratanda's township
+# wards (real 2011 numbers), 6 km from Heidelberg; the generated wards around Wellington, 12 km
+# from Paarl.
+DEPOTS = {
+    "GT423": ("Ratanda", (2, 3, 4, 5)),
+    "WC023": ("Wellington", (17, 20, 21)),
+}
+DEPOT_CATEGORIES = ("pothole", "blocked-drain")
+SIGNALS_DEPARTMENT = ("traffic-signals", "Traffic Signals Unit")
 
 
 def demo_load_issues(*, per_municipality: int = ISSUES_PER_MUNICIPALITY, log=print) -> None:
@@ -36,11 +52,53 @@ def demo_load_issues(*, per_municipality: int = ISSUES_PER_MUNICIPALITY, log=pri
         created = categories_ensure_standard(municipality)
         if created:
             log(f"Created {created} standard categories for {municipality.code}")
+        if rules := demo_routing_rules(municipality):
+            log(f"Created {len(rules)} routing rules for {municipality.code}")
         if Issue.objects.filter(municipality=municipality).exists():
             continue
         log(f"Generating {per_municipality} demo issues in {municipality.code}")
         with recording_only():  # the demo's departments and reporters have made-up addresses
             _generate_issues(municipality, per_municipality)
+
+
+def depot_wards(municipality) -> list[Ward]:
+    """The current wards served by the municipality's depot (none when it has no depot town)."""
+    _, numbers = DEPOTS.get(municipality.code, ("", ()))
+    return list(Ward.objects.current().filter(municipality=municipality, number__in=numbers).order_by("number"))
+
+
+def demo_routing_rules(municipality) -> list[RoutingRule]:
+    """The demo's routing rules, once per municipality (a municipality that has rules keeps
+    them): the depot town's roads faults to its depot, traffic-signal assets to the signals unit."""
+    if RoutingRule.objects.filter(municipality=municipality).exists():
+        return []
+    categories = {c.code: c for c in Category.objects.filter(municipality=municipality, code__in=DEPOT_CATEGORIES)}
+    rules = []
+    wards = depot_wards(municipality)
+    if wards and categories:
+        town, _ = DEPOTS[municipality.code]
+        depot = _demo_department(municipality, f"{town.lower()}-depot", f"{town} Roads Depot")
+        for order, code in enumerate(DEPOT_CATEGORIES, start=1):
+            if code not in categories:
+                continue
+            rule = RoutingRule.objects.create(
+                municipality=municipality, order=10 * order, category=categories[code], department=depot,
+                name=f"{categories[code].name} in {town} (wards {', '.join(str(w.number) for w in wards)})")
+            rule.wards.set(wards)
+            rules.append(rule)
+    signals = AssetType.objects.filter(municipality=municipality, code="traffic-signal").first()
+    if signals is not None:
+        code, name = SIGNALS_DEPARTMENT
+        rules.append(RoutingRule.objects.create(
+            municipality=municipality, order=50, asset_type=signals, department=_demo_department(municipality, code, name),
+            name="Anything snapped to a traffic signal"))
+    return rules
+
+
+def _demo_department(municipality, code: str, name: str) -> Department:
+    department, _ = Department.objects.get_or_create(municipality=municipality, code=code, defaults={
+        "name": name, "email": f"{code}@{municipality.code.lower()}.demo.imbizo.local"})
+    return department
 
 
 def _points_inside(municipality, count: int) -> list[tuple[float, float]]:

@@ -78,15 +78,20 @@ SELECT coalesce(json_agg(json_build_object(
 """
 
 
+# The two shapes of the statement, written once: near the pin; near the pin or on the same asset.
+NEAR_ONLY_SQL = DUPLICATES_SQL.replace("{candidates}", NEAR_SQL)
+NEAR_OR_SAME_ASSET_SQL = DUPLICATES_SQL.replace(
+    "{candidates}",
+    f"SELECT u.id, bool_or(u.same_asset) AS same_asset FROM ({NEAR_SQL} UNION ALL ({SAME_ASSET_SQL})) u GROUP BY u.id")
+
+
 def duplicates_sql(rules: "DuplicateRules") -> str:
     """The statement for a category: near the pin, and for a category that snaps, the same asset too."""
-    if rules.asset_type_id is None:
-        return DUPLICATES_SQL.replace("{candidates}", NEAR_SQL)
-    both = f"SELECT u.id, bool_or(u.same_asset) AS same_asset FROM ({NEAR_SQL} UNION ALL ({SAME_ASSET_SQL})) u GROUP BY u.id"
-    return DUPLICATES_SQL.replace("{candidates}", both)
+    return NEAR_ONLY_SQL if rules.asset_type_id is None else NEAR_OR_SAME_ASSET_SQL
 
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+OPEN_LIST = sorted(OPEN_STATUSES)
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ def duplicates_params(rules: DuplicateRules, *, lon: float, lat: float, now: dat
     since = now - datetime.timedelta(days=rules.window_days) if rules.window_days else EPOCH
     return {"category": rules.category_id, "category_name": rules.name, "lon": lon, "lat": lat,
             "radius": float(rules.radius_m), "since": since, "asset_type": rules.asset_type_id,
-            "snap_radius": float(rules.snap_radius_m), "open": sorted(OPEN_STATUSES), "limit": MAX_SUGGESTIONS,
+            "snap_radius": float(rules.snap_radius_m), "open": OPEN_LIST, "limit": MAX_SUGGESTIONS,
             "max_same_asset": MAX_SAME_ASSET}
 
 

@@ -248,3 +248,72 @@ def test_department_staff_move_their_issue_to_in_progress(live_server, offline_p
     assert (issue.status, issue.status_note) == (Status.IN_PROGRESS, "Crew on site.")
     save_screenshot(page, "board-9-department-staff")
     assert_clean(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_the_list_and_the_map_take_turns_and_every_action_is_reachable(live_server, offline_page, dispatcher,
+                                                                                  town, depot):
+    page = offline_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, dispatcher)
+    page.goto(f"{live_server.url}/board/GT423/")
+    page.wait_for_selector("#board[data-loaded]")
+    wait_loaded(page, 40)
+
+    def fits(selector: str) -> bool:
+        box = page.locator(selector).bounding_box()
+        return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+
+    # The list first, with the whole toolbar on screen; nothing wider than the phone; the filters folded.
+    assert page.is_visible("#queue") and not page.is_visible("#map") and not page.is_visible("#filters")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    toolbar = page.locator(".queue-toolbar [data-action]")
+    assert toolbar.count() == 8 and all(fits(f".queue-toolbar [data-action='{a}']") for a in toolbar.evaluate_all(
+        "buttons => buttons.map(b => b.dataset.action)"))
+    assert page.locator("#queue .queue-row").count() > 5
+    assert page.locator("#queue").bounding_box()["height"] > 300
+    save_screenshot(page, "board-phone-1-list")
+
+    # Filters unfold, filter, and fold away again; the button says one filter is on.
+    page.click("#filters-toggle")
+    assert page.is_visible("#f-category") and fits("#f-category")
+    save_screenshot(page, "board-phone-2-filters")
+    page.select_option("#f-category", "water-leak")
+    wait_loaded(page, 14)
+    page.click("#filters-toggle")
+    assert not page.is_visible("#filters") and page.inner_text("#filters-active") == "1"
+    assert set(page.locator("#queue .queue-row .cat").all_inner_texts()) == {"Water leak"}
+
+    # A row opens the issue as a sheet with its actions: assign it to the depot from there.
+    leak = town["leak-1"]
+    page.click(f"[data-ref='{leak.reference}'] .ref")
+    page.wait_for_selector(f"#detail:not([hidden]) h2:has-text('{leak.reference}')")
+    assert fits("#detail") and fits("#detail [data-detail-action='assign']")
+    save_screenshot(page, "board-phone-3-issue-sheet")
+    page.click("#detail [data-detail-action='assign']")
+    page.wait_for_selector("#action-dialog[open]")
+    assert fits("#action-dialog") and fits("#action-submit")
+    page.select_option("#a-department", "depot")
+    page.click("#action-submit")
+    page.wait_for_function("document.getElementById('board').dataset.lastAction === 'assign:1:0'")
+    assert Issue.objects.get(pk=leak.pk).status == Status.ASSIGNED
+
+    # "On the map": the map takes the screen, centred on the issue above the sheet; a marker selects.
+    page.click("#detail [data-detail-map]")
+    assert page.is_visible("#map") and not page.is_visible("#queue")
+    box = page.locator("#map").bounding_box()
+    assert box["width"] == 390 and box["height"] > 500
+    sheet_top = page.locator("#detail").bounding_box()["y"]
+    x, y = page.evaluate("([lat, lon]) => { const p = window.imbizoMap.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+                         [leak.location.y, leak.location.x])
+    assert 0 < x < 390 and 0 < box["y"] + y < sheet_top
+    save_screenshot(page, "board-phone-4-map-with-sheet")
+    page.click("#detail-close")
+    other = town["leak-4"]
+    click_marker(page, other)
+    page.wait_for_selector(f"#detail:not([hidden]) h2:has-text('{other.reference}')")
+    assert page.get_attribute("#board", "data-current") == other.reference
+    page.click("#view-list")
+    assert "current" in page.get_attribute(f"[data-ref='{other.reference}']", "class")
+    assert_clean(page)

@@ -157,3 +157,15 @@ def test_the_query_uses_the_geography_index(pothole):
                                                                              now=timezone.now()))
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "issue_location_geography" in plan, plan
+
+
+def test_the_plain_view_is_still_in_the_api_schema_and_answers_only_get(client, pothole):
+    """The view skips DRF for speed (triage/duplicates_api.py); the OpenAPI schema still lists it
+    with its parameters, and anything but GET is refused."""
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    operation = schema["paths"][URL]["get"]
+    assert {p["name"] for p in operation["parameters"]} == {"category", "lat", "lon"}
+    response = client.post(URL, {"category": pothole.pk, "lat": HEIDELBERG.y, "lon": HEIDELBERG.x})
+    assert response.status_code == 405

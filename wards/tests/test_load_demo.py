@@ -22,7 +22,8 @@ def test_demo_loads_real_lesedi_and_a_generated_drakenstein_and_is_repeatable(le
     current = Ward.objects.current().filter(municipality=drakenstein)
     assert abs(sum(w.geom.area for w in current) - drakenstein.boundary.area) < 1e-9
     assert Suburb.objects.filter(municipality__code="GT423", name="Heidelberg").exists()
-    assert Department.objects.filter(municipality=drakenstein).count() == 7
+    # the seven of wards/demo.py, and the depot and signals unit of its routing rules (triage/demo.py)
+    assert Department.objects.filter(municipality=drakenstein).count() == 9
 
     demo_issues = Issue.objects.filter(municipality__code="GT423")
     assert demo_issues.count() == 25 and not demo_issues.filter(ward=None).exists()

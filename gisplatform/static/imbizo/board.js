@@ -56,11 +56,15 @@
     clusters: [],
     inCluster: new Set(),
     generation: 0, // bumps on every full load, so a slow refresh of old filters is dropped
+    fitPending: false, // the issues changed while the map was off screen (a phone showing the list)
   };
 
   // --- filters ------------------------------------------------------------------------------------
 
   const FILTER_NAMES = ["ward", "department", "category", "status", "priority", "overdue", "duplicates", "channel", "assignee", "sort", "q"];
+
+  // A superuser may see every municipality through the API; this page is one municipality's board.
+  const scope = root.dataset.superuser === "true" ? root.dataset.municipality : "";
 
   function filterParams() {
     const params = new URLSearchParams();
@@ -70,6 +74,12 @@
     });
     const age = filtersForm.elements.age.value;
     if (age) { const [name, value] = age.split("="); params.set(name, value); }
+    return params;
+  }
+
+  function apiParams() {
+    const params = filterParams();
+    if (scope) params.set("municipality", scope);
     return params;
   }
 
@@ -84,6 +94,7 @@
   function filtersChanged() {
     const query = filterParams().toString();
     history.replaceState(null, "", window.location.pathname + (query ? "?" + query : ""));
+    showActiveFilters();
     loadAll();
   }
 
@@ -129,8 +140,9 @@
 
   // --- loading ------------------------------------------------------------------------------------
 
+  // The queue's times are seconds since 1970 (UTC), as numbers.
   function compare(sort) {
-    const time = (value) => (value ? Date.parse(value) : Infinity);
+    const time = (value) => (value === null || value === undefined ? Infinity : value);
     const byPriority = (a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority];
     const byDue = (a, b) => time(a.expected_at) - time(b.expected_at);
     const byCreated = (a, b) => time(a.created_at) - time(b.created_at);
@@ -154,7 +166,7 @@
     refreshNote.textContent = "Loading…";
     root.dataset.loading = "true";
     let result = null;
-    try { result = await api("/api/v1/board/issues?" + filterParams().toString()); } catch (error) { result = null; }
+    try { result = await api("/api/v1/board/issues?" + apiParams().toString()); } catch (error) { result = null; }
     if (generation !== state.generation) return;
     root.dataset.loading = "false";
     if (!result || !result.ok) {
@@ -187,7 +199,7 @@
   async function refresh() {
     if (!state.since || document.hidden || root.dataset.loading === "true") return;
     const generation = state.generation;
-    const params = filterParams();
+    const params = apiParams();
     params.set("updated_since", state.since);
     let result = null;
     try { result = await api("/api/v1/board/issues?" + params.toString()); } catch (error) { result = null; }
@@ -276,6 +288,8 @@
 
   // After a new filter, show where its issues are (a refresh never moves the map).
   function fitToIssues() {
+    if (!mapShown()) { state.fitPending = true; return; }
+    state.fitPending = false;
     const points = state.rows.map((entry) => entry.marker.getLatLng());
     if (points.length === 1) map.setView(points[0], Math.max(map.getZoom(), 16), { animate: false });
     else if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.08), { animate: false, maxZoom: 17 });
@@ -378,14 +392,19 @@
 
   // Keep a marker in the part of the map the issue's panel does not cover: centred there when
   // `centre`, else moved only if it is hidden or at the edge.
+  // On a phone the panel is a sheet across the bottom: then the part above it.
   function keepInView(latlng, centre) {
+    if (!mapShown()) return;
     const size = map.getSize();
-    const left = detail.hidden ? 0 : detail.offsetLeft + detail.offsetWidth;
+    const sheet = !detail.hidden && detail.offsetWidth >= size.x * 0.8;
+    const left = detail.hidden || sheet ? 0 : detail.offsetLeft + detail.offsetWidth;
+    const bottom = sheet ? Math.max(size.y * 0.3, detail.getBoundingClientRect().top - map.getContainer().getBoundingClientRect().top)
+      : size.y;
     const point = map.latLngToContainerPoint(latlng);
     const margin = 24;
-    const hidden = point.x < left + margin || point.x > size.x - margin || point.y < margin || point.y > size.y - margin;
+    const hidden = point.x < left + margin || point.x > size.x - margin || point.y < margin || point.y > bottom - margin;
     if (!centre && !hidden) return;
-    map.panBy([point.x - (left + (size.x - left) / 2), point.y - size.y / 2], { animate: false });
+    map.panBy([point.x - (left + (size.x - left) / 2), point.y - bottom / 2], { animate: false });
   }
 
   function move(step) {
@@ -481,6 +500,7 @@
       "</li>").join("");
     return `<header class="detail-head"><h2>${escapeHtml(issue.reference)}</h2>` +
       `<button type="button" class="secondary" id="detail-close" aria-label="Close the issue">×</button></header>` +
+      `<div class="detail-actions" role="toolbar" aria-label="Actions on ${escapeHtml(issue.reference)}">${detailActions()}</div>` +
       `<p class="detail-description">${escapeHtml(issue.description || "No description.")}</p>` +
       `<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join("")}` +
       `<dt>Reporter</dt><dd>${reporter}</dd></dl>${answers}` +
@@ -491,8 +511,28 @@
       `<p><a href="/track/${encodeURIComponent(issue.reference)}/" target="_blank" rel="noopener">Public page</a></p>`;
   }
 
+  function detailActions() {
+    const buttons = [...document.querySelectorAll(".queue-toolbar [data-action]")]
+      .filter((button) => button.dataset.action !== "merge")
+      .map((button) => `<button type="button" data-detail-action="${button.dataset.action}"` +
+        `${button.classList.contains("danger") ? ' class="danger"' : ""}>${escapeHtml(button.textContent)}</button>`);
+    return buttons.join("") + '<button type="button" class="secondary" data-detail-map>On the map</button>';
+  }
+
   detail.addEventListener("click", (event) => {
     if (event.target.id === "detail-close") { closeDetail(); return; }
+    const reference = detail.dataset.reference;
+    if (event.target.dataset.detailAction && reference) {
+      const action = event.target.dataset.detailAction;
+      if (action === "acknowledge") act("acknowledge", [reference], {}); else openAction(action, [reference]);
+      return;
+    }
+    if (event.target.dataset.detailMap !== undefined && reference) {
+      showView("map");
+      const entry = state.byRef.get(reference);
+      if (entry && entry.marker) { map.setView(entry.marker.getLatLng(), Math.max(map.getZoom(), 16), { animate: false }); keepInView(entry.marker.getLatLng(), true); }
+      return;
+    }
     const unmerge = event.target.dataset.unmerge;
     if (unmerge) openAction("unmerge", [unmerge]);
   });
@@ -520,7 +560,7 @@
   let clusterSequence = 0;
   async function loadClusters() {
     const sequence = ++clusterSequence;
-    const params = filterParams();
+    const params = apiParams();
     params.delete("sort");
     params.delete("duplicates");
     let result = null;
@@ -566,7 +606,7 @@
 
   async function loadSummary() {
     let result = null;
-    try { result = await api("/api/v1/board/summary"); } catch (error) { result = null; }
+    try { result = await api("/api/v1/board/summary" + (scope ? "?municipality=" + encodeURIComponent(scope) : "")); } catch (error) { result = null; }
     if (!result || !result.ok) return;
     const body = result.body;
     totals.textContent = `${body.open.toLocaleString()} open · ${body.overdue.toLocaleString()} overdue · ${body.due_today.toLocaleString()} due today`;
@@ -611,7 +651,7 @@
     if (action === "merge") {
       const parentSelect = actionForm.elements.parent;
       const oldest = parent || [...references].sort((a, b) =>
-        Date.parse(state.byRef.get(a)?.feature.properties.created_at || 0) - Date.parse(state.byRef.get(b)?.feature.properties.created_at || 0))[0];
+        (state.byRef.get(a)?.feature.properties.created_at || 0) - (state.byRef.get(b)?.feature.properties.created_at || 0))[0];
       parentSelect.innerHTML = references.map((reference) => `<option value="${escapeHtml(reference)}">${escapeHtml(reference)}</option>`).join("");
       parentSelect.value = oldest;
     }
@@ -711,6 +751,40 @@
 
   document.getElementById("help-open").addEventListener("click", () => help.showModal());
 
+  // --- a phone: the map or the list, the filters folded away ------------------------------------------
+
+  const viewButtons = { list: document.getElementById("view-list"), map: document.getElementById("view-map") };
+  const filtersToggle = document.getElementById("filters-toggle");
+
+  // Is the map on screen? (On a phone showing the list it is not, and has no size to fit to.)
+  function mapShown() { return map.getContainer().offsetWidth > 0; }
+
+  function showView(which) {
+    root.dataset.view = which;
+    Object.entries(viewButtons).forEach(([name, button]) => button.setAttribute("aria-pressed", String(name === which)));
+    if (which === "map") {
+      map.invalidateSize({ animate: false });
+      if (state.fitPending) fitToIssues();
+    } else {
+      renderVisibleRows();
+      if (state.current) scrollToRow(state.current);
+    }
+  }
+  viewButtons.list.addEventListener("click", () => showView("list"));
+  viewButtons.map.addEventListener("click", () => showView("map"));
+  window.addEventListener("resize", () => { if (mapShown()) { map.invalidateSize(); if (state.fitPending) fitToIssues(); } });
+
+  function showActiveFilters() {
+    const active = [...filterParams().keys()].filter((name) => name !== "sort").length;
+    document.getElementById("filters-active").textContent = active ? String(active) : "";
+  }
+  filtersToggle.addEventListener("click", () => {
+    const open = root.dataset.filtersOpen !== "true";
+    root.dataset.filtersOpen = String(open);
+    filtersToggle.setAttribute("aria-expanded", String(open));
+  });
+
   restoreFilters();
+  showActiveFilters();
   loadAll();
 })();

@@ -1,0 +1,90 @@
+"""GET /api/v1/issues/duplicates: what the report page asks on every move of the pin.
+
+A plain Django view, not DRF, by exception (STYLE.md), with the measured reason: the work is two
+small statements (the category's rules, then the suggestions as JSON, triage/duplicates.py), about
+1 ms, and DRF's request wrapping, authentication, content negotiation, permission and throttle
+checks and response rendering cost as much again in Python (benchmarks/board.py, cProfile). The
+view reads its three parameters, refuses a bad one with a 400 naming it (the same body as the DRF
+views: {"lat": ["..."]}), runs the two statements and writes the envelope around PostgreSQL's JSON.
+
+The API schema still documents it: the URL's callable carries `cls`, the DRF view below, which
+drf-spectacular reads (it is never instantiated for a request).
+"""
+
+import math
+
+from django.db import connection
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.views import APIView
+
+from gisplatform.params import BadParameter
+from triage.duplicates import duplicate_rules, likely_duplicates_json
+
+
+def _number(params, name: str, *, minimum: float, maximum: float) -> float:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        raise BadParameter(name, "This parameter is required.")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParameter(name, f"'{raw[:40]}' is not a number.") from None
+    if not (minimum <= value <= maximum) or math.isnan(value):
+        raise BadParameter(name, f"{value} is outside the range {minimum} to {maximum}.")
+    return value
+
+
+def _category_id(params) -> int:
+    raw = params.get("category")
+    if raw is None or raw == "":
+        raise BadParameter("category", "This parameter is required: a category id.")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter("category", f"'{raw[:40]}' is not a whole number.") from None
+    if not 1 <= value <= 2**62:
+        raise BadParameter("category", f"{value} is outside the range 1 to {2**62}.")
+    return value
+
+
+def duplicates(request):
+    """Open issues a report at this pin would likely duplicate: nearest first, at most five."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    params = request.GET
+    try:
+        lat = _number(params, "lat", minimum=-90, maximum=90)
+        lon = _number(params, "lon", minimum=-180, maximum=180)
+        category_id = _category_id(params)
+    except BadParameter as exc:
+        return JsonResponse({exc.name: [exc.message]}, status=400)
+    with connection.cursor() as cursor:
+        rules = duplicate_rules(cursor, category_id)
+        if rules is None:
+            return JsonResponse({"category": [f"No category has the id {category_id}."]}, status=400)
+        suggestions = likely_duplicates_json(cursor, rules, lon=lon, lat=lat, now=timezone.now())
+    # The list comes from PostgreSQL as JSON text; only the envelope is written here.
+    body = (f'{{"category":{category_id},"radius_m":{rules.radius_m},"window_days":{rules.window_days},'
+            f'"private":{"true" if rules.private else "false"},"duplicates":{suggestions}}}')
+    return HttpResponse(body, content_type="application/json")
+
+
+class DuplicatesSchema(APIView):
+    """Open issues a report at this pin would likely duplicate (triage/duplicates.py): nearest
+    first, at most five, each with distance_m, so the resident can say "me too" or follow instead."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("category", int, required=True, description="A category id."),
+                    OpenApiParameter("lat", float, required=True), OpenApiParameter("lon", float, required=True)],
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="A bad parameter, named.")},
+        operation_id="issues_duplicates",
+    )
+    def get(self, request):  # documentation only: requests go to duplicates()
+        raise NotImplementedError
+
+
+duplicates.cls = DuplicatesSchema
+duplicates.initkwargs = {}
