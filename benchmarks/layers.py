@@ -15,7 +15,7 @@ our answer carries (its own column names: category_id for our category, and so o
 complete tiles (TIPG_MAX_FEATURES_PER_TILE=1000000: its default cuts a tile at 10,000 features in id
 order, which draws a wrong map at low zoom).
 
-Usage: ./imbizo bench layers [--requests 100]
+Usage: ./imbizo bench layers [--requests 100] [--only items|tiles|downloads|exports ...]
 """
 
 import argparse
@@ -160,6 +160,9 @@ def densest_tile(cursor, z: int, within: tuple[int, int, int] | None = None) -> 
     return z, x, y
 
 
+PARTS = ("items", "tiles", "downloads", "exports")
+
+
 def ratio_line(label: str, ours: float, theirs: float, target: str) -> str:
     return f"{label:<48} {ours / theirs:6.2f}x  (target {target})"
 
@@ -168,7 +171,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=100,
                         help="Item pages per server (tiles: as many at z14, a tenth at z10).")
+    parser.add_argument("--only", action="append", choices=PARTS,
+                        help="Run only this part (repeatable); every part by default.")
     args = parser.parse_args()
+    wanted = set(args.only or PARTS)
     use_bench_database()
     setup_django()
     total = ensure_issues()
@@ -195,96 +201,98 @@ def main():
     boxes = [f"{x - half:.5f},{y - half:.5f},{x + half:.5f},{y + half:.5f}" for x, y in centres]
 
     figures: dict[str, dict] = {}
-    lines: list[str] = []
     with tempfile.TemporaryDirectory(prefix="imbizo-bench-layers-") as work:
         work = Path(work)
         with gunicorn(workers=2, app="benchmarks.layers_site:application") as port, tipg_server(database_url) as tipg:
             master = gunicorn_master()
             # --- items -----------------------------------------------------------------------------
-            ours = [f"/ogc/collections/issues/items?{urlencode({'limit': 100, 'bbox': box, 'f': 'json'})}" for box in boxes]
-            theirs = [f"/collections/{TIPG_COLLECTION}/items?" + urlencode(
-                {"limit": 100, "bbox": box, "f": "geojson", "properties": TIPG_ITEM_PROPERTIES}) for box in boxes]
-            drf = [f"/bench/drf-gis/issues?{urlencode({'bbox': box})}" for box in boxes]
-            pages = [json.loads(fetch(port, ours[0])), json.loads(fetch(tipg, theirs[0])), json.loads(fetch(port, drf[0]))]
-            assert [len(page["features"]) for page in pages] == [100, 100, 100], [len(page["features"]) for page in pages]
-            sizes = [len(json.dumps(page)) for page in pages]
-            print(f"\nOne page of 100 issues: ours {sizes[0]:,} bytes, tipg {sizes[1]:,}, drf-gis {sizes[2]:,}")
-            figures["items"] = measure("OGC items, limit 100 + bbox: ours", port, ours)
-            figures["items_tipg"] = measure("OGC items, limit 100 + bbox: tipg", tipg, theirs)
-            figures["items_drf"] = measure("drf-gis GeoFeatureModelSerializer page", port, drf)
+            if "items" in wanted:
+                ours = [f"/ogc/collections/issues/items?{urlencode({'limit': 100, 'bbox': box, 'f': 'json'})}" for box in boxes]
+                theirs = [f"/collections/{TIPG_COLLECTION}/items?" + urlencode(
+                    {"limit": 100, "bbox": box, "f": "geojson", "properties": TIPG_ITEM_PROPERTIES}) for box in boxes]
+                drf = [f"/bench/drf-gis/issues?{urlencode({'bbox': box})}" for box in boxes]
+                pages = [json.loads(fetch(port, ours[0])), json.loads(fetch(tipg, theirs[0])), json.loads(fetch(port, drf[0]))]
+                assert [len(page["features"]) for page in pages] == [100, 100, 100], [len(page["features"]) for page in pages]
+                sizes = [len(json.dumps(page)) for page in pages]
+                print(f"\nOne page of 100 issues: ours {sizes[0]:,} bytes, tipg {sizes[1]:,}, drf-gis {sizes[2]:,}")
+                figures["items"] = measure("OGC items, limit 100 + bbox: ours", port, ours)
+                figures["items_tipg"] = measure("OGC items, limit 100 + bbox: tipg", tipg, theirs)
+                figures["items_drf"] = measure("drf-gis GeoFeatureModelSerializer page", port, drf)
 
             # --- tiles -----------------------------------------------------------------------------
-            for z, tile, count in (("z14", z14, args.requests), ("z10", z10, max(5, args.requests // 10))):
-                path = "{}/{}/{}".format(*tile)
-                ours_tile = f"/tiles/issues/{path}.mvt"
-                theirs_tile = f"/collections/{TIPG_COLLECTION}/tiles/WebMercatorQuad/{path}?properties={TIPG_TILE_PROPERTIES}"
-                print(f"\n{z} tile {path}: ours {len(fetch(port, ours_tile)):,} bytes, "
-                      f"tipg {len(fetch(tipg, theirs_tile)):,} bytes")
-                if z == "z10":
-                    # Aggregated tiles are cached a minute per worker: a parameter no filter reads makes
-                    # each request a new cache key, so this line measures the rendering itself.
-                    fetch(port, f"{ours_tile}?render=warm")  # warm-ups with keys of their own: none is timed
-                    figures[z] = measure(f"MVT {z}: ours, rendered each time", port,
-                                         [f"{ours_tile}?render={index}" for index in range(count)], warm=0)
-                    figures["z10_cached"] = measure(f"MVT {z}: ours, from the worker's cache", port,
-                                                    [ours_tile] * args.requests, warm=2)
-                else:
-                    figures[z] = measure(f"MVT {z}: ours", port, [ours_tile] * count, warm=2)
-                figures[f"{z}_tipg"] = measure(f"MVT {z}: tipg", tipg, [theirs_tile] * count, warm=2)
+            if "tiles" in wanted:
+                for z, tile, count in (("z14", z14, args.requests), ("z10", z10, max(5, args.requests // 10))):
+                    path = "{}/{}/{}".format(*tile)
+                    ours_tile = f"/tiles/issues/{path}.mvt"
+                    theirs_tile = f"/collections/{TIPG_COLLECTION}/tiles/WebMercatorQuad/{path}?properties={TIPG_TILE_PROPERTIES}"
+                    print(f"\n{z} tile {path}: ours {len(fetch(port, ours_tile)):,} bytes, "
+                          f"tipg {len(fetch(tipg, theirs_tile)):,} bytes")
+                    if z == "z10":
+                        # Aggregated tiles are cached a minute per worker: a parameter no filter reads makes
+                        # each request a new cache key, so this line measures the rendering itself.
+                        fetch(port, f"{ours_tile}?render=warm")  # warm-ups with keys of their own: none is timed
+                        figures[z] = measure(f"MVT {z}: ours, rendered each time", port,
+                                             [f"{ours_tile}?render={index}" for index in range(count)], warm=0)
+                        figures["z10_cached"] = measure(f"MVT {z}: ours, from the worker's cache", port,
+                                                        [ours_tile] * args.requests, warm=2)
+                    else:
+                        figures[z] = measure(f"MVT {z}: ours", port, [ours_tile] * count, warm=2)
+                    figures[f"{z}_tipg"] = measure(f"MVT {z}: tipg", tipg, [theirs_tile] * count, warm=2)
 
             # --- GeoJSON download over HTTP (the gunicorn worker's memory) ---------------------------
-            start = time.perf_counter()
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/layers/issues/download?format=geojson",
-                                        timeout=600) as response, (work / "http.geojson").open("wb") as output:
-                while block := response.read(1 << 20):
-                    output.write(block)
-            figures["geojson_http_s"] = time.perf_counter() - start
-            figures["geojson_http_worker_mb"] = worker_peak_mb(master)
-            print(f"\nGeoJSON download over HTTP: {figures['geojson_http_s']:.2f} s, "
-                  f"{(work / 'http.geojson').stat().st_size / 2**20:,.0f} MB; gunicorn worker peak "
-                  f"(VmHWM) {figures['geojson_http_worker_mb']} MB")
+            if "downloads" in wanted:
+                start = time.perf_counter()
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/layers/issues/download?format=geojson",
+                                            timeout=600) as response, (work / "http.geojson").open("wb") as output:
+                    while block := response.read(1 << 20):
+                        output.write(block)
+                figures["geojson_http_s"] = time.perf_counter() - start
+                figures["geojson_http_worker_mb"] = worker_peak_mb(master)
+                print(f"\nGeoJSON download over HTTP: {figures['geojson_http_s']:.2f} s, "
+                      f"{(work / 'http.geojson').stat().st_size / 2**20:,.0f} MB; gunicorn worker peak "
+                      f"(VmHWM) {figures['geojson_http_worker_mb']} MB")
 
         # --- exports: our command against the bare tools ---------------------------------------------
-        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "gisplatform.settings", "PYTHONPATH": str(ROOT)}
-        manage = [sys.executable, "manage.py", "export_layer", "issues", "--skip-checks"]
-        seconds, peak = run_measured([*manage, str(work / "ours.geojson"), "-v", "0"], environment)
-        figures["geojson"] = {"s": seconds, "mb": peak}
-        print(f"\nGeoJSON, export_layer: {seconds:.2f} s, peak memory {peak} MB, "
-              f"{(work / 'ours.geojson').stat().st_size / 2**20:,.0f} MB written")
-        start = time.perf_counter()
-        with (work / "copy.geojson").open("wb") as output, raw.cursor() as cursor, cursor.copy(COPY_BASELINE) as copy:
-            for block in copy:
-                output.write(block)
-        figures["geojson_copy"] = {"s": time.perf_counter() - start}
-        print(f"GeoJSON, bare COPY ... ST_AsGeoJSON to a file: {figures['geojson_copy']['s']:.2f} s, "
-              f"{(work / 'copy.geojson').stat().st_size / 2**20:,.0f} MB written")
+        if "exports" in wanted:
+            environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "gisplatform.settings", "PYTHONPATH": str(ROOT)}
+            manage = [sys.executable, "manage.py", "export_layer", "issues", "--skip-checks"]
+            seconds, peak = run_measured([*manage, str(work / "ours.geojson"), "-v", "0"], environment)
+            figures["geojson"] = {"s": seconds, "mb": peak}
+            print(f"\nGeoJSON, export_layer: {seconds:.2f} s, peak memory {peak} MB, "
+                  f"{(work / 'ours.geojson').stat().st_size / 2**20:,.0f} MB written")
+            start = time.perf_counter()
+            with (work / "copy.geojson").open("wb") as output, raw.cursor() as cursor, cursor.copy(COPY_BASELINE) as copy:
+                for block in copy:
+                    output.write(block)
+            figures["geojson_copy"] = {"s": time.perf_counter() - start}
+            print(f"GeoJSON, bare COPY ... ST_AsGeoJSON to a file: {figures['geojson_copy']['s']:.2f} s, "
+                  f"{(work / 'copy.geojson').stat().st_size / 2**20:,.0f} MB written")
 
-        seconds, peak = run_measured([*manage, str(work / "ours.gpkg"), "-v", "0"], environment)
-        figures["gpkg"] = {"s": seconds, "mb": peak}
-        print(f"GeoPackage, export_layer: {seconds:.2f} s, peak memory {peak} MB")
-        source, pg_environment = exports.postgres_source()
-        sql = exports.export_sql(layer, features.filtered(layer, features.FeatureFilter()))
-        seconds, peak = run_measured([exports.OGR2OGR, "-f", "GPKG", str(work / "by-hand.gpkg"), source, "-sql", sql,
-                                      "-nln", "issues", "-a_srs", "EPSG:4326"], pg_environment)
-        figures["gpkg_ogr2ogr"] = {"s": seconds, "mb": peak}
-        print(f"GeoPackage, ogr2ogr by hand (defaults, same SELECT): {seconds:.2f} s, peak memory {peak} MB")
+            seconds, peak = run_measured([*manage, str(work / "ours.gpkg"), "-v", "0"], environment)
+            figures["gpkg"] = {"s": seconds, "mb": peak}
+            print(f"GeoPackage, export_layer: {seconds:.2f} s, peak memory {peak} MB")
+            source, pg_environment = exports.postgres_source()
+            sql = exports.export_sql(layer, features.filtered(layer, features.FeatureFilter()))
+            seconds, peak = run_measured([exports.OGR2OGR, "-f", "GPKG", str(work / "by-hand.gpkg"), source, "-sql", sql,
+                                          "-nln", "issues", "-a_srs", "EPSG:4326"], pg_environment)
+            figures["gpkg_ogr2ogr"] = {"s": seconds, "mb": peak}
+            print(f"GeoPackage, ogr2ogr by hand (defaults, same SELECT): {seconds:.2f} s, peak memory {peak} MB")
     raw.close()
 
-    lines = [
-        ratio_line("OGC items / tipg (requests per second)", figures["items"]["per_second"],
-                   figures["items_tipg"]["per_second"], ">= 3x"),
-        ratio_line("OGC items / drf-gis serializer", figures["items"]["per_second"],
-                   figures["items_drf"]["per_second"], "faster"),
-        ratio_line("MVT z14 / tipg (tiles per second)", figures["z14"]["per_second"], figures["z14_tipg"]["per_second"],
-                   ">= 1x"),
-        ratio_line("MVT z10 / tipg (tiles per second), rendered", figures["z10"]["per_second"],
-                   figures["z10_tipg"]["per_second"], ">= 5x"),
-        ratio_line("MVT z10 / tipg (tiles per second), cached", figures["z10_cached"]["per_second"],
-                   figures["z10_tipg"]["per_second"], ">= 5x"),
-        ratio_line("GeoJSON export time / COPY time", figures["geojson"]["s"], figures["geojson_copy"]["s"],
-                   "<= 1.5x") + f"; peak {figures['geojson']['mb']} MB (target < 200 MB)",
-        ratio_line("GeoPackage export time / ogr2ogr time", figures["gpkg"]["s"], figures["gpkg_ogr2ogr"]["s"], "<= 1.0x"),
+    # (our figure, the baseline's, label, target); a line is printed when both were measured.
+    ratios = [
+        ("items", "items_tipg", "per_second", "OGC items / tipg (requests per second)", ">= 3x"),
+        ("items", "items_drf", "per_second", "OGC items / drf-gis serializer", "faster"),
+        ("z14", "z14_tipg", "per_second", "MVT z14 / tipg (tiles per second)", ">= 1x"),
+        ("z10", "z10_tipg", "per_second", "MVT z10 / tipg (tiles per second), rendered", ">= 5x"),
+        ("z10_cached", "z10_tipg", "per_second", "MVT z10 / tipg (tiles per second), cached", ">= 5x"),
+        ("geojson", "geojson_copy", "s", "GeoJSON export time / COPY time", "<= 1.5x"),
+        ("gpkg", "gpkg_ogr2ogr", "s", "GeoPackage export time / ogr2ogr time", "<= 1.0x"),
     ]
+    lines = [ratio_line(label, figures[ours][unit], figures[theirs][unit], target)
+             for ours, theirs, unit, label, target in ratios if ours in figures and theirs in figures]
+    if "geojson" in figures:
+        lines.append(f"GeoJSON export peak memory {figures['geojson']['mb']} MB (target < 200 MB)")
     print(f"\nOn {settings.DATABASES['default']['NAME']}, {public:,} public issues of {total:,}:")
     print("\n".join(lines))
 

@@ -2,8 +2,8 @@
 (ogr2ogr reads PostgreSQL directly with one SQL query).
 
 The formats are a registry (EXPORT_FORMATS): a new format is one entry, not another branch.
-Measured (REFERENCES.md): ogr2ogr writes a million points to GeoPackage in 36.5 s and to a
-Shapefile in 10.5 s without Python touching a feature. GeoJSON needs no GDAL at all: PostgreSQL
+Measured (REFERENCES.md): ogr2ogr writes a million points to a Shapefile in 10.5 s without Python
+touching a feature; GeoPackage's spatial index is built apart (layers/geopackage.py). GeoJSON needs no GDAL at all: PostgreSQL
 builds each feature (ST_AsGeoJSON, json_build_object) and COPY streams them, so a million features
 take about as long as the bare COPY and the memory of one buffer (benchmarks/layers.py).
 """
@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import F, QuerySet
 
 from gisplatform import geojson
+from layers import geopackage
 from layers.registry import Layer
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
@@ -44,6 +45,8 @@ class ExportFormat:
     stream: Callable[[Layer, QuerySet], Iterator[bytes]] | None = None
     # GDAL configuration options for writing this format (--config NAME VALUE).
     config: tuple[tuple[str, str], ...] = ()
+    # Run on the written file before it is handed over: finish(path, layer).
+    finish: Callable[[Path, Layer], None] | None = None
 
 
 # COPY's text format would double every backslash of the JSON; CSV with a delimiter and a quote
@@ -89,11 +92,14 @@ def stream_geojson(layer: Layer, rows: QuerySet) -> Iterator[bytes]:
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     fmt.key: fmt for fmt in [
         # The file is new and thrown away if the export fails, so SQLite need not wait for the disk
-        # after each transaction. A million issues take about 12 s, as ogr2ogr's defaults do: 5 s
-        # writing the rows and 7 s building the spatial index at the end (GDAL 3.6); a larger SQLite
-        # cache gained nothing measurable and cost 230 MB (benchmarks/layers.py).
+        # after each transaction. ogr2ogr's defaults take about 11 s for a million issues: 5 s writing
+        # the rows and 6-7 s as GDAL 3.6 inserts them one by one into the spatial index. Written without
+        # it, the index is then built by pyogrio's newer GDAL in about 2 s (layers/geopackage.py);
+        # spatially sorted rows, a larger SQLite cache or bigger transactions gained nothing measurable
+        # (benchmarks/layers.py).
         ExportFormat("gpkg", "GeoPackage", "GPKG", "gpkg", "application/geopackage+sqlite3",
-                     config=(("OGR_SQLITE_SYNCHRONOUS", "OFF"),)),
+                     layer_options=("SPATIAL_INDEX=NO",), config=(("OGR_SQLITE_SYNCHRONOUS", "OFF"),),
+                     finish=lambda path, layer: geopackage.add_spatial_index(path, layer.key)),
         ExportFormat("shp", "Shapefile (zipped)", "ESRI Shapefile", "zip", "application/zip",
                      layer_options=("ENCODING=UTF-8",), zipped=True),
         ExportFormat("geojson", "GeoJSON", "GeoJSON", "geojson", "application/geo+json", stream=stream_geojson),
@@ -164,6 +170,13 @@ def write(layer: Layer, rows: QuerySet, export_format: ExportFormat, destination
         if progress:
             command.append("-progress")
         _run(command, environment, progress)
+        if export_format.finish is not None:
+            if progress:
+                progress("finishing... ")
+            try:
+                export_format.finish(target, layer)
+            except geopackage.SpatialIndexFailed as error:
+                raise ExportFailed(str(error)) from None
         if export_format.zipped:
             written = Path(work) / f"{layer.key}.zip"
             with zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import DateTimeField, Expression, FloatField, Func, QuerySet, Value
 
 from gisplatform import geojson
 from gisplatform.params import BadParameter, parse_bbox
@@ -89,23 +89,35 @@ def parse_filter(layer: Layer, params: Mapping[str, str]) -> FeatureFilter:
 def filtered(layer: Layer, feature_filter: FeatureFilter, queryset: QuerySet | None = None) -> QuerySet:
     """The layer's rows that pass the filter; a value that does not fit its property raises BadParameter."""
     rows = layer.queryset() if queryset is None else queryset
-    if feature_filter.bbox:
+    start, end = feature_filter.interval or (None, None)
+    return _narrowed(layer, rows, bbox=feature_filter.bbox and Polygon.from_bbox(feature_filter.bbox),
+                     start=start, end=end,
+                     properties={name: property_value(layer, name, value)
+                                 for name, value in feature_filter.properties.items()})
+
+
+def _narrowed(layer: Layer, rows: QuerySet, *, bbox=None, start=None, end=None, properties=None) -> QuerySet:
+    """rows.filter() by each given value: a real value, or a Bound placeholder of a prepared page."""
+    if bbox is not None:
         # ST_Intersects on the indexed column against a constant box: the GiST index is used.
-        rows = rows.filter(**{f"{layer.geometry}__intersects": Polygon.from_bbox(feature_filter.bbox)})
-    if feature_filter.interval and layer.datetime_field:
-        start, end = feature_filter.interval
-        if start:
+        rows = rows.filter(**{f"{layer.geometry}__intersects": bbox})
+    if layer.datetime_field:
+        if start is not None:
             rows = rows.filter(**{f"{layer.datetime_field}__gte": start})
-        if end:
+        if end is not None:
             rows = rows.filter(**{f"{layer.datetime_field}__lte": end})
-    for name, value in feature_filter.properties.items():
-        field = layer.field(layer.properties[name])
-        try:
-            value = field.to_python(value)
-            rows = rows.filter(**{layer.properties[name]: value})
-        except (ValidationError, ValueError, TypeError):
-            raise BadParameter(name, f"'{value}' is not a valid {field.get_internal_type()} value.") from None
+    for name, value in (properties or {}).items():
+        rows = rows.filter(**{layer.properties[name]: value})
     return rows
+
+
+def property_value(layer: Layer, name: str, raw: str):
+    """?<name>=<raw> as the value of the property's field, or BadParameter."""
+    field = layer.field(layer.properties[name])
+    try:
+        return field.get_prep_value(field.to_python(raw))
+    except (ValidationError, ValueError, TypeError):
+        raise BadParameter(name, f"'{raw}' is not a valid {field.get_internal_type()} value.") from None
 
 
 def parse_id(layer: Layer, raw: str, *, parameter: str):
@@ -124,23 +136,22 @@ def feature_rows_sql(layer: Layer, rows: QuerySet, *, precision: int = PRECISION
     return f"SELECT r.id, r.feature::text FROM ({sql}) AS r", params
 
 
-@contextmanager
-def single_process_cursor():
-    """A cursor whose statements run in one server process, in a transaction of their own.
+def fetch_in_one_process(sql: str, params) -> list[tuple]:
+    """The rows of one statement run in one server process.
 
     A page of 100 features, or a tile of a few thousand, is milliseconds of work: the planner still
     picks a parallel plan on a million-row table, and launching the workers cost 40-50 ms on a busy
-    2-core machine for 8 ms of work (benchmarks/layers.py, OGC items with a bbox)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        yield cursor
+    2-core machine for 8 ms of work (benchmarks/layers.py, OGC items with a bbox). SET LOCAL and the
+    statement go as one message: PostgreSQL runs the two as one implicit transaction, so the setting
+    ends with the statement, in one round trip instead of four (BEGIN, SET, the statement, COMMIT)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = 0; {sql}", params)
+        cursor.nextset()
+        return cursor.fetchall()
 
 
 def feature_rows(layer: Layer, rows: QuerySet) -> list[tuple]:
-    sql, params = feature_rows_sql(layer, rows)
-    with single_process_cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    return fetch_in_one_process(*feature_rows_sql(layer, rows))
 
 
 @dataclass
@@ -152,32 +163,143 @@ class Page:
     has_prev: bool = False
 
 
-def _page_rows(layer: Layer, rows: QuerySet, ordering: str, limit: int) -> list[tuple]:
-    """The first `limit` rows in `ordering`, as features. The ids are chosen first, on the filtered
-    table alone; only those rows are then joined to what their properties read (category, ward, ...):
-    joining every issue of the bbox before keeping 100 was half the time of a page at a million issues."""
+def _page_query(layer: Layer, rows: QuerySet, ordering: str, limit: int) -> QuerySet:
+    """The first `limit` rows in `ordering`. The ids are chosen first, on the filtered table alone; only
+    those rows are then joined to what their properties read (category, ward, ...): joining every issue
+    of the bbox before keeping 100 was half the time of a page at a million issues."""
     chosen = rows.order_by(ordering).values(layer.id_path)[:limit]
-    return feature_rows(layer, rows.model._base_manager.filter(**{f"{layer.id_path}__in": chosen}).order_by(ordering))
+    return rows.model._base_manager.filter(**{f"{layer.id_path}__in": chosen}).order_by(ordering)
 
 
-def page(layer: Layer, rows: QuerySet, *, limit: int, after=None, before=None) -> Page:
-    """One keyset page ordered by the id: after=<id> (forwards) or before=<id> (backwards).
-
-    One query fetches limit + 1 rows, the extra one only telling whether another page follows.
-    """
-    id_path = layer.id_path
+def _paged(layer: Layer, fetched: list[tuple], *, limit: int, after, before) -> Page:
+    """A Page from limit + 1 rows fetched in the page's direction (the extra one only says whether
+    another page follows)."""
+    more = len(fetched) > limit
+    fetched = fetched[:limit]
     if before is not None:
-        fetched = _page_rows(layer, rows.filter(**{f"{id_path}__lt": before}), f"-{id_path}", limit + 1)
-        more = len(fetched) > limit
-        fetched = list(reversed(fetched[:limit]))
+        fetched.reverse()
         result = Page([text for _, text in fetched], has_prev=more, has_next=True)
     else:
-        if after is not None:
-            rows = rows.filter(**{f"{id_path}__gt": after})
-        fetched = _page_rows(layer, rows, id_path, limit + 1)
-        more = len(fetched) > limit
-        fetched = fetched[:limit]
         result = Page([text for _, text in fetched], has_next=more, has_prev=after is not None)
     if fetched:
         result.first_id, result.last_id = fetched[0][0], fetched[-1][0]
     return result
+
+
+def page(layer: Layer, rows: QuerySet, *, limit: int, after=None, before=None) -> Page:
+    """One keyset page of `rows` ordered by the id: after=<id> (forwards) or before=<id> (backwards)."""
+    id_path = layer.id_path
+    if before is not None:
+        rows, ordering = rows.filter(**{f"{id_path}__lt": before}), f"-{id_path}"
+    else:
+        rows, ordering = (rows.filter(**{f"{id_path}__gt": after}) if after is not None else rows), id_path
+    fetched = feature_rows(layer, _page_query(layer, rows, ordering, limit + 1))
+    return _paged(layer, fetched, limit=limit, after=after, before=before)
+
+
+# --- prepared pages ---------------------------------------------------------------------------------
+# A page's SQL depends on which filters are given, not on their values. Compiling it with the ORM took
+# about half of a page's time at a million issues (3-4 ms of 8, cProfile in the worker), so each shape's
+# SQL is built once per layer, by the same ORM code with placeholders (Bound) where the values go, and
+# each request binds its values. The layer's own rows (Layer.queryset) are compiled into that SQL once:
+# their SQL must not change between calls (checked for every registered layer by a test). A layer whose
+# rows depend on the viewer (Layer.restrict) is compiled per request, as before.
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a Bound value goes in a prepared page's parameters."""
+
+    name: str
+
+
+class Bound(Expression):
+    """A value bound per request: compiles to a placeholder whose parameter is a Slot."""
+
+    def __init__(self, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return "%s", [Slot(self.name)]
+
+
+class BoundBox(Func):
+    """The bbox of a prepared page: ST_MakeEnvelope(west, south, east, north, 4326)."""
+
+    function = "ST_MakeEnvelope"
+    output_field = GeometryField(srid=4326)
+
+    def __init__(self):
+        super().__init__(*(Bound(side, FloatField()) for side in ("west", "south", "east", "north")), Value(4326))
+
+
+@dataclass(frozen=True)
+class PageShape:
+    bbox: bool
+    start: bool
+    end: bool
+    properties: tuple[str, ...]
+    direction: str  # "after", "before", or "" for the first page
+    limit: int  # LIMIT is written into the SQL: a page size is part of the shape
+
+
+MAXIMUM_SHAPES = 256  # per layer; beyond that (many distinct page sizes) pages are compiled per request
+_prepared: dict[int, tuple[Layer, dict[PageShape, tuple[str, list]]]] = {}
+
+
+def _prepare(layer: Layer, shape: PageShape) -> tuple[str, list]:
+    id_field = layer.field(layer.id_path)
+    rows = _narrowed(layer, layer.queryset(), bbox=BoundBox() if shape.bbox else None,
+                     start=Bound("start", DateTimeField()) if shape.start else None,
+                     end=Bound("end", DateTimeField()) if shape.end else None,
+                     properties={name: Bound(f"property {name}", layer.field(layer.properties[name]))
+                                 for name in shape.properties})
+    ordering = layer.id_path
+    if shape.direction == "after":
+        rows = rows.filter(**{f"{layer.id_path}__gt": Bound("after", id_field)})
+    elif shape.direction == "before":
+        rows = rows.filter(**{f"{layer.id_path}__lt": Bound("before", id_field)})
+        ordering = f"-{layer.id_path}"
+    sql, params = feature_rows_sql(layer, _page_query(layer, rows, ordering, shape.limit + 1))
+    return sql, list(params)
+
+
+def prepared_page_sql(layer: Layer, shape: PageShape) -> tuple[str, list]:
+    """The SQL of a page of this shape and its parameters, Slots where the values go."""
+    _, shapes = _prepared.setdefault(id(layer), (layer, {}))  # the layer is kept, so its id stays its own
+    prepared = shapes.get(shape)
+    if prepared is None:
+        prepared = _prepare(layer, shape)
+        if len(shapes) < MAXIMUM_SHAPES:
+            shapes[shape] = prepared
+    return prepared
+
+
+def filtered_page(layer: Layer, feature_filter: FeatureFilter, *, user=None, limit: int, after=None,
+                  before=None) -> Page:
+    """One keyset page of the layer's rows that pass the filter, as `user` may see them."""
+    prepared_values = {name: property_value(layer, name, raw) for name, raw in feature_filter.properties.items()}
+    # A layer whose rows depend on the viewer, or a property value the ORM writes as IS NULL (no placeholder
+    # fits it), is compiled per request.
+    if (layer.restrict is not None and user is not None) or None in prepared_values.values():
+        rows = filtered(layer, feature_filter, layer.rows_for(user))
+        return page(layer, rows, limit=limit, after=after, before=before)
+    start, end = feature_filter.interval if feature_filter.interval and layer.datetime_field else (None, None)
+    shape = PageShape(bbox=bool(feature_filter.bbox), start=start is not None, end=end is not None,
+                      properties=tuple(feature_filter.properties),
+                      direction="before" if before is not None else "after" if after is not None else "",
+                      limit=limit)
+    # What the ORM would bind for each value (a lookup on an expression leaves conversion to us).
+    values = {f"property {name}": layer.field(layer.properties[name]).get_db_prep_value(value, connection, prepared=True)
+              for name, value in prepared_values.items()}
+    if feature_filter.bbox:
+        values.update(zip(("west", "south", "east", "north"), feature_filter.bbox, strict=True))
+    moments, id_field = DateTimeField(), layer.field(layer.id_path)
+    values.update(start=start and moments.get_db_prep_value(start, connection),
+                  end=end and moments.get_db_prep_value(end, connection),
+                  after=None if after is None else id_field.get_db_prep_value(after, connection),
+                  before=None if before is None else id_field.get_db_prep_value(before, connection))
+    sql, params = prepared_page_sql(layer, shape)
+    fetched = fetch_in_one_process(sql, [values[param.name] if isinstance(param, Slot) else param for param in params])
+    return _paged(layer, fetched, limit=limit, after=after, before=before)

@@ -12,10 +12,10 @@ import hashlib
 
 from django.contrib.gis.db.models import Extent
 from django.db import connection
-from django.db.models import BooleanField, F, Func, IntegerField, QuerySet, Value
+from django.db.models import BigIntegerField, BooleanField, F, Func, IntegerField, QuerySet, Value
 
 from gisplatform.params import BadParameter
-from layers.features import single_process_cursor
+from layers.features import fetch_in_one_process
 from layers.registry import Layer
 
 MAX_ZOOM = 22
@@ -106,7 +106,72 @@ SELECT ST_AsMVT(c, %s, {TILE_EXTENT}, 'geom') FROM (
 """
 
 
+# The same cells read from the grid index (TileRules.grid_index): each point's column and row on the
+# 2^24 Web Mercator grid and their Morton code, computed once when the issue is written. A tile at zoom z
+# is the code range [morton(x, y) << 2(24 - z), (morton(x, y) + 1) << 2(24 - z)), a cell of it the codes
+# sharing all but their last `shift` bits, so the tile is one key range of a btree that also carries what
+# the layer's filter reads: an index-only scan, grouped by code >> shift. The half-open rule is the grid's
+# own (a point has one code), so every tile's counts still add up to the layer's total. A grid unit is
+# 2^(12 - z) tile units at zoom z <= 12; a cell's point is the mean of its points' grid positions, each
+# taken at the middle of its grid square. OFFSET 0 keeps the inner query a scan of its own: its output
+# is then exactly the index's columns, read as stored. Flattened, PostgreSQL handed the aggregate only
+# the location and computed the grid functions again for every point: 3.4 s instead of 0.14 s for the
+# densest z10 tile of the million-issue benchmark (361,000 issues), in one server process (with two
+# parallel workers, 0.25 s: the workers' rows cross a queue to the one process that groups them).
+GRID_LEVEL = 24
+GRID_AGGREGATE_SQL = f"""
+SELECT ST_AsMVT(c, %s, {TILE_EXTENT}, 'geom') FROM (
+    SELECT ST_MakePoint(least(round((avg(f.grid_column) + 0.5 - %s) / %s), {TILE_EXTENT - 1}),
+                        least(round((avg(f.grid_row) + 0.5 - %s) / %s), {TILE_EXTENT - 1})) AS geom,
+           count(*)::integer AS count
+      FROM ({{inner}} OFFSET 0) AS f
+     GROUP BY f.grid_code >> %s
+) AS c
+"""
+
+
+class GridFunction(Func):
+    """One of the grid functions of layers/migrations/0002_issue_tile_grid_index.py on a point column."""
+
+    def __init__(self, function: str, geometry: str):
+        output = BigIntegerField() if function == "layers_grid_code" else IntegerField()
+        super().__init__(F(geometry), function=function, output_field=output)
+
+
+def morton(column: int, row: int) -> int:
+    """The bits of column and row interleaved, column in the even bits (as layers_grid_interleave)."""
+    code = 0
+    for bit in range(GRID_LEVEL):
+        code |= ((column >> bit) & 1) << (2 * bit) | ((row >> bit) & 1) << (2 * bit + 1)
+    return code
+
+
+def grid_tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str, list]:
+    tile_bits = 2 * (GRID_LEVEL - z)  # the codes of one tile differ only in these last bits
+    first = morton(x, y) << tile_bits
+    cells_per_side = 256 // layer.tiles.cell_pixels  # a power of two: cell_pixels divides 256
+    shift = tile_bits - 2 * (cells_per_side.bit_length() - 1)
+    selected = rows.order_by().alias(grid_code_range=GridFunction("layers_grid_code", layer.geometry)).filter(
+        grid_code_range__gte=first, grid_code_range__lt=first + (1 << tile_bits),
+    ).annotate(
+        grid_code=GridFunction("layers_grid_code", layer.geometry),
+        grid_column=GridFunction("layers_grid_column", layer.geometry),
+        grid_row=GridFunction("layers_grid_row", layer.geometry),
+    ).values("grid_code", "grid_column", "grid_row")
+    inner_sql, inner_params = selected.query.sql_with_params()
+    unit = 1 << (GRID_LEVEL - z - 12)  # grid units per tile unit
+    origin_x, origin_y = x << (GRID_LEVEL - z), y << (GRID_LEVEL - z)
+    return GRID_AGGREGATE_SQL.replace("{inner}", inner_sql), [layer.key, origin_x, unit, origin_y, unit,
+                                                                *inner_params, shift]
+
+
+def uses_grid_index(layer: Layer, z: int) -> bool:
+    return layer.tiles.grid_index and layer.aggregated_at(z) and z <= GRID_LEVEL - 12
+
+
 def aggregated_tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str, list]:
+    if uses_grid_index(layer, z):
+        return grid_tile_sql(layer, rows, z, x, y)
     cell = TILE_EXTENT * layer.tiles.cell_pixels // 256  # tile units per cell
     selected = rows.order_by().filter(InTile(layer.geometry, z, x, y)).annotate(
         layer_geom=F(layer.geometry)).values("layer_geom")
@@ -118,11 +183,15 @@ def render_tile(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> bytes:
     sql, params = tile_sql(layer, rows, z, x, y)
     # A tile drawn feature by feature holds a few thousand rows: starting parallel workers and merging
     # their partial ST_AsMVT costs more than it saves (the densest z14 tile of the million-issue
-    # benchmark, 3,000 issues: 29 ms in parallel, 14 ms without). Aggregated tiles read hundreds of
-    # thousands of rows and keep their workers (470 ms against 1,170 ms).
-    with (connection.cursor() if layer.aggregated_at(z) else single_process_cursor()) as cursor:
-        cursor.execute(sql, params)
-        tile = cursor.fetchone()[0]
+    # benchmark, 3,000 issues: 29 ms in parallel, 14 ms without). Aggregated tiles read from the table
+    # read hundreds of thousands of rows and keep their workers (470 ms against 1,170 ms); from the grid
+    # index, one process is faster (above).
+    if layer.aggregated_at(z) and not uses_grid_index(layer, z):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            tile = cursor.fetchone()[0]
+    else:
+        tile = fetch_in_one_process(sql, params)[0][0]
     return bytes(tile or b"")
 
 

@@ -34,8 +34,9 @@ ISSUE_STYLE = Style(stroke="#ffffff", stroke_width=0.3, fill="#2c7bb6", fill_opa
                     classify_by="status", classes=STATUS_CLASSES)
 # A million points: below z13 a tile holds one feature per 16-pixel cell with its count; at z13-14
 # each point carries what a dot needs (its colour, and the reference to ask for the rest); from z15
-# every published property.
-ISSUE_TILES = TileRules(aggregate_below=13, cell_pixels=16, summary=("reference", "status", "category"), full_from=15)
+# every published property. Aggregated tiles read the grid index layers/migrations/0002 builds on the issues.
+ISSUE_TILES = TileRules(aggregate_below=13, cell_pixels=16, summary=("reference", "status", "category"), full_from=15,
+                        grid_index=True)
 
 
 def public_issues():

@@ -216,8 +216,8 @@ class FeaturesAPI:
         feature_filter = features.parse_filter(layer, params)
         after = features.parse_id(layer, params["after"], parameter="after") if params.get("after") else None
         before = features.parse_id(layer, params["before"], parameter="before") if params.get("before") else None
-        rows = features.filtered(layer, feature_filter, layer.rows_for(self.viewer.user))
-        result = features.page(layer, rows, limit=limit, after=after, before=before)
+        result = features.filtered_page(layer, feature_filter, user=self.viewer.user, limit=limit, after=after,
+                                        before=before)
 
         path = f"/collections/{layer.key}/items"
         kept = {key: value for key, value in params.items() if key not in PAGING and key != "f"}
@@ -234,7 +234,7 @@ class FeaturesAPI:
                       "title": layer.title})
         envelope = {"type": "FeatureCollection", "links": links, "numberReturned": len(result.features)}
         if layer.cheap_to_count:
-            envelope["numberMatched"] = rows.count()
+            envelope["numberMatched"] = features.filtered(layer, feature_filter, layer.rows_for(self.viewer.user)).count()
 
         if html:
             parsed = [json.loads(text) for text in result.features]

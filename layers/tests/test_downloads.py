@@ -1,6 +1,8 @@
 """Layer downloads written by GDAL's ogr2ogr from PostgreSQL, read back with pyogrio."""
 
 import shutil
+import sqlite3
+import subprocess
 from io import StringIO
 
 import pyogrio
@@ -83,3 +85,33 @@ def test_export_layer_command_writes_the_file_and_shows_progress(lesedi, tmp_pat
         call_command("export_layer", "nowhere", str(path))
     with pytest.raises(CommandError, match="'bbox'"):
         call_command("export_layer", "wards", str(path), "--bbox", "1,2")
+
+
+def test_a_geopackage_download_has_a_populated_spatial_index_that_gdal_uses(lesedi, client, tmp_path):
+    """The R-tree is built after ogr2ogr writes the rows (layers/geopackage.py): it must be the standard
+    GeoPackage extension, hold a box around every feature, pass SQLite's own check, and answer Debian's
+    ogrinfo (GDAL 3.6, as QGIS on the same machine reads it)."""
+    path = tmp_path / "wards.gpkg"
+    path.write_bytes(b"".join(client.get("/layers/wards/download", {"format": "gpkg"}).streaming_content))
+    with sqlite3.connect(path) as database:
+        assert database.execute("SELECT extension_name FROM gpkg_extensions WHERE table_name = 'wards' "
+                                "AND column_name = 'geom'").fetchall() == [("gpkg_rtree_index",)]
+        assert database.execute("SELECT rtreecheck('rtree_wards_geom')").fetchone() == ("ok",)
+        boxes = {fid: (minx, maxx, miny, maxy) for fid, minx, maxx, miny, maxy
+                      in database.execute("SELECT id, minx, maxx, miny, maxy FROM rtree_wards_geom")}
+        codes = dict(database.execute("SELECT fid, code FROM wards"))
+    assert boxes.keys() == codes.keys() and len(boxes) == 13
+    for fid, code in codes.items():
+        west, south, east, north = Ward.objects.get(code=code).geom.extent
+        minx, maxx, miny, maxy = boxes[fid]
+        assert minx <= west and maxx >= east and miny <= south and maxy >= north  # float32, rounded outwards
+        assert east - west > 1e-3 and maxx - minx < (east - west) + 1e-4
+
+    has_index = subprocess.run(["ogrinfo", "-q", str(path), "-sql", "SELECT HasSpatialIndex('wards', 'geom')"],
+                               capture_output=True, text=True, check=True)
+    assert "= 1" in has_index.stdout
+    inside = Ward.objects.get(code="74203009").geom.point_on_surface
+    found = subprocess.run(["ogrinfo", "-ro", "-al", "-q", "-spat", str(inside.x - 1e-6), str(inside.y - 1e-6),
+                            str(inside.x + 1e-6), str(inside.y + 1e-6), str(path)],
+                           capture_output=True, text=True, check=True)
+    assert "74203009" in found.stdout

@@ -1,6 +1,9 @@
 """Vector tiles of a point layer with many features: grid cells with counts at low zoom, points with
 trimmed properties in between, every property up close. Decoded with mapbox-vector-tile."""
 
+import uuid
+from dataclasses import replace
+
 import mapbox_vector_tile
 import pytest
 from django.contrib.gis.db.models import Extent
@@ -118,15 +121,41 @@ def test_property_filters_apply_to_the_counts(many_issues, client):
     assert sum(cell["properties"]["count"] for cell in closed["features"]) == many_issues.filter(status="closed").count()
 
 
-def test_aggregated_tile_filter_uses_the_geometry_index(many_issues):
+def test_aggregated_tiles_are_read_from_the_grid_index_alone(many_issues):
+    """The public filter (status, private categories) and the cells are answered by the grid index: the
+    planner can read a z10 tile without visiting the table (the benchmark's figure depends on it)."""
     layer = registry.get("issues")
     sql, params = tiles.tile_sql(layer, features.filtered(layer, features.FeatureFilter()), 10, 592, 603)
+    assert "layers_grid_code(" in sql and "ST_Transform" not in sql
+    with connection.cursor() as cursor:
+        for method in ("seqscan", "bitmapscan", "indexscan"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using layers_issue_tile_grid" in plan, plan
+
+
+def test_without_a_grid_index_aggregated_tiles_find_points_on_the_geometry_index(many_issues, client):
+    """A point layer whose table has no grid index is aggregated from the GiST index, to the same cells."""
+    layer = registry.get("issues")
+    plain = replace(layer, tiles=replace(layer.tiles, grid_index=False))
+    rows = features.filtered(plain, features.FeatureFilter())
+    sql, params = tiles.tile_sql(plain, rows, 10, 592, 603)
     assert "ST_Transform(ST_TileEnvelope(" in sql and "ST_Transform(f.layer_geom" not in sql
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "triage_issue_location_" in plan, plan
+    column, row = max(tiles_covering(10), key=lambda tile: len(client.get("/tiles/issues/10/{}/{}.mvt".format(*tile)).content))
+    from_grid = decode(client.get(f"/tiles/issues/10/{column}/{row}.mvt").content)["issues"]["features"]
+    from_gist = decode(tiles.render_tile(plain, rows, 10, column, row))["issues"]["features"]
+
+    def cells(drawn):
+        return sorted((cell["geometry"]["coordinates"][0] // 256, cell["geometry"]["coordinates"][1] // 256,
+                       cell["properties"]["count"]) for cell in drawn)
+
+    assert cells(from_grid) == cells(from_gist)
 
 
 def test_tilejson_says_where_the_layer_is_aggregated(db, client):
@@ -159,3 +188,62 @@ def test_aggregated_public_tiles_are_kept_a_minute_with_the_filters_in_the_key(m
     assert now < total(first)
     cache.clear()
     assert total(client.get(url).content) == now
+
+
+def test_low_zoom_counts_follow_every_change_to_the_issues(many_issues, client):
+    """The grid index is kept by PostgreSQL on every write: a new issue, a moved one, one merged away and a
+    category made private all show in the next tile drawn, and the tiles always count exactly what the
+    public layer (OGC items, downloads) lists."""
+    from django.core.cache import cache
+
+    z = 10
+    layer = registry.get("issues")
+
+    def drawn() -> dict[tuple[int, int], int]:
+        cache.clear()  # the worker's one-minute copy of public low-zoom tiles is not what is tested here
+        counts = {}
+        for column, row in tiles_covering(z):
+            cells = decode(client.get(f"/tiles/issues/{z}/{column}/{row}.mvt").content).get("issues", {"features": []})
+            counts[(column, row)] = sum(cell["properties"]["count"] for cell in cells["features"])
+        return counts
+
+    def listed_per_tile() -> dict[tuple[int, int], int]:
+        counts = dict.fromkeys(tiles_covering(z), 0)
+        for location in layer.queryset().values_list("location", flat=True):
+            key = tile_of(location.x, location.y, z)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    assert drawn() == listed_per_tile()
+
+    issue = many_issues.order_by("reference").first()
+    tiles_before = drawn()
+    old_tile = tile_of(issue.location.x, issue.location.y, z)
+    other_tile = next(tile for tile, count in tiles_before.items() if tile != old_tile and count)
+    somewhere_else = many_issues.exclude(pk=issue.pk).filter(
+        location__intersects=tiles_envelope(z, *other_tile)).first().location
+    Issue.objects.filter(pk=issue.pk).update(location=somewhere_else)  # moved by a dispatcher
+    after_move = drawn()
+    assert after_move[old_tile] == tiles_before[old_tile] - 1
+    assert after_move[other_tile] == tiles_before[other_tile] + 1
+
+    copy = Issue.objects.get(pk=issue.pk)
+    copy.pk, copy.reference, copy.token = None, "GT423-T-NEW", uuid.uuid4()
+    copy.save()  # a new report in the same place
+    assert drawn()[other_tile] == after_move[other_tile] + 1
+
+    Issue.objects.filter(pk=copy.pk).update(status="duplicate")  # merged away
+    assert drawn()[other_tile] == after_move[other_tile]
+
+    Category.objects.filter(code="pothole").update(is_private=True)  # every public category made private
+    assert sum(drawn().values()) == 0 == layer.queryset().count()
+    Category.objects.filter(code="pothole").update(is_private=False)
+    assert drawn() == listed_per_tile()
+
+
+def tiles_envelope(z: int, column: int, row: int):
+    from django.contrib.gis.geos import GEOSGeometry
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ST_AsEWKT(ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326))", [z, column, row])
+        return GEOSGeometry(cursor.fetchone()[0])
