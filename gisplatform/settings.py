@@ -92,7 +92,9 @@ DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # No JIT: every web query is short, and a JIT compile triggered by a high cost estimate took
 # 400 ms of a 9 ms intake lookup (benchmarks/intake.py).
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# Custom plans only: Django's own queries carry their values as literals and are never prepared;
+# the statements we prepare (triage.intake) must be planned for their point, never generically.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c plan_cache_mode=force_custom_plan"
 if os.environ.get("PYTEST_VERSION"):
     # Tests need no durability: commits don't wait for the disk (the server itself stays durable,
     # so a resident's report served by `./imbizo run` is on disk before its reference is shown).
