@@ -17,32 +17,19 @@ def bad_parameter(name: str, message: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({name: [message]})
 
 
-def parse_float(params, name: str, *, minimum: float, maximum: float, required: bool = True):
-    raw = params.get(name)
-    if raw is None or raw == "":
-        if required:
-            raise bad_parameter(name, "This parameter is required.")
-        return None
+def _as_400(parse, *args, **kwargs):
     try:
-        value = float(raw)
-    except ValueError:
-        raise bad_parameter(name, f"'{raw}' is not a number.") from None
-    if not (minimum <= value <= maximum):  # also refuses NaN
-        raise bad_parameter(name, f"{value} is outside the range {minimum} to {maximum}.")
-    return value
+        return parse(*args, **kwargs)
+    except params_module.BadParameter as exc:
+        raise bad_parameter(exc.name, exc.message[:1].upper() + exc.message[1:]) from None
+
+
+def parse_float(params, name: str, *, minimum: float, maximum: float, required: bool = True):
+    return _as_400(params_module.parse_float, params, name, minimum=minimum, maximum=maximum, required=required)
 
 
 def parse_int(params, name: str, *, default: int, minimum: int, maximum: int) -> int:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise bad_parameter(name, f"'{raw}' is not a whole number.") from None
-    if not (minimum <= value <= maximum):
-        raise bad_parameter(name, f"{value} is outside the range {minimum} to {maximum}.")
-    return value
+    return _as_400(params_module.parse_int, params, name, default=default, minimum=minimum, maximum=maximum)
 
 
 def parse_point(params, *, lat: str = "lat", lon: str = "lon") -> Point:
@@ -54,10 +41,7 @@ def parse_point(params, *, lat: str = "lat", lon: str = "lon") -> Point:
 
 def parse_bbox(params, name: str = "bbox"):
     """minLon,minLat,maxLon,maxLat in WGS 84, or None when absent (see gisplatform.params)."""
-    try:
-        return params_module.parse_bbox(params.get(name), name)
-    except params_module.BadParameter as exc:
-        raise bad_parameter(exc.name, exc.message[:1].upper() + exc.message[1:]) from None
+    return _as_400(params_module.parse_bbox, params.get(name), name)
 
 
 def parse_bool(params, name: str) -> bool:

@@ -27,3 +27,31 @@ def parse_bbox(raw: str | None, name: str = "bbox") -> tuple[float, float, float
     if west > east or south > north:
         raise BadParameter(name, "the minimum corner must come before the maximum corner.")
     return (west, south, east, north)
+
+
+def parse_float(params, name: str, *, minimum: float, maximum: float, required: bool = True) -> float | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise BadParameter(name, "This parameter is required.")
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParameter(name, f"'{raw[:40]}' is not a number.") from None
+    if not (minimum <= value <= maximum):  # also refuses NaN
+        raise BadParameter(name, f"{value} is outside the range {minimum} to {maximum}.")
+    return value
+
+
+def parse_int(params, name: str, *, default: int | None, minimum: int, maximum: int) -> int | None:
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(name, f"'{raw[:40]}' is not a whole number.") from None
+    if not (minimum <= value <= maximum):
+        raise BadParameter(name, f"{value} is outside the range {minimum} to {maximum}.")
+    return value

@@ -11,8 +11,6 @@ The API schema still documents it: the URL's callable carries `cls`, the DRF vie
 drf-spectacular reads (it is never instantiated for a request).
 """
 
-import math
-
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils import timezone
@@ -20,34 +18,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from gisplatform.params import BadParameter
+from gisplatform.params import BadParameter, parse_float, parse_int
 from triage.duplicates import duplicate_rules, likely_duplicates_json
-
-
-def _number(params, name: str, *, minimum: float, maximum: float) -> float:
-    raw = params.get(name)
-    if raw is None or raw == "":
-        raise BadParameter(name, "This parameter is required.")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadParameter(name, f"'{raw[:40]}' is not a number.") from None
-    if not (minimum <= value <= maximum) or math.isnan(value):
-        raise BadParameter(name, f"{value} is outside the range {minimum} to {maximum}.")
-    return value
-
-
-def _category_id(params) -> int:
-    raw = params.get("category")
-    if raw is None or raw == "":
-        raise BadParameter("category", "This parameter is required: a category id.")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter("category", f"'{raw[:40]}' is not a whole number.") from None
-    if not 1 <= value <= 2**62:
-        raise BadParameter("category", f"{value} is outside the range 1 to {2**62}.")
-    return value
 
 
 def duplicates(request):
@@ -56,9 +28,11 @@ def duplicates(request):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     params = request.GET
     try:
-        lat = _number(params, "lat", minimum=-90, maximum=90)
-        lon = _number(params, "lon", minimum=-180, maximum=180)
-        category_id = _category_id(params)
+        lat = parse_float(params, "lat", minimum=-90, maximum=90)
+        lon = parse_float(params, "lon", minimum=-180, maximum=180)
+        if not params.get("category"):
+            raise BadParameter("category", "This parameter is required: a category id.")
+        category_id = parse_int(params, "category", default=None, minimum=1, maximum=2**62)
     except BadParameter as exc:
         return JsonResponse({exc.name: [exc.message]}, status=400)
     with connection.cursor() as cursor:
