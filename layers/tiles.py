@@ -49,6 +49,25 @@ def check_tile(z: int, x: int, y: int) -> None:
         raise BadParameter("y", f"row {y} is outside 0 to {size - 1} at zoom {z}.")
 
 
+def _tile_origin(z: int, x: int, y: int) -> list:
+    """The `tile` row of TILE_POSITIONS: the world's width in tile units at z, and the tile's column and row."""
+    return [2**z * TILE_EXTENT, x, y]
+
+
+# Where a point of longitude/latitude falls in the tile's own 4096-unit grid (y down), by the Web
+# Mercator formulas: cheaper than ST_Transform and ST_AsMVTGeom on each point, and already in tile units.
+# {inner} gives the rows with their point as layer_geom; the tile row is (world width, x, y).
+TILE_POSITIONS = f"""
+WITH tile AS (SELECT %s::float8 AS scale, %s::float8 AS x, %s::float8 AS y),
+positions AS (
+    SELECT (ST_X(f.layer_geom) + 180) / 360 * tile.scale - tile.x * {TILE_EXTENT} AS px,
+           (1 - ln(tan(radians(ST_Y(f.layer_geom))) + 1 / cos(radians(ST_Y(f.layer_geom)))) / pi()) / 2 * tile.scale
+               - tile.y * {TILE_EXTENT} AS py,
+           f.*
+      FROM ({{inner}}) AS f, tile
+)"""
+
+
 def tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str, list]:
     """The SQL of one tile: feature by feature, or grid cells with counts where the layer aggregates."""
     check_tile(z, x, y)
@@ -67,6 +86,10 @@ def tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str,
     # Published property names are checked identifiers (layers.registry.validate).
     columns = "".join(f', f.{alias} AS "{name}"' for alias, name in aliases.items())
     id_column, id_argument = (", f.layer_id AS layer_id", ", 'layer_id'") if integer_id else ("", "")
+    if layer.field(layer.geometry).geom_type == "POINT":
+        sql = POINT_FEATURES_SQL.format(id_argument=id_argument, id_column=id_column, columns=columns,
+                                        inner=inner_sql)
+        return sql, [*_tile_origin(z, x, y), *inner_params, layer.key]
     sql = (
         f"SELECT ST_AsMVT(t, %s, {TILE_EXTENT}, 'geom'{id_argument}) FROM ("
         "SELECT ST_AsMVTGeom(ST_Transform(f.layer_geom, 3857), ST_TileEnvelope(%s, %s, %s), "
@@ -74,6 +97,18 @@ def tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str,
         ") AS t WHERE t.geom IS NOT NULL"
     )
     return sql, [layer.key, z, x, y, *inner_params]
+
+
+# Points feature by feature: what ST_AsMVTGeom(ST_Transform(...), ..., buffer, clip) gives a point (its
+# tile position rounded to the grid, kept if within the buffer), without the two calls on each point:
+# 13 ms instead of 16 for the densest z14 tile of the million-issue benchmark (3,005 issues), same bytes.
+POINT_FEATURES_SQL = TILE_POSITIONS + f"""
+SELECT ST_AsMVT(t, %s, {TILE_EXTENT}, 'geom'{{id_argument}}) FROM (
+    SELECT ST_MakePoint(round(f.px), round(f.py)) AS geom{{id_column}}{{columns}}
+      FROM positions AS f
+     WHERE f.px >= -{BUFFER} AND f.px <= {TILE_EXTENT + BUFFER} AND f.py >= -{BUFFER} AND f.py <= {TILE_EXTENT + BUFFER}
+) AS t
+"""
 
 
 # One feature per occupied grid cell of the tile: how many points it stands for, drawn at their mean
@@ -88,14 +123,7 @@ def tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str,
 # single-process sequential scan, 600-700 ms. The floor is reading the rows from the table's heap.
 # Parameters: scale (2^z * extent), x, y, the inner query's own, then the layer name and the cell's side
 # in tile units twice.
-AGGREGATE_SQL = f"""
-WITH tile AS (SELECT %s::float8 AS scale, %s::float8 AS x, %s::float8 AS y),
-positions AS (
-    SELECT (p.lon + 180) / 360 * tile.scale - tile.x * {TILE_EXTENT} AS px,
-           (1 - ln(tan(radians(p.lat)) + 1 / cos(radians(p.lat))) / pi()) / 2 * tile.scale
-               - tile.y * {TILE_EXTENT} AS py
-      FROM (SELECT ST_X(f.layer_geom) AS lon, ST_Y(f.layer_geom) AS lat FROM ({{inner}}) AS f) AS p, tile
-)
+AGGREGATE_SQL = TILE_POSITIONS + f"""
 SELECT ST_AsMVT(c, %s, {TILE_EXTENT}, 'geom') FROM (
     SELECT ST_MakePoint(least(round(avg(px)), {TILE_EXTENT - 1}), least(round(avg(py)), {TILE_EXTENT - 1})) AS geom,
            count(*)::integer AS count
@@ -176,7 +204,7 @@ def aggregated_tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) ->
     selected = rows.order_by().filter(InTile(layer.geometry, z, x, y)).annotate(
         layer_geom=F(layer.geometry)).values("layer_geom")
     inner_sql, inner_params = selected.query.sql_with_params()
-    return AGGREGATE_SQL.replace("{inner}", inner_sql), [2**z * TILE_EXTENT, x, y, *inner_params, layer.key, cell, cell]
+    return AGGREGATE_SQL.replace("{inner}", inner_sql), [*_tile_origin(z, x, y), *inner_params, layer.key, cell, cell]
 
 
 def render_tile(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> bytes:
