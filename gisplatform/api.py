@@ -7,29 +7,18 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from gisplatform import params as params_module
 from gisplatform.conf import storage_srid
+from gisplatform.params import parse_float, parse_int  # noqa: F401 - the API views' parsers too
 
 
 def exception_handler(exc, context):
+    # The framework-free parsers (gisplatform.params) raise BadParameter: the same 400 as DRF's own.
+    if isinstance(exc, params_module.BadParameter):
+        exc = bad_parameter(exc.name, exc.sentence)
     return drf_exception_handler(exc, context)
 
 
 def bad_parameter(name: str, message: str) -> exceptions.ValidationError:
     return exceptions.ValidationError({name: [message]})
-
-
-def _as_400(parse, *args, **kwargs):
-    try:
-        return parse(*args, **kwargs)
-    except params_module.BadParameter as exc:
-        raise bad_parameter(exc.name, exc.message[:1].upper() + exc.message[1:]) from None
-
-
-def parse_float(params, name: str, *, minimum: float, maximum: float, required: bool = True):
-    return _as_400(params_module.parse_float, params, name, minimum=minimum, maximum=maximum, required=required)
-
-
-def parse_int(params, name: str, *, default: int, minimum: int, maximum: int) -> int:
-    return _as_400(params_module.parse_int, params, name, default=default, minimum=minimum, maximum=maximum)
 
 
 def parse_point(params, *, lat: str = "lat", lon: str = "lon") -> Point:
@@ -41,7 +30,7 @@ def parse_point(params, *, lat: str = "lat", lon: str = "lon") -> Point:
 
 def parse_bbox(params, name: str = "bbox"):
     """minLon,minLat,maxLon,maxLat in WGS 84, or None when absent (see gisplatform.params)."""
-    return _as_400(params_module.parse_bbox, params.get(name), name)
+    return params_module.parse_bbox(params.get(name), name)
 
 
 def parse_bool(params, name: str) -> bool:

@@ -8,6 +8,11 @@ class BadParameter(ValueError):
         self.name = name
         self.message = message
 
+    @property
+    def sentence(self) -> str:
+        """The message as a sentence of its own, for a 400 body that names the parameter beside it."""
+        return self.message[:1].upper() + self.message[1:]
+
 
 def parse_bbox(raw: str | None, name: str = "bbox") -> tuple[float, float, float, float] | None:
     """minLon,minLat,maxLon,maxLat in WGS 84 (OGC's CRS84 order); a 3D box's heights are ignored."""

@@ -18,7 +18,6 @@ from rest_framework.views import APIView
 
 from gisplatform.api import bad_parameter, parse_bool, parse_int
 from gisplatform.geojson import GEOJSON_CONTENT_TYPE
-from gisplatform.params import BadParameter
 from heatmaps import exports, figures, projections
 from heatmaps.grid import HEX_SIZE_RANGE
 from heatmaps.models import ReportSubscription
@@ -39,10 +38,7 @@ def may_read(user, municipality) -> bool:
 
 
 def figure_query(request) -> FigureQuery:
-    try:
-        query = parse_figure_query(request.query_params)
-    except BadParameter as exc:
-        raise bad_parameter(exc.name, exc.message[:1].upper() + exc.message[1:]) from None
+    query = parse_figure_query(request.query_params)  # a BadParameter is a 400 (gisplatform.api)
     if not may_read(request.user, query.municipality):
         raise PermissionDenied(f"You may read the figures of your own municipality, not {query.municipality.code}.")
     summary_ensure_fresh()

@@ -60,7 +60,7 @@ def subscription_create(*, planner, municipality: str, wards: list[str], filters
     try:
         parse_figure_query({**filters, "municipality": found.code}, municipality=found)
     except BadParameter as exc:
-        raise ReportRefused(exc.message[:1].upper() + exc.message[1:], f"filters.{exc.name}") from None
+        raise ReportRefused(exc.sentence, f"filters.{exc.name}") from None
     chosen = list(Ward.objects.current().filter(municipality=found, code__in=wards))
     missing = sorted(set(wards) - {ward.code for ward in chosen})
     if missing:

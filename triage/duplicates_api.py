@@ -34,7 +34,7 @@ def duplicates(request):
             raise BadParameter("category", "This parameter is required: a category id.")
         category_id = parse_int(params, "category", default=None, minimum=1, maximum=2**62)
     except BadParameter as exc:
-        return JsonResponse({exc.name: [exc.message]}, status=400)
+        return JsonResponse({exc.name: [exc.sentence]}, status=400)
     with connection.cursor() as cursor:
         rules = duplicate_rules(cursor, category_id)
         if rules is None:
