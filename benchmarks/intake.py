@@ -86,13 +86,14 @@ def main():
     # Department messages are delivered after commit as in production, to a backend that drops them.
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
     setup_django()
+    import psycopg
     from django.core.management import call_command
     from django.db import connection, transaction
     from psycopg.types.json import Jsonb
 
     from assets.models import Asset
     from notices.models import OutboundMessage
-    from triage.intake import FILE_SQL_WITH_KEY, REFERENCE_SEQUENCE, ensure_reference_sequence
+    from triage.intake import FILE_WITH_KEY, REFERENCE_SEQUENCE, ensure_reference_sequence
     from triage.models import Category, IntakeKey, Issue
     from wards.models import Municipality
 
@@ -124,18 +125,19 @@ def main():
     department_email = category.default_department.email
 
     def raw_intake(cursor, lon, lat):
-        # The statement intake runs (triage.intake.FILE_SQL), its parameters written out here.
+        # The statement intake runs (triage.intake.FILE_SQL), as it runs it, its parameters written out here.
         now = datetime.datetime.now(datetime.UTC)
         cursor.execute("BEGIN")
-        cursor.execute(FILE_SQL_WITH_KEY, {
+        file_cursor = psycopg.RawCursor(cursor.connection)
+        file_cursor.execute(FILE_WITH_KEY.sql, FILE_WITH_KEY.bind({
             "lon": lon, "lat": lat, "municipality": municipality.pk, "asset_type": category.asset_type_id,
             "radius": float(category.snap_radius_m), "category": category.pk, "sequence": sequence,
             "prefix": prefix, "token": uuid.uuid4(), "tracking_key": uuid.uuid4().hex[:22], "address": "",
             "description": MARK, "answers": Jsonb({}), "media_url": "", "channel": "web", "external_id": "",
             "reporter": None, "reporter_name": "", "reporter_phone": "", "reporter_email": "", "priority": "",
             "now": now, "actor_label": "Reporter", "key": f"bench-{uuid.uuid4()}", "fingerprint": "x",
-        })
-        row = cursor.fetchone()
+        }), prepare=True)
+        row = file_cursor.fetchone()
         assert row[12] is not None, row
         reference = row[13]
         cursor.execute(INSERT_MESSAGE, [department_email, f"New issue {reference}", "body", f"issue:{reference}"])

@@ -10,7 +10,7 @@ import contextvars
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from notices.channels import channel_for
@@ -71,13 +71,35 @@ def notify(
     if messages and _recording_only.get():
         for message in messages:
             message.state = OutboundMessage.State.SKIPPED
-        OutboundMessage.objects.bulk_create(messages)
+        _insert(messages)
         _attach(messages, attachments)
     elif messages:
-        OutboundMessage.objects.bulk_create(messages)  # PostgreSQL returns their ids
+        _insert(messages)
         _attach(messages, attachments)
         transaction.on_commit(lambda: deliver(messages))
     return messages
+
+
+# Written by hand rather than by bulk_create and save(): every report and status change sends
+# through here inside the request, and compiling those two ORM statements was 0.5 ms of each
+# report's Python (benchmarks/intake.py, cProfile).
+_INSERT = """
+INSERT INTO notices_outboundmessage (channel, address, user_id, subject, body, topic, state, attempts, last_error,
+                                     created_at)
+VALUES {rows} RETURNING id, created_at
+"""
+_RECORD = "UPDATE notices_outboundmessage SET attempts = %s, last_error = %s, state = %s, sent_at = %s WHERE id = %s"
+
+
+def _insert(messages: list[OutboundMessage]) -> None:
+    """Store the messages, giving each its id and creation time (one statement)."""
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, 0, '', now())"] * len(messages))
+    params = [value for m in messages for value in (m.channel, m.address, m.user_id, m.subject, m.body, m.topic, m.state)]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT.format(rows=rows), params)
+        for message, (pk, created_at) in zip(messages, cursor.fetchall(), strict=True):
+            message.pk, message.created_at = pk, created_at
+            message._state.adding, message._state.db = False, connection.alias
 
 
 def _attach(messages: list[OutboundMessage], attachments: list[tuple[str, bytes, str]]) -> None:
@@ -109,5 +131,6 @@ def deliver(messages) -> dict[str, int]:
         else:
             message.state, message.sent_at, message.last_error = OutboundMessage.State.SENT, timezone.now(), ""
             counts["sent"] += 1
-        message.save(update_fields=["attempts", "last_error", "state", "sent_at"])
+        with connection.cursor() as cursor:
+            cursor.execute(_RECORD, [message.attempts, message.last_error, message.state, message.sent_at, message.pk])
     return counts

@@ -47,12 +47,39 @@ def test_report_returns_the_reference_at_once(client, pothole):
     ({"reporter_phone": "12"}, "reporter_phone", "is not a phone number"),
     ({"reporter_email": "not-an-email"}, "reporter_email", "valid email"),
     ({"channel": "staff"}, "channel", "Only municipal staff"),
+    ({"channel": "pigeon"}, "channel", '"pigeon" is not a valid choice'),
+    ({"category": "pothole"}, "category", "valid integer"),
+    ({"lon": None}, "lon", "may not be null"),
+    ({"answers": ["large"]}, "answers", "Expected a dictionary"),
+    ({"description": {"text": "hole"}}, "description", "Not a valid string"),
+    ({"media_url": "https://example.org/" + "p" * 200}, "media_url", "no more than 200 characters"),
+    ({"media_url": "not a url"}, "media_url", "valid URL"),
 ])
 def test_bad_reports_get_field_level_400s_and_file_nothing(client, pothole, overrides, field, fragment):
     response = post_report(client, pothole, **overrides)
     assert response.status_code == 400
     assert fragment in " ".join(response.json()[field])
     assert Issue.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_every_bad_field_is_named_at_once(client, pothole):
+    response = post_report(client, pothole, lat="north", lon=200, reporter_email="x@", answers=None)
+    assert response.status_code == 400
+    assert set(response.json()) == {"lat", "lon", "reporter_email", "answers"}
+    missing = client.post("/api/v1/issues", json.dumps({}), content_type="application/json").json()
+    assert missing["category"] == missing["lat"] == missing["lon"] == ["This field is required."]
+    not_an_object = client.post("/api/v1/issues", json.dumps([1, 2]), content_type="application/json")
+    assert not_an_object.status_code == 400 and "not list" in not_an_object.json()["non_field_errors"][0]
+
+
+def test_the_documented_report_fields_are_the_ones_checked():
+    from triage.api import ReportSerializer
+    from triage.report_body import REPORT_FIELDS, TEXT_LIMITS
+
+    documented = ReportSerializer().fields
+    assert set(documented) == set(REPORT_FIELDS)
+    assert {name: documented[name].max_length for name in TEXT_LIMITS} == TEXT_LIMITS
 
 
 @pytest.mark.django_db
