@@ -95,6 +95,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Custom plans only: Django's own queries carry their values as literals and are never prepared;
 # the statements we prepare (triage.intake) must be planned for their point, never generically.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c plan_cache_mode=force_custom_plan"
+# Prepared only when asked (execute(..., prepare=True), as triage.intake does): Django turns
+# psycopg's prepared statements off altogether (prepare_threshold None), which also ignored our
+# asking; a threshold no query reaches leaves Django's own queries unprepared. A pooler in front
+# must then be in session mode, or PgBouncer 1.21 and later (max_prepared_statements).
+DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
 if os.environ.get("PYTEST_VERSION"):
     # Tests need no durability: commits don't wait for the disk (the server itself stays durable,
     # so a resident's report served by `./imbizo run` is on disk before its reference is shown).

@@ -97,6 +97,22 @@ def test_category_without_asset_type_never_snaps(pothole, streetlights):
 
 
 @pytest.mark.django_db
+def test_filing_is_prepared_once_per_connection_and_planned_for_each_point(pothole):
+    def prepared_filings():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*), coalesce(sum(custom_plans), 0), coalesce(sum(generic_plans), 0)"
+                           " FROM pg_prepared_statements WHERE statement LIKE '%%INSERT INTO triage_issue %%'")
+            return cursor.fetchone()
+
+    issue_create(report=report(pothole))  # the first of the year also makes the year's sequence
+    _, planned, _ = prepared_filings()
+    issue_create(report=report(pothole, location=moved(HEIDELBERG, metres=50)))
+    issue_create(report=report(pothole, location=moved(HEIDELBERG, metres=90)))
+    # parsed once, planned for each point, never with a generic plan blind to the point
+    assert prepared_filings() == (1, planned + 2, 0)
+
+
+@pytest.mark.django_db
 def test_reference_numbers_follow_the_municipality_and_year(pothole, settings):
     first = issue_create(report=report(pothole)).issue
     second = issue_create(report=report(pothole)).issue
