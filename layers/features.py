@@ -248,13 +248,18 @@ MAXIMUM_SHAPES = 256  # per layer; beyond that (many distinct page sizes) pages 
 _prepared: dict[int, tuple[Layer, dict[PageShape, tuple[str, list]]]] = {}
 
 
+def bound_rows(layer: Layer, *, bbox: bool, start: bool, end: bool, properties: tuple[str, ...]) -> QuerySet:
+    """The layer's own rows narrowed by the filters given, each value a Bound placeholder."""
+    return _narrowed(layer, layer.queryset(), bbox=BoundBox() if bbox else None,
+                     start=Bound("start", DateTimeField()) if start else None,
+                     end=Bound("end", DateTimeField()) if end else None,
+                     properties={name: Bound(f"property {name}", layer.field(layer.properties[name]))
+                                 for name in properties})
+
+
 def _prepare(layer: Layer, shape: PageShape) -> tuple[str, list]:
     id_field = layer.field(layer.id_path)
-    rows = _narrowed(layer, layer.queryset(), bbox=BoundBox() if shape.bbox else None,
-                     start=Bound("start", DateTimeField()) if shape.start else None,
-                     end=Bound("end", DateTimeField()) if shape.end else None,
-                     properties={name: Bound(f"property {name}", layer.field(layer.properties[name]))
-                                 for name in shape.properties})
+    rows = bound_rows(layer, bbox=shape.bbox, start=shape.start, end=shape.end, properties=shape.properties)
     ordering = layer.id_path
     if shape.direction == "after":
         rows = rows.filter(**{f"{layer.id_path}__gt": Bound("after", id_field)})
@@ -276,30 +281,55 @@ def prepared_page_sql(layer: Layer, shape: PageShape) -> tuple[str, list]:
     return prepared
 
 
-def filtered_page(layer: Layer, feature_filter: FeatureFilter, *, user=None, limit: int, after=None,
-                  before=None) -> Page:
-    """One keyset page of the layer's rows that pass the filter, as `user` may see them."""
+@dataclass(frozen=True)
+class BoundFilter:
+    """A filter ready for SQL prepared once per shape: which filters are given, and the value of each Slot."""
+
+    bbox: bool
+    start: bool
+    end: bool
+    properties: tuple[str, ...]
+    values: dict
+
+
+def bound_filter(layer: Layer, feature_filter: FeatureFilter, *, user=None) -> BoundFilter | None:
+    """The filter's shape and values, or None when the SQL must be compiled for this request: a layer whose
+    rows depend on the viewer, or a property value the ORM writes as IS NULL (no placeholder fits it)."""
     prepared_values = {name: property_value(layer, name, raw) for name, raw in feature_filter.properties.items()}
-    # A layer whose rows depend on the viewer, or a property value the ORM writes as IS NULL (no placeholder
-    # fits it), is compiled per request.
     if (layer.restrict is not None and user is not None) or None in prepared_values.values():
-        rows = filtered(layer, feature_filter, layer.rows_for(user))
-        return page(layer, rows, limit=limit, after=after, before=before)
+        return None
     start, end = feature_filter.interval if feature_filter.interval and layer.datetime_field else (None, None)
-    shape = PageShape(bbox=bool(feature_filter.bbox), start=start is not None, end=end is not None,
-                      properties=tuple(feature_filter.properties),
-                      direction="before" if before is not None else "after" if after is not None else "",
-                      limit=limit)
     # What the ORM would bind for each value (a lookup on an expression leaves conversion to us).
     values = {f"property {name}": layer.field(layer.properties[name]).get_db_prep_value(value, connection, prepared=True)
               for name, value in prepared_values.items()}
     if feature_filter.bbox:
         values.update(zip(("west", "south", "east", "north"), feature_filter.bbox, strict=True))
-    moments, id_field = DateTimeField(), layer.field(layer.id_path)
+    moments = DateTimeField()
     values.update(start=start and moments.get_db_prep_value(start, connection),
-                  end=end and moments.get_db_prep_value(end, connection),
-                  after=None if after is None else id_field.get_db_prep_value(after, connection),
-                  before=None if before is None else id_field.get_db_prep_value(before, connection))
+                  end=end and moments.get_db_prep_value(end, connection))
+    return BoundFilter(bbox=bool(feature_filter.bbox), start=start is not None, end=end is not None,
+                       properties=tuple(feature_filter.properties), values=values)
+
+
+def bind(params, values: Mapping) -> list:
+    """A prepared statement's parameters with each Slot replaced by its value."""
+    return [values[param.name] if isinstance(param, Slot) else param for param in params]
+
+
+def filtered_page(layer: Layer, feature_filter: FeatureFilter, *, user=None, limit: int, after=None,
+                  before=None) -> Page:
+    """One keyset page of the layer's rows that pass the filter, as `user` may see them."""
+    bound = bound_filter(layer, feature_filter, user=user)
+    if bound is None:
+        rows = filtered(layer, feature_filter, layer.rows_for(user))
+        return page(layer, rows, limit=limit, after=after, before=before)
+    shape = PageShape(bbox=bound.bbox, start=bound.start, end=bound.end, properties=bound.properties,
+                      direction="before" if before is not None else "after" if after is not None else "",
+                      limit=limit)
+    id_field = layer.field(layer.id_path)
+    values = {**bound.values,
+              "after": None if after is None else id_field.get_db_prep_value(after, connection),
+              "before": None if before is None else id_field.get_db_prep_value(before, connection)}
     sql, params = prepared_page_sql(layer, shape)
-    fetched = fetch_in_one_process(sql, [values[param.name] if isinstance(param, Slot) else param for param in params])
+    fetched = fetch_in_one_process(sql, bind(params, values))
     return _paged(layer, fetched, limit=limit, after=after, before=before)

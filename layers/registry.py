@@ -88,7 +88,8 @@ class TileRules:
     full_from: from this zoom on, tiles carry every published property.
     grid_index: the layer's table has a btree on the points' Web Mercator grid code (layers_grid_code, see
         layers/migrations/0002_issue_tile_grid_index.py) carrying every column the layer's rows filter on:
-        aggregated tiles (z12 and below) then read one key range of that index instead of the table.
+        every tile then reads one key range of that index; aggregated tiles (z12 and below) and, when the index
+        also carries what the summary properties read (0003 for the issues), the summary zooms read nothing else.
     """
 
     aggregate_below: int | None = None

@@ -41,7 +41,7 @@ def refusals(view):
 @refusals
 def tile(request, key: str, z: int, x: int, y: int):
     layer = registry.get_for(key, request.user)
-    rows = features.filtered(layer, features.parse_filter(layer, request.GET), layer.rows_for(request.user))
+    feature_filter = features.parse_filter(layer, request.GET)
     if layer.public and layer.aggregated_at(z):
         # Low-zoom tiles of a big point layer read hundreds of thousands of rows (a third of a second for
         # the densest z10 tile of a million issues) and are the same for every visitor of the public map:
@@ -50,10 +50,10 @@ def tile(request, key: str, z: int, x: int, y: int):
             f"{layer.key}/{z}/{x}/{y}?{urlencode(sorted(request.GET.items()))}".encode()).hexdigest()
         body = cache.get(cache_key)
         if body is None:
-            body = tiles.render_tile(layer, rows, z, x, y)
+            body = tiles.filtered_tile(layer, feature_filter, user=request.user, z=z, x=x, y=y)
             cache.set(cache_key, body, AGGREGATED_TILE_SECONDS)
     else:
-        body = tiles.render_tile(layer, rows, z, x, y)
+        body = tiles.filtered_tile(layer, feature_filter, user=request.user, z=z, x=x, y=y)
     tag = tiles.etag(body)
     if tag in [value.strip() for value in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)

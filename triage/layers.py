@@ -34,7 +34,8 @@ ISSUE_STYLE = Style(stroke="#ffffff", stroke_width=0.3, fill="#2c7bb6", fill_opa
                     classify_by="status", classes=STATUS_CLASSES)
 # A million points: below z13 a tile holds one feature per 16-pixel cell with its count; at z13-14
 # each point carries what a dot needs (its colour, and the reference to ask for the rest); from z15
-# every published property. Aggregated tiles read the grid index layers/migrations/0002 builds on the issues.
+# every published property. Every point tile reads the grid index layers/migrations/0002 builds on the issues
+# (0003 adds the reference to it, so z13-14 tiles read nothing else).
 ISSUE_TILES = TileRules(aggregate_below=13, cell_pixels=16, summary=("reference", "status", "category"), full_from=15,
                         grid_index=True)
 
