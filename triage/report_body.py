@@ -47,6 +47,8 @@ def parse_report_body(data) -> dict:
         except ValueError as exc:
             errors[name] = [str(exc)]
     answers = data.get("answers", {})
+    if hasattr(data, "getlist"):  # a form (DRF's browsable API): answers come as answers.<code> fields
+        answers = {key.removeprefix("answers."): data.get(key) for key in data if key.startswith("answers.")}
     if isinstance(answers, Mapping):
         clean["answers"] = dict(answers)
     else:

@@ -73,6 +73,14 @@ def test_every_bad_field_is_named_at_once(client, pothole):
     assert not_an_object.status_code == 400 and "not list" in not_an_object.json()["non_field_errors"][0]
 
 
+@pytest.mark.django_db
+def test_a_report_may_come_as_a_form(client, pothole):
+    response = client.post("/api/v1/issues", {"category": pothole.pk, "lat": HEIDELBERG.y, "lon": HEIDELBERG.x,
+                                              "answers.size": "large"})
+    assert response.status_code == 201, response.content
+    assert Issue.objects.get().answers == {"size": "large"}
+
+
 def test_the_documented_report_fields_are_the_ones_checked():
     from triage.api import ReportSerializer
     from triage.report_body import REPORT_FIELDS, TEXT_LIMITS
