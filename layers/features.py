@@ -244,8 +244,24 @@ class PageShape:
     limit: int  # LIMIT is written into the SQL: a page size is part of the shape
 
 
-MAXIMUM_SHAPES = 256  # per layer; beyond that (many distinct page sizes) pages are compiled per request
-_prepared: dict[int, tuple[Layer, dict[PageShape, tuple[str, list]]]] = {}
+class PreparedByShape:
+    """SQL built once per layer and shape by `build(layer, shape)`, its parameters Slots where the values go.
+    At most MAXIMUM_SHAPES per layer are kept; beyond that (many distinct page sizes) each is built anew."""
+
+    MAXIMUM_SHAPES = 256
+
+    def __init__(self, build):
+        self.build = build
+        self._by_layer: dict[int, tuple[Layer, dict]] = {}
+
+    def __call__(self, layer: Layer, shape) -> tuple[str, list]:
+        _, shapes = self._by_layer.setdefault(id(layer), (layer, {}))  # the layer is kept, so its id stays its own
+        prepared = shapes.get(shape)
+        if prepared is None:
+            prepared = self.build(layer, shape)
+            if len(shapes) < self.MAXIMUM_SHAPES:
+                shapes[shape] = prepared
+        return prepared
 
 
 def bound_rows(layer: Layer, *, bbox: bool, start: bool, end: bool, properties: tuple[str, ...]) -> QuerySet:
@@ -270,15 +286,7 @@ def _prepare(layer: Layer, shape: PageShape) -> tuple[str, list]:
     return sql, list(params)
 
 
-def prepared_page_sql(layer: Layer, shape: PageShape) -> tuple[str, list]:
-    """The SQL of a page of this shape and its parameters, Slots where the values go."""
-    _, shapes = _prepared.setdefault(id(layer), (layer, {}))  # the layer is kept, so its id stays its own
-    prepared = shapes.get(shape)
-    if prepared is None:
-        prepared = _prepare(layer, shape)
-        if len(shapes) < MAXIMUM_SHAPES:
-            shapes[shape] = prepared
-    return prepared
+prepared_page_sql = PreparedByShape(_prepare)  # (layer, PageShape) -> the page's SQL and parameters
 
 
 @dataclass(frozen=True)

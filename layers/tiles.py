@@ -21,7 +21,17 @@ from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, F, Func, IntegerField, QuerySet, Value
 
 from gisplatform.params import BadParameter
-from layers.features import Bound, FeatureFilter, Slot, bind, bound_filter, bound_rows, fetch_in_one_process, filtered
+from layers.features import (
+    Bound,
+    FeatureFilter,
+    PreparedByShape,
+    Slot,
+    bind,
+    bound_filter,
+    bound_rows,
+    fetch_in_one_process,
+    filtered,
+)
 from layers.registry import Layer
 
 MAX_ZOOM = 22
@@ -275,21 +285,13 @@ class TileShape:
     filters: tuple[str, ...]  # the published properties filtered on
 
 
-MAXIMUM_SHAPES = 256  # per layer, as pages
-_prepared: dict[int, tuple[Layer, dict[TileShape, tuple[str, list]]]] = {}
+def _prepare(layer: Layer, shape: TileShape) -> tuple[str, list]:
+    rows = bound_rows(layer, bbox=shape.bbox, start=shape.start, end=shape.end, properties=shape.filters)
+    sql, params = tile_statement(layer, rows, shape.kind, shape.properties)
+    return sql, list(params)
 
 
-def prepared_tile_sql(layer: Layer, shape: TileShape) -> tuple[str, list]:
-    """The SQL of a tile of this shape and its parameters, Slots where the values go."""
-    _, shapes = _prepared.setdefault(id(layer), (layer, {}))  # the layer is kept, so its id stays its own
-    prepared = shapes.get(shape)
-    if prepared is None:
-        rows = bound_rows(layer, bbox=shape.bbox, start=shape.start, end=shape.end, properties=shape.filters)
-        sql, params = tile_statement(layer, rows, shape.kind, shape.properties)
-        prepared = sql, list(params)
-        if len(shapes) < MAXIMUM_SHAPES:
-            shapes[shape] = prepared
-    return prepared
+prepared_tile_sql = PreparedByShape(_prepare)  # (layer, TileShape) -> the tile's SQL and parameters, Slots for values
 
 
 def run_tile(layer: Layer, z: int, sql: str, params: list) -> bytes:
