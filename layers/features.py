@@ -235,11 +235,18 @@ class BoundBox(Func):
 
 
 @dataclass(frozen=True)
-class PageShape:
+class FilterShape:
+    """Which filters a request gives (never their values): a bbox, a start, an end, these properties."""
+
     bbox: bool
     start: bool
     end: bool
     properties: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageShape:
+    filter: FilterShape
     direction: str  # "after", "before", or "" for the first page
     limit: int  # LIMIT is written into the SQL: a page size is part of the shape
 
@@ -264,18 +271,18 @@ class PreparedByShape:
         return prepared
 
 
-def bound_rows(layer: Layer, *, bbox: bool, start: bool, end: bool, properties: tuple[str, ...]) -> QuerySet:
+def bound_rows(layer: Layer, shape: FilterShape) -> QuerySet:
     """The layer's own rows narrowed by the filters given, each value a Bound placeholder."""
-    return _narrowed(layer, layer.queryset(), bbox=BoundBox() if bbox else None,
-                     start=Bound("start", DateTimeField()) if start else None,
-                     end=Bound("end", DateTimeField()) if end else None,
+    return _narrowed(layer, layer.queryset(), bbox=BoundBox() if shape.bbox else None,
+                     start=Bound("start", DateTimeField()) if shape.start else None,
+                     end=Bound("end", DateTimeField()) if shape.end else None,
                      properties={name: Bound(f"property {name}", layer.field(layer.properties[name]))
-                                 for name in properties})
+                                 for name in shape.properties})
 
 
 def _prepare(layer: Layer, shape: PageShape) -> tuple[str, list]:
     id_field = layer.field(layer.id_path)
-    rows = bound_rows(layer, bbox=shape.bbox, start=shape.start, end=shape.end, properties=shape.properties)
+    rows = bound_rows(layer, shape.filter)
     ordering = layer.id_path
     if shape.direction == "after":
         rows = rows.filter(**{f"{layer.id_path}__gt": Bound("after", id_field)})
@@ -293,10 +300,7 @@ prepared_page_sql = PreparedByShape(_prepare)  # (layer, PageShape) -> the page'
 class BoundFilter:
     """A filter ready for SQL prepared once per shape: which filters are given, and the value of each Slot."""
 
-    bbox: bool
-    start: bool
-    end: bool
-    properties: tuple[str, ...]
+    shape: FilterShape
     values: dict
 
 
@@ -315,8 +319,9 @@ def bound_filter(layer: Layer, feature_filter: FeatureFilter, *, user=None) -> B
     moments = DateTimeField()
     values.update(start=start and moments.get_db_prep_value(start, connection),
                   end=end and moments.get_db_prep_value(end, connection))
-    return BoundFilter(bbox=bool(feature_filter.bbox), start=start is not None, end=end is not None,
-                       properties=tuple(feature_filter.properties), values=values)
+    shape = FilterShape(bbox=bool(feature_filter.bbox), start=start is not None, end=end is not None,
+                        properties=tuple(feature_filter.properties))
+    return BoundFilter(shape=shape, values=values)
 
 
 def bind(params, values: Mapping) -> list:
@@ -331,9 +336,8 @@ def filtered_page(layer: Layer, feature_filter: FeatureFilter, *, user=None, lim
     if bound is None:
         rows = filtered(layer, feature_filter, layer.rows_for(user))
         return page(layer, rows, limit=limit, after=after, before=before)
-    shape = PageShape(bbox=bound.bbox, start=bound.start, end=bound.end, properties=bound.properties,
-                      direction="before" if before is not None else "after" if after is not None else "",
-                      limit=limit)
+    direction = "before" if before is not None else "after" if after is not None else ""
+    shape = PageShape(filter=bound.shape, direction=direction, limit=limit)
     id_field = layer.field(layer.id_path)
     values = {**bound.values,
               "after": None if after is None else id_field.get_db_prep_value(after, connection),

@@ -24,6 +24,7 @@ from gisplatform.params import BadParameter
 from layers.features import (
     Bound,
     FeatureFilter,
+    FilterShape,
     PreparedByShape,
     Slot,
     bind,
@@ -279,14 +280,11 @@ def tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str,
 class TileShape:
     kind: str
     properties: tuple[str, ...]  # the published properties the tile carries
-    bbox: bool
-    start: bool
-    end: bool
-    filters: tuple[str, ...]  # the published properties filtered on
+    filter: FilterShape
 
 
 def _prepare(layer: Layer, shape: TileShape) -> tuple[str, list]:
-    rows = bound_rows(layer, bbox=shape.bbox, start=shape.start, end=shape.end, properties=shape.filters)
+    rows = bound_rows(layer, shape.filter)
     sql, params = tile_statement(layer, rows, shape.kind, shape.properties)
     return sql, list(params)
 
@@ -320,8 +318,7 @@ def filtered_tile(layer: Layer, feature_filter: FeatureFilter, *, user=None, z: 
     bound = bound_filter(layer, feature_filter, user=user)
     if bound is None:
         return render_tile(layer, filtered(layer, feature_filter, layer.rows_for(user)), z, x, y)
-    shape = TileShape(kind=tile_kind(layer, z), properties=tuple(layer.tile_properties(z)), bbox=bound.bbox,
-                      start=bound.start, end=bound.end, filters=bound.properties)
+    shape = TileShape(kind=tile_kind(layer, z), properties=tuple(layer.tile_properties(z)), filter=bound.shape)
     sql, params = prepared_tile_sql(layer, shape)
     return run_tile(layer, z, sql, bind(params, {**bound.values, **tile_values(layer, z, x, y)}))
 

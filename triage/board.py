@@ -25,7 +25,6 @@ from django.db.models.functions import RowNumber
 
 from triage.models import PRIORITY_RANK, Issue
 from triage.workflow import OPEN_STATUSES, Status
-from wards.models import Municipality
 
 MAX_LIST = 10_000
 DEFAULT_LIST = 5_000
@@ -73,8 +72,8 @@ class BoardFilter:
     """What the dispatcher chose in the filter bar. Empty means 'any'. Parsed (and refused with the
     parameter named) at the edge, in triage.board_api."""
 
-    municipality: str = ""  # a code; parse_filter also finds its id:
-    municipality_id: int | None = None  # a constant the planner sees, so the queue's indexes give its order
+    municipality_id: int | None = None  # a superuser's choice, as an id: a constant the planner sees, so the
+    # queue's indexes give its order (staff see their own municipality's issues, board_issues)
     wards: list[int] = field(default_factory=list)
     departments: list[str] = field(default_factory=list)  # codes; "none" = not routed yet
     categories: list[str] = field(default_factory=list)  # codes
@@ -99,8 +98,6 @@ def filtered(issues, choice: BoardFilter, *, now: datetime.datetime):
     # 94 open issues among 100,000, benchmarks/board.py).
     if choice.municipality_id is not None:
         issues = issues.filter(municipality_id=choice.municipality_id)
-    elif choice.municipality:
-        issues = issues.filter(municipality__in=Municipality.objects.filter(code=choice.municipality).values("pk"))
     ids = _ids_of(wards=choice.wards, departments=[code for code in choice.departments if code != "none"],
                   categories=choice.categories)
     if choice.wards:

@@ -112,7 +112,7 @@ def parse_filter(request) -> board.BoardFilter:
     if len(query) > 60:
         raise bad_parameter("q", "At most 60 characters.")
     return board.BoardFilter(
-        municipality=municipality, municipality_id=municipality_id, wards=wards, departments=_codes(params, "department"),
+        municipality_id=municipality_id, wards=wards, departments=_codes(params, "department"),
         categories=_codes(params, "category"), statuses=statuses,
         priorities=_codes(params, "priority", allowed=Priority.values),
         channels=_codes(params, "channel", allowed=Channel.values),
@@ -216,11 +216,11 @@ class BoardSummaryView(APIView):
         user = _board_user(request)
         choice = parse_filter(request)
         now = timezone.now()
-        zone = _timezone_of(choice.municipality, None if user.is_superuser else user.municipality_id)
+        zone = _timezone_of(choice.municipality_id if user.is_superuser else user.municipality_id)
         _, day_end = local_day(now, zone)
         issues = board.board_issues(user)
-        if choice.municipality:
-            issues = issues.filter(municipality__code=choice.municipality)
+        if choice.municipality_id is not None:
+            issues = issues.filter(municipality_id=choice.municipality_id)
         rows = board.sla_counts(issues, now=now, day_end=day_end)
         return Response({
             "now": now.isoformat(), "timezone": zone, "departments": rows,
@@ -229,15 +229,12 @@ class BoardSummaryView(APIView):
         })
 
 
-def _timezone_of(code: str, municipality_id: int | None) -> str:
+def _timezone_of(municipality_id: int | None) -> str:
     from wards.models import Municipality
 
-    if municipality_id is not None:
-        found = Municipality.objects.filter(pk=municipality_id)
-    elif code:
-        found = Municipality.objects.filter(code=code)
-    else:
+    if municipality_id is None:
         return DEFAULT_TIMEZONE
+    found = Municipality.objects.filter(pk=municipality_id)
     return found.values_list("timezone", flat=True).first() or DEFAULT_TIMEZONE
 
 
