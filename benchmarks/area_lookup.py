@@ -1,4 +1,4 @@
-"""Point-in-ward lookups: /api/v1/areas/lookup through gunicorn beside the same query in raw SQL.
+"""Point-in-ward lookups: /api/v1/areas/lookup through granian beside the same query in raw SQL.
 
 One client, sequential requests, the same random points (inside the municipalities) for both.
 Usage: ./imbizo bench area_lookup [--points 2000]
@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.support import gunicorn, http_get, raw_connection, setup_django, summary, timed  # noqa: E402
+from benchmarks.support import http_get, raw_connection, setup_django, summary, timed, wsgi_server  # noqa: E402
 
 RAW_SQL = """
 SELECT m.code, m.name,
@@ -56,7 +56,7 @@ def main():
 
         raw_sql = summary("raw SQL (psycopg)", timed((lambda lon=lon, lat=lat: query(lon, lat)) for lon, lat in points))
 
-    with gunicorn(workers=2) as port:
+    with wsgi_server(workers=2) as port:
         for lon, lat in points[:100]:
             http_get(port, f"/api/v1/areas/lookup?lat={lat}&lon={lon}")
         statuses = []
@@ -65,7 +65,7 @@ def main():
             status, _ = http_get(port, f"/api/v1/areas/lookup?lat={lat:.6f}&lon={lon:.6f}")
             statuses.append(status)
 
-        api = summary("API over HTTP (gunicorn, 2 workers)", timed(
+        api = summary("API over HTTP (granian, 2 workers)", timed(
             (lambda lon=lon, lat=lat: call(lon, lat)) for lon, lat in points
         ))
     assert set(statuses) == {200}, f"unexpected statuses {set(statuses)}"

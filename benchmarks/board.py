@@ -1,7 +1,7 @@
 """The dispatcher board at a million issues (100,000 open) in Lesedi (GT423), in the benchmark database.
 
 1. Duplicate suggestions (GET /api/v1/issues/duplicates, what the report page asks on every pin
-   move) through gunicorn, beside the same statement in raw SQL through psycopg. Target: the API
+   move) through granian, beside the same statement in raw SQL through psycopg. Target: the API
    at 0.5x raw SQL or better.
 2. Clustering every open issue of the municipality into likely duplicates (ST_ClusterDBSCAN
    partitioned by municipality and category, in UTM metres): the statement in raw SQL, and
@@ -25,12 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.scale import ensure_issues, use_bench_database  # noqa: E402
 from benchmarks.support import (  # noqa: E402
     floor_figures,
-    gunicorn,
     print_ceiling,
     raw_connection,
     setup_django,
     summary,
     timed,
+    wsgi_server,
 )
 
 BENCH_USER = "bench-dispatcher@imbizo.invalid"
@@ -112,7 +112,7 @@ def main():
     found = sum(raw_duplicates(*point).count('"reference"') for point in points[:200])
     print(f"   ({found} suggestions over the first 200 pins)")
 
-    with gunicorn(workers=2) as port:
+    with wsgi_server(workers=2) as port:
         connection_http = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
         def get(path, headers=None):
@@ -128,7 +128,7 @@ def main():
         floor = floor_figures(port, len(points))
         for point in points[:100]:
             api_duplicates(*point)
-        api_figures = summary("API over HTTP (gunicorn, 2 workers)", timed((lambda p=p: api_duplicates(*p)) for p in points))
+        api_figures = summary("API over HTTP (granian, 2 workers)", timed((lambda p=p: api_duplicates(*p)) for p in points))
         print(f"   ratio API / raw SQL: {api_figures['per_second'] / raw_figures['per_second']:.2f}x (target >= 0.5x)")
         print_ceiling(floor, raw_figures)
 

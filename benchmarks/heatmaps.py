@@ -1,5 +1,5 @@
 """Planners' figures at a million issues: the per-ward choropleth and a city-wide 500 m hex grid
-through the API (gunicorn), beside the naive SQL that reads every issue, in one run; and how
+through the API (granian), beside the naive SQL that reads every issue, in one run; and how
 stale the summary may be (the refresh's own duration on top of the one-minute schedule).
 
 Uses the benchmark database of a million generated issues over the real Lesedi wards
@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.scale import ensure_issues, use_bench_database  # noqa: E402
-from benchmarks.support import gunicorn, raw_connection, setup_django, summary, timed  # noqa: E402
+from benchmarks.support import raw_connection, setup_django, summary, timed, wsgi_server  # noqa: E402
 
 # The naive answers: every request reads the issues themselves.
 NAIVE_CHOROPLETH_SQL = """
@@ -137,7 +137,7 @@ def main():
         naive_hex = summary("naive SQL: ST_HexagonGrid 500 m x all issues", timed(naive_hexgrid for _ in range(3)))
 
     # --- the API over HTTP ------------------------------------------------------------------------
-    with gunicorn(workers=2) as port:
+    with wsgi_server(workers=2) as port:
         connection_http = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
         def get(path: str) -> bytes:

@@ -10,7 +10,7 @@ database, benchmarks/scale.py):
 
 tipg runs in its own virtualenv (var/tipg-venv, created here when missing: its FastAPI and pydantic
 pins must never enter the platform's), under uvicorn[standard] with 2 workers; the platform runs
-under gunicorn with 2 workers. One client, sequential requests. tipg is asked for the same properties
+under granian with 2 workers. One client, sequential requests. tipg is asked for the same properties
 our answer carries (its own column names: category_id for our category, and so on), and is allowed
 complete tiles (TIPG_MAX_FEATURES_PER_TILE=1000000: its default cuts a tile at 10,000 features in id
 order, which draws a wrong map at low zoom).
@@ -33,7 +33,7 @@ from urllib.parse import urlencode, urlparse, urlunparse
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.scale import ensure_issues, use_bench_database  # noqa: E402
-from benchmarks.support import ROOT, free_port, gunicorn, http_get, raw_connection, setup_django, summary, timed  # noqa: E402
+from benchmarks.support import ROOT, free_port, http_get, raw_connection, setup_django, summary, timed, wsgi_server  # noqa: E402
 
 TIPG_VENV = ROOT / "var" / "tipg-venv"
 TIPG_COLLECTION = "public.triage_issue"
@@ -124,7 +124,7 @@ def run_measured(command: list[str], environment: dict | None = None) -> tuple[f
 
 
 def worker_peak_mb(master_pid: int) -> int:
-    """The largest VmHWM (peak resident memory) among the gunicorn master's workers."""
+    """The largest VmHWM (peak resident memory) among the server's workers."""
     peaks = []
     for status in Path("/proc").glob("[0-9]*/status"):
         with contextlib.suppress(OSError):
@@ -134,13 +134,13 @@ def worker_peak_mb(master_pid: int) -> int:
     return max(peaks, default=0)
 
 
-def gunicorn_master() -> int:
+def server_process() -> int:
     for status in Path("/proc").glob("[0-9]*/status"):
         with contextlib.suppress(OSError):
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-            if int(fields["PPid"]) == os.getpid() and "gunicorn" in fields["Name"] + (status.parent / "cmdline").read_text():
+            if int(fields["PPid"]) == os.getpid() and "granian" in fields["Name"] + (status.parent / "cmdline").read_text():
                 return int(status.parent.name)
-    raise RuntimeError("no gunicorn master among this process's children")
+    raise RuntimeError("no granian server among this process's children")
 
 
 def densest_tile(cursor, z: int, within: tuple[int, int, int] | None = None) -> tuple[int, int, int]:
@@ -203,8 +203,8 @@ def main():
     figures: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="imbizo-bench-layers-") as work:
         work = Path(work)
-        with gunicorn(workers=2, app="benchmarks.layers_site:application") as port, tipg_server(database_url) as tipg:
-            master = gunicorn_master()
+        with wsgi_server(workers=2, app="benchmarks.layers_site:application") as port, tipg_server(database_url) as tipg:
+            master = server_process()
             # --- items -----------------------------------------------------------------------------
             if "items" in wanted:
                 ours = [f"/ogc/collections/issues/items?{urlencode({'limit': 100, 'bbox': box, 'f': 'json'})}" for box in boxes]
@@ -239,7 +239,7 @@ def main():
                         figures[z] = measure(f"MVT {z}: ours", port, [ours_tile] * count, warm=2)
                     figures[f"{z}_tipg"] = measure(f"MVT {z}: tipg", tipg, [theirs_tile] * count, warm=2)
 
-            # --- GeoJSON download over HTTP (the gunicorn worker's memory) ---------------------------
+            # --- GeoJSON download over HTTP (the server worker's memory) ---------------------------
             if "downloads" in wanted:
                 start = time.perf_counter()
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/layers/issues/download?format=geojson",
@@ -249,7 +249,7 @@ def main():
                 figures["geojson_http_s"] = time.perf_counter() - start
                 figures["geojson_http_worker_mb"] = worker_peak_mb(master)
                 print(f"\nGeoJSON download over HTTP: {figures['geojson_http_s']:.2f} s, "
-                      f"{(work / 'http.geojson').stat().st_size / 2**20:,.0f} MB; gunicorn worker peak "
+                      f"{(work / 'http.geojson').stat().st_size / 2**20:,.0f} MB; granian worker peak "
                       f"(VmHWM) {figures['geojson_http_worker_mb']} MB")
 
         # --- exports: our command against the bare tools ---------------------------------------------

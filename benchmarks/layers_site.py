@@ -1,8 +1,8 @@
-"""The platform plus one benchmark-only view, served by gunicorn in benchmarks/layers.py: the issues
+"""The platform plus one benchmark-only view, served by granian in benchmarks/layers.py: the issues
 layer's page (limit 100 + bbox, public issues, the published fields, ordered by reference) written the
 usual DRF way, with drf-gis's GeoFeatureModelSerializer, to compare with the SQL-built OGC items.
 
-Never part of the app: gunicorn loads `benchmarks.layers_site:application` only in the benchmark.
+Never part of the app: granian loads `benchmarks.layers_site:application` only in the benchmark.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""Nearest-5 facilities: /api/v1/facilities/nearest through gunicorn beside the very SQL that view
+"""Nearest-5 facilities: /api/v1/facilities/nearest through granian beside the very SQL that view
 runs (GeoJSON included), executed through psycopg, on 10,000 facilities and 100,000 assets.
 
 The synthetic rows are added in one transaction, marked external_id 'bench:*', and removed at
@@ -14,13 +14,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.support import (  # noqa: E402
     floor_figures,
-    gunicorn,
     http_get,
     print_ceiling,
     raw_connection,
     setup_django,
     summary,
     timed,
+    wsgi_server,
 )
 
 FACILITIES, ASSETS = 10_000, 100_000
@@ -116,7 +116,7 @@ def main():
                 query(lon, lat)
             raw_figures = summary("raw SQL through psycopg (the view's SQL)",
                                   timed((lambda p=p: query(*p)) for p in points))
-        with gunicorn(workers=2) as port:
+        with wsgi_server(workers=2) as port:
             def call(lon, lat):
                 status, body = http_get(port, f"/api/v1/facilities/nearest?lat={lat:.6f}&lon={lon:.6f}&k=5")
                 assert status == 200 and body.count(b'"Feature"') == 5, (status, body[:200])
@@ -124,7 +124,7 @@ def main():
             for lon, lat in points[:100]:
                 call(lon, lat)
             floor = floor_figures(port, len(points))
-            api_figures = summary("API over HTTP (gunicorn, 2 workers)", timed((lambda p=p: call(*p)) for p in points))
+            api_figures = summary("API over HTTP (granian, 2 workers)", timed((lambda p=p: call(*p)) for p in points))
             api_parallel = concurrent("API over HTTP, 2 clients", call, points)
         raw_connections = [raw_connection() for _ in range(2)]
         cursors = [c.cursor() for c in raw_connections]

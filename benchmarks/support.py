@@ -38,13 +38,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gunicorn(workers: int = 2, app: str = "gisplatform.wsgi"):
-    """The platform behind gunicorn, as `./imbizo run` serves it (`app`: another WSGI module, e.g. one
-    adding a benchmark-only view)."""
+def wsgi_server(workers: int = 2, app: str = "gisplatform.wsgi"):
+    """The platform behind granian, as `./imbizo run` serves it (`app`: another WSGI module, e.g. one
+    adding a benchmark-only view). Yields the port; the server is this process's `granian` child."""
     port = free_port()
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), app, "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning"],
+        [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--blocking-threads", "1", "--log-level", "warning",
+         f"{app}:application"],
         cwd=ROOT, env={**os.environ, "DEBUG": "false"},
     )
     try:
@@ -55,7 +56,7 @@ def gunicorn(workers: int = 2, app: str = "gisplatform.wsgi"):
                     break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
+                    raise RuntimeError("granian did not start") from None
                 time.sleep(0.1)
         yield port
     finally:
@@ -100,7 +101,7 @@ def summary(label: str, durations: list[float]) -> dict:
 
 def floor_figures(port: int, calls: int) -> dict:
     """The floor every API request stands on: GET /healthz (Django, middleware, one SELECT 1)
-    through the same gunicorn. No view of ours can answer faster than this."""
+    through the same server. No view of ours can answer faster than this."""
     def healthz():
         status, _ = http_get(port, "/healthz")
         assert status == 200
@@ -112,6 +113,6 @@ def floor_figures(port: int, calls: int) -> dict:
 
 def print_ceiling(floor: dict, raw: dict) -> None:
     """The best ratio any Django view could reach: the raw work plus the floor, against the raw work."""
-    print(f"floor: an empty Django request through gunicorn is {floor['p50_ms']:.2f} ms at p50, "
+    print(f"floor: an empty Django request through granian is {floor['p50_ms']:.2f} ms at p50, "
           f"{floor['p50_ms'] / raw['p50_ms']:.1f}x the raw work; the ratio cannot pass "
           f"{raw['p50_ms'] / (floor['p50_ms'] + raw['p50_ms']):.2f}x on this stack")

@@ -86,7 +86,9 @@ TEMPLATES = [
 
 # The README's commands export DATABASE_URL for the project-local PostGIS when none is given.
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgis://imbizo@127.0.0.1:54329/imbizo")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")}
+# PostGIS, with the start-of-request health check skipped for a connection that just answered
+# (gisplatform/database/base.py).
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="gisplatform.database")}
 # Persistent connections: opening one per request cost ~15 ms (benchmarks/area_lookup.py).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -133,6 +135,11 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 # Outbound channels (notices.outbound): channel name -> class with deliver(message). SMS and push
 # gateways are configured by the issues that bring them; until then their messages wait, queued.
 IMBIZO_CHANNELS = {"email": "notices.channels.EmailChannel"}
+# Who sends messages (notices/outbound.py): "worker", the delivery worker `./imbizo run` starts
+# (`send_queued_messages --follow`); or "on_commit", the request itself after its commit (tests).
+IMBIZO_DELIVERY = os.environ.get("IMBIZO_DELIVERY", "on_commit" if os.environ.get("PYTEST_VERSION") else "worker")
+if IMBIZO_DELIVERY not in ("worker", "on_commit"):
+    raise ImproperlyConfigured(f"IMBIZO_DELIVERY is '{IMBIZO_DELIVERY}'; it must be 'worker' or 'on_commit'.")
 # The address residents reach the site at, for links in messages.
 IMBIZO_PUBLIC_URL = os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "imbizo@localhost")

@@ -1,15 +1,25 @@
 """The one interface every outbound message goes through: `notify(recipients, subject, body)`.
 
 Callers say who and what; this module picks the channel each recipient can be reached on (email
-first, else SMS), records the message, and delivers it once the caller's transaction commits.
-Broadcast notices, SMS replies and push notifications will use the same function.
+first, else SMS) and records the message in the caller's transaction (an outbox: a rolled-back
+change sends nothing, a committed one is never forgotten). Broadcast notices, SMS replies and push
+notifications will use the same function.
+
+Who sends (settings.IMBIZO_DELIVERY):
+- "worker" (what `./imbizo run` runs): the delivery worker, `send_queued_messages --follow`. The
+  table's trigger wakes it as each transaction that queued a message commits, so a request never
+  waits for a mail server, and a slow or unreachable one never holds up a resident's report.
+- "on_commit" (tests, one-process set-ups): the request itself, right after its commit.
+Either way every sender claims a message under a row lock first (SKIP LOCKED): a message is
+never sent twice, however many senders run.
 """
 
 import contextlib
 import contextvars
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -76,19 +86,27 @@ def notify(
     elif messages:
         _insert(messages)
         _attach(messages, attachments)
-        transaction.on_commit(lambda: deliver(messages))
+        if settings.IMBIZO_DELIVERY == "on_commit":
+            transaction.on_commit(lambda: deliver_claimed(messages))
+        # else the worker sends them, woken at commit (notices/migrations/0004).
     return messages
 
 
 # Written by hand rather than by bulk_create and save(): every report and status change sends
 # through here inside the request, and compiling those two ORM statements was 0.5 ms of each
-# report's Python (benchmarks/intake.py, cProfile).
+# report's Python (benchmarks/intake.py, cProfile). A batch's outcomes are recorded at once.
 _INSERT = """
 INSERT INTO notices_outboundmessage (channel, address, user_id, subject, body, topic, state, attempts, last_error,
                                      created_at)
 VALUES {rows} RETURNING id, created_at
 """
-_RECORD = "UPDATE notices_outboundmessage SET attempts = %s, last_error = %s, state = %s, sent_at = %s WHERE id = %s"
+_RECORD = """
+UPDATE notices_outboundmessage AS m
+SET attempts = r.attempts, last_error = r.last_error, state = r.state, sent_at = r.sent_at
+FROM unnest(%s::bigint[], %s::smallint[], %s::text[], %s::text[], %s::timestamptz[])
+     AS r(id, attempts, last_error, state, sent_at)
+WHERE m.id = r.id
+"""
 
 
 def _insert(messages: list[OutboundMessage]) -> None:
@@ -117,8 +135,40 @@ def _attach(messages: list[OutboundMessage], attachments: list[tuple[str, bytes,
     ])
 
 
+WAITING = (OutboundMessage.State.QUEUED, OutboundMessage.State.FAILED)
+
+
+def deliver_claimed(messages: list[OutboundMessage]) -> dict[str, int]:
+    """Send these just-committed messages, each one no other sender has claimed first."""
+    with transaction.atomic():
+        claimed = set(OutboundMessage.objects.select_for_update(skip_locked=True).filter(
+            pk__in=[message.pk for message in messages], state=OutboundMessage.State.QUEUED,
+        ).values_list("pk", flat=True))
+        return deliver([message for message in messages if message.pk in claimed])
+
+
+def deliver_waiting(*, retry_failed: bool = True, batch: int = 50,
+                    on_batch: Callable[[int], object] = lambda count: None) -> dict[str, int]:
+    """Send every queued message and, with retry_failed, retry every failed one: each once, oldest
+    first, in batches each claimed in one transaction. Returns counts by outcome."""
+    states = WAITING if retry_failed else (OutboundMessage.State.QUEUED,)
+    counts = {"sent": 0, "failed": 0}
+    after = 0  # by id, so a message that fails again waits for the next sweep
+    while True:
+        with transaction.atomic():
+            claimed = list(OutboundMessage.objects.select_for_update(skip_locked=True).filter(
+                state__in=states, pk__gt=after).order_by("pk")[:batch])
+            if not claimed:
+                return counts
+            for outcome, number in deliver(claimed).items():
+                counts[outcome] += number
+        after = claimed[-1].pk
+        on_batch(len(claimed))
+
+
 def deliver(messages) -> dict[str, int]:
-    """Try to send each message; record success or the error. Returns counts by outcome."""
+    """Try to send each message (claimed by the caller); record success or the error, all in one
+    statement. Returns counts by outcome."""
     counts = {"sent": 0, "failed": 0}
     for message in messages:
         message.attempts += 1
@@ -131,6 +181,9 @@ def deliver(messages) -> dict[str, int]:
         else:
             message.state, message.sent_at, message.last_error = OutboundMessage.State.SENT, timezone.now(), ""
             counts["sent"] += 1
+    if messages:
         with connection.cursor() as cursor:
-            cursor.execute(_RECORD, [message.attempts, message.last_error, message.state, message.sent_at, message.pk])
+            cursor.execute(_RECORD, [[m.pk for m in messages], [m.attempts for m in messages],
+                                     [m.last_error for m in messages], [m.state for m in messages],
+                                     [m.sent_at for m in messages]])
     return counts

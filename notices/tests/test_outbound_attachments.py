@@ -4,6 +4,8 @@ channel on the first try and on every retry; an SMS recipient gets the message a
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from notices.models import OutboundAttachment, OutboundMessage
 from notices.outbound import Recipient, notify
@@ -39,9 +41,12 @@ def test_a_message_without_attachments_costs_no_query_to_find_that_out(django_as
                                                                        django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         notify([Recipient(email="resident@example.org")], "Your issue", "Received.")
-    with django_assert_num_queries(1):  # the message's own state update, nothing else
+    with CaptureQueriesContext(connection) as queries:
         callbacks[0]()
     assert mail.outbox[0].attachments == []
+    # Claimed (in a savepoint here, inside the test's transaction), sent, its state recorded.
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["SAVEPOINT", "SELECT", "UPDATE", "RELEASE"]
+    assert not any("outboundattachment" in query["sql"] for query in queries.captured_queries)
 
 
 class FailingOnce:
