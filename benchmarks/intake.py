@@ -3,10 +3,11 @@
 The work per report, in both columns: intake's one statement (triage.intake.FILE_SQL: claim the
 Idempotency-Key, the spatial lookup - municipality covers the point, current ward, suburb,
 nearest streetlight within 30 m on the geography index among 100,000 - the routing rules, the
-next reference from the municipality's sequence, INSERT the issue and its history line), queue the
-department's message, COMMIT. The raw column runs those statements through psycopg on one
-connection per client, with nothing else in between. The delivery worker runs throughout, as
-`./imbizo run` runs it, and sends both columns' messages; the columns take turns, a block each.
+next reference from the municipality's sequence, INSERT the issue and its history line), then the
+department's message queued and COMMIT, in one message. The raw column runs those statements
+through psycopg on one connection per client, with nothing else in between. The delivery worker
+runs throughout, as `./imbizo run` runs it, and sends both columns' messages; the columns take
+turns, a block each.
 
 Real Lesedi wards (GT423) when ../shared/data is there, else the generated Drakenstein.
 Synthetic rows are marked ('bench:' assets, 'bench intake' issues) and removed at the end.
@@ -42,9 +43,11 @@ ASSETS = 100_000
 MARK = "bench intake"
 BLOCKS = 8  # turns each column takes in the one-client run
 
-INSERT_MESSAGE = """
+# The department's message and the COMMIT in one message, as intake sends them (notices.outbound,
+# gisplatform.database.base.write_with_commit).
+INSERT_MESSAGE_AND_COMMIT = """
 INSERT INTO notices_outboundmessage (channel, address, subject, body, topic, state, attempts, last_error, created_at)
-VALUES ('email', %s, %s, %s, %s, 'queued', 0, '', now()) RETURNING id
+VALUES ('email', %s, %s, %s, %s, 'queued', 0, '', now()); COMMIT
 """
 
 
@@ -177,9 +180,8 @@ def main():
         row = file_cursor.fetchone()
         assert row[12] is not None, row
         reference = row[13]
-        cursor.execute(INSERT_MESSAGE, [department_email, f"New issue {reference}", MARK, f"issue:{reference}"])
-        cursor.fetchone()
-        cursor.execute("COMMIT")
+        with psycopg.ClientCursor(cursor.connection) as both:  # client-side binding: one simple-query message
+            both.execute(INSERT_MESSAGE_AND_COMMIT, [department_email, f"New issue {reference}", MARK, f"issue:{reference}"])
 
     try:
         raw_connections = [raw_connection() for _ in range(2)]

@@ -63,10 +63,12 @@ def notify(
     recipients: Iterable[Recipient], subject: str, body: str, *, topic: str = "", sms_body: str = "",
     attachments: Iterable[tuple[str, bytes, str]] = (),
 ) -> list[OutboundMessage]:
-    """Queue one message per reachable recipient (each address once) and deliver after commit.
+    """Queue one message per reachable recipient (each address once), to be sent after commit.
 
     `attachments` are (filename, bytes, content type) files for the email recipients; a
-    recipient reached by SMS gets the message alone."""
+    recipient reached by SMS gets the message alone. The messages come back with their ids,
+    except those a worker-mode transaction sends with its COMMIT (no attachments): a caller that
+    keeps a message's id (as scheduled reports do) passes attachments, or reads it after commit."""
     attachments = list(attachments)
     messages, seen = [], set()
     for recipient in recipients:
@@ -83,12 +85,16 @@ def notify(
             message.state = OutboundMessage.State.SKIPPED
         _insert(messages)
         _attach(messages, attachments)
+    elif settings.IMBIZO_DELIVERY == "worker" and messages and not attachments:
+        # The worker sends them, woken at commit (notices/migrations/0004); nothing here reads them
+        # back, so they travel with the COMMIT (one round trip less) and get their ids there.
+        rows = ", ".join([_ROW] * len(messages))
+        connection.write_with_commit(_INSERT.format(rows=rows, returning=""), _values(messages))
     elif messages:
         _insert(messages)
         _attach(messages, attachments)
         if settings.IMBIZO_DELIVERY == "on_commit":
             transaction.on_commit(lambda: deliver_claimed(messages))
-        # else the worker sends them, woken at commit (notices/migrations/0004).
     return messages
 
 
@@ -98,8 +104,9 @@ def notify(
 _INSERT = """
 INSERT INTO notices_outboundmessage (channel, address, user_id, subject, body, topic, state, attempts, last_error,
                                      created_at)
-VALUES {rows} RETURNING id, created_at
+VALUES {rows} {returning}
 """
+_ROW = "(%s, %s, %s, %s, %s, %s, %s, 0, '', now())"
 _RECORD = """
 UPDATE notices_outboundmessage AS m
 SET attempts = r.attempts, last_error = r.last_error, state = r.state, sent_at = r.sent_at
@@ -111,13 +118,16 @@ WHERE m.id = r.id
 
 def _insert(messages: list[OutboundMessage]) -> None:
     """Store the messages, giving each its id and creation time (one statement)."""
-    rows = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, 0, '', now())"] * len(messages))
-    params = [value for m in messages for value in (m.channel, m.address, m.user_id, m.subject, m.body, m.topic, m.state)]
+    rows = ", ".join([_ROW] * len(messages))
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT.format(rows=rows), params)
+        cursor.execute(_INSERT.format(rows=rows, returning="RETURNING id, created_at"), _values(messages))
         for message, (pk, created_at) in zip(messages, cursor.fetchall(), strict=True):
             message.pk, message.created_at = pk, created_at
             message._state.adding, message._state.db = False, connection.alias
+
+
+def _values(messages: list[OutboundMessage]) -> list:
+    return [value for m in messages for value in (m.channel, m.address, m.user_id, m.subject, m.body, m.topic, m.state)]
 
 
 def _attach(messages: list[OutboundMessage], attachments: list[tuple[str, bytes, str]]) -> None:

@@ -1,11 +1,18 @@
-"""The database backend's one change to Django's PostGIS backend: a connection that answered a
-moment ago skips the start-of-request health check; one idle for longer is still checked, so a
-database restart costs no request an error."""
+"""The database backend's two changes to Django's PostGIS backend: a connection that answered a
+moment ago skips the start-of-request health check (one idle for longer is still checked, so a
+database restart costs no request an error); and writes queued with write_with_commit travel with
+the COMMIT, yet keep a transaction's order, savepoints and rollbacks."""
+
+import contextlib
+import tempfile
+from pathlib import Path
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from psycopg import pq
 
 from gisplatform.database.base import ALIVE_WINDOW_S
+from notices.models import OutboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,3 +65,78 @@ def test_a_connection_the_database_dropped_while_idle_is_replaced_without_an_err
     connection.answered_at -= ALIVE_WINDOW_S + 1
     close_old_connections()
     assert query_backend_pid() != dropped  # the check found it dead; the request got a new connection
+
+
+# --- writes sent with the COMMIT -------------------------------------------------------------------
+
+QUEUE_MESSAGE = ("INSERT INTO notices_outboundmessage (channel, address, subject, body, topic, state, attempts, "
+                 "last_error, created_at) VALUES (%s, %s, '', 'text', '', 'queued', 0, '', now())")
+
+
+def queue(address: str, channel: str | None = "email") -> None:
+    connection.write_with_commit(QUEUE_MESSAGE, [channel, address])
+
+
+def stored(address: str) -> bool:
+    return OutboundMessage.objects.filter(address=address).exists()
+
+
+@contextlib.contextmanager
+def sent_messages():
+    """The queries libpq sends on the connection, one per protocol message (from its trace)."""
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    with tempfile.NamedTemporaryFile("r") as trace:
+        sent: list[str] = []
+        with open(trace.name, "w") as sink:
+            pgconn.trace(sink.fileno())
+            pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            try:
+                yield sent
+            finally:
+                pgconn.untrace()
+        sent.extend(line for line in Path(trace.name).read_text().splitlines() if "\tQuery\t" in line)
+
+
+def test_a_queued_write_travels_in_the_same_message_as_the_commit():
+    with sent_messages() as sent, transaction.atomic():
+        queue("resident@example.org")
+    assert stored("resident@example.org")
+    begin, write_and_commit = sent  # two messages, not three
+    assert begin.endswith('"BEGIN"')
+    assert "INSERT INTO notices_outboundmessage" in write_and_commit and write_and_commit.endswith('; COMMIT"')
+
+
+def test_a_statement_in_the_transaction_sees_the_queued_write_before_it():
+    with transaction.atomic():
+        queue("first@example.org")
+        assert stored("first@example.org")  # the read sent the write first
+        queue("second@example.org")
+    assert stored("second@example.org")
+
+
+def test_a_rollback_drops_the_queued_write():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        queue("undone@example.org")
+        raise RuntimeError("the change failed")
+    with transaction.atomic():
+        queue("kept@example.org")
+    assert not stored("undone@example.org") and stored("kept@example.org")
+
+
+def test_a_savepoint_rolled_back_takes_the_writes_queued_in_it_and_keeps_those_before():
+    with transaction.atomic():
+        queue("before@example.org")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            queue("inside@example.org")
+            raise RuntimeError("the inner change failed")
+    assert stored("before@example.org") and not stored("inside@example.org")
+
+
+def test_a_queued_write_that_fails_fails_the_commit_and_keeps_nothing_of_the_transaction():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboundMessage.objects.create(channel="email", address="same@example.org", body="by the ORM")
+        queue("broken@example.org", channel=None)  # NOT NULL: refused at the commit
+    assert not stored("same@example.org")
+    queue("afterwards@example.org")  # the connection is still usable; outside a transaction, at once
+    assert stored("afterwards@example.org")

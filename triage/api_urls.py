@@ -4,7 +4,7 @@ from triage import api, board_api, cluster_api, duplicates_api, media_api
 
 urlpatterns = [
     path("categories", api.CategoryListView.as_view(), name="category-list"),
-    path("issues", api.IssueCollectionView.as_view(), name="issue-list"),
+    path("issues", api.issues, name="issue-list"),  # an anonymous JSON report by a plain view: see api.issues
     path("issues/preview", api.PreviewView.as_view(), name="issue-preview"),
     path("issues/clusters", cluster_api.IssueClusterView.as_view(), name="issue-clusters"),
     path("issues/duplicates", duplicates_api.duplicates, name="issue-duplicates"),  # plain Django: see the module

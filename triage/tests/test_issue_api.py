@@ -74,6 +74,36 @@ def test_every_bad_field_is_named_at_once(client, pothole):
 
 
 @pytest.mark.django_db
+def test_a_signed_in_resident_gets_the_same_answers_as_an_anonymous_one(client, pothole, resident):
+    """Anonymous JSON reports are filed by a plain view (triage.api.issues), the rest by the DRF view."""
+    bad = {"lat": "north", "reporter_email": "x@", "channel": "pigeon", "answers": {}}
+    anonymous = post_report(client, pothole, **bad)
+    broken_anonymous = client.post("/api/v1/issues", '{"category": 1,', content_type="application/json")
+    client.force_login(resident)
+    signed_in = post_report(client, pothole, **bad)
+    broken_signed_in = client.post("/api/v1/issues", '{"category": 1,', content_type="application/json")
+    assert anonymous.status_code == signed_in.status_code == 400
+    assert anonymous.json() == signed_in.json()
+    assert broken_anonymous.status_code == broken_signed_in.status_code == 400
+    assert broken_anonymous.json() == broken_signed_in.json()
+    assert broken_anonymous.json()["detail"].startswith("JSON parse error - ")
+    filed = post_report(client, pothole)
+    assert filed.status_code == 201 and Issue.objects.get().reporter == resident
+
+
+@pytest.mark.django_db
+def test_a_signed_in_report_still_needs_its_csrf_token(pothole, resident):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    assert post_report(browser, pothole).status_code == 201  # nobody signed in: no session to protect
+    browser.force_login(resident)
+    refused = post_report(browser, pothole)
+    assert refused.status_code == 403 and "CSRF" in refused.json()["detail"]
+    assert Issue.objects.filter(reporter=resident).count() == 0
+
+
+@pytest.mark.django_db
 def test_a_report_may_come_as_a_form(client, pothole):
     response = client.post("/api/v1/issues", {"category": pothole.pk, "lat": HEIDELBERG.y, "lon": HEIDELBERG.x,
                                               "answers.size": "large"})
