@@ -44,7 +44,7 @@ def wsgi_server(workers: int = 2, app: str = "gisplatform.wsgi"):
     port = free_port()
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--blocking-threads", "1", "--log-level", "warning",
+         "--port", str(port), "--workers", str(workers), "--blocking-threads", "2", "--log-level", "warning",
          f"{app}:application"],
         cwd=ROOT, env={**os.environ, "DEBUG": "false"},
     )
