@@ -52,9 +52,9 @@ def follow(*, interval: float, stop: threading.Event, report: Callable[[str], No
                     next_retry = time.monotonic() + interval
                 if counts["sent"] or counts["failed"]:
                     report(f"{counts['sent']} sent, {counts['failed']} failed")
-        except (psycopg.Error, DatabaseError) as exc:
-            report(f"database unavailable ({type(exc).__name__}: {str(exc).strip()}); "
-                   f"trying again in {RECONNECT_AFTER_S:.0f} s")
+        except Exception as exc:  # noqa: BLE001 - the worker outlives any one failure; nothing is lost
+            what = "database unavailable" if isinstance(exc, psycopg.Error | DatabaseError) else "delivery failed"
+            report(f"{what} ({type(exc).__name__}: {str(exc).strip()}); trying again in {RECONNECT_AFTER_S:.0f} s")
             if listener is not None:
                 listener.close()
             listener = None

@@ -247,7 +247,8 @@ def issues(request):
     were ~0.6 ms of its ~11 ms (benchmarks/intake.py, A/B). Nothing is skipped that applies to such
     a request: with no credentials DRF's authenticators find nobody and CSRF is not checked. Both
     paths run file_report and answer with the same bodies, errors included; the schema documents
-    the DRF view (drf-spectacular reads `issues.cls`)."""
+    the DRF view (drf-spectacular reads `issues.cls`). A throttle given to the DRF view must be
+    given to this path too."""
     if (request.method == "POST" and request.content_type == "application/json"
             and "HTTP_AUTHORIZATION" not in request.META and settings.SESSION_COOKIE_NAME not in request.COOKIES):
         try:

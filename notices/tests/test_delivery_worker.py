@@ -168,6 +168,22 @@ def test_the_worker_comes_back_after_losing_the_database(running_worker, recordi
     assert [address for address, _ in recording] == ["meanwhile@example.org", "after@example.org"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_outlives_a_failure_that_is_not_the_database(running_worker, recording, monkeypatch):
+    real, failures = worker.deliver_waiting, []
+
+    def failing_once(**options):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("a bug in a gateway's set-up")
+        return real(**options)
+
+    monkeypatch.setattr(worker, "deliver_waiting", failing_once)
+    notify([Recipient(email="resident@example.org")], "Your issue", "Received.")
+    assert wait_until(lambda: state_of("resident@example.org") == "sent")
+    assert running_worker[0] == "delivery failed (RuntimeError: a bug in a gateway's set-up); trying again in 0 s"
+
+
 def test_the_worker_refuses_an_interval_that_is_not_positive():
     with pytest.raises(CommandError, match="--interval must be more than 0 seconds"):
         call_command("send_queued_messages", "--follow", "--interval", "0")

@@ -4,6 +4,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from notices.models import OutboundMessage
+from notices.outbound import WAITING
 from notices.worker import follow, sweep
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not options["follow"]:
-            waiting = OutboundMessage.objects.filter(state__in=["queued", "failed"]).count()
+            waiting = OutboundMessage.objects.filter(state__in=WAITING).count()
             counts = sweep(total=waiting, progress=options["verbosity"] >= 1)
             self.stdout.write(f"{counts['sent']} sent, {counts['failed']} failed of {waiting} waiting")
             return
