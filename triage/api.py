@@ -55,7 +55,8 @@ class CategoryListView(APIView):
         code = request.query_params.get("municipality", "")
         if not code:
             raise bad_parameter("municipality", "This parameter is required.")
-        categories = list(Category.objects.of_municipality(code).active().prefetch_related("questions"))
+        categories = list(Category.objects.of_municipality(code).active().select_related("asset_type")
+                          .prefetch_related("questions"))
         if not categories and not Category.objects.of_municipality(code).exists():
             from wards.models import Municipality
 

@@ -372,3 +372,17 @@ def test_track_page_progress_marks_skipped_steps(client, pothole, dispatcher):
     steps = page[page.index('id="progress"'):page.index("</ol>", page.index('id="progress"'))]
     states = [chunk.split('"')[0] for chunk in steps.split('<li class="step-')[1:]]
     assert states == ["done", "done", "skipped", "current", "todo", "todo"]
+
+
+@pytest.mark.django_db
+def test_the_category_list_takes_the_same_queries_however_many_categories_snap_to_assets(
+        client, pothole, streetlight_out, streetlights, lesedi, django_assert_max_num_queries):
+    from triage.models import Category
+
+    for number in range(5):
+        Category.objects.create(municipality=lesedi, code=f"light-{number}", name=f"Light {number}",
+                                asset_type=streetlights)
+    with django_assert_max_num_queries(2):  # the categories with their asset types, then their questions
+        response = client.get("/api/v1/categories?municipality=GT423")
+    snapping = [c for c in response.json() if c["snaps_to"] == "Streetlight"]
+    assert len(snapping) == 6
