@@ -245,7 +245,7 @@ def issues(request):
 
     By exception (STYLE.md), with the measured reason: a report is the busiest write, and DRF's
     request wrapping, authentication, negotiation, permission and throttle checks and rendering
-    were ~0.6 ms of its ~11 ms (benchmarks/intake.py, A/B). Nothing is skipped that applies to such
+    were ~0.8 ms of its ~11 ms (benchmarks/intake.py, A/B). Nothing is skipped that applies to such
     a request: with no credentials DRF's authenticators find nobody and CSRF is not checked. Both
     paths run file_report and answer with the same bodies, errors included; the schema documents
     the DRF view (drf-spectacular reads `issues.cls`). A throttle given to the DRF view must be
