@@ -123,7 +123,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reports", type=int, default=2000)
     args = parser.parse_args()
-    # Department messages are delivered after commit as in production, to a backend that drops them.
+    # The delivery worker sends the department messages, as in production, to a backend that drops them.
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
     setup_django()
     import psycopg

@@ -86,8 +86,8 @@ TEMPLATES = [
 
 # The README's commands export DATABASE_URL for the project-local PostGIS when none is given.
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgis://imbizo@127.0.0.1:54329/imbizo")
-# PostGIS, with the start-of-request health check skipped for a connection that just answered
-# (gisplatform/database/base.py).
+# PostGIS, with the start-of-request health check skipped for a connection that just answered,
+# and writes that can travel with the COMMIT (gisplatform/database/base.py).
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="gisplatform.database")}
 # Persistent connections: opening one per request cost ~15 ms (benchmarks/area_lookup.py).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))

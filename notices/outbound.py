@@ -88,8 +88,7 @@ def notify(
     elif settings.IMBIZO_DELIVERY == "worker" and messages and not attachments:
         # The worker sends them, woken at commit (notices/migrations/0004); nothing here reads them
         # back, so they travel with the COMMIT (one round trip less) and get their ids there.
-        rows = ", ".join([_ROW] * len(messages))
-        connection.write_with_commit(_INSERT.format(rows=rows, returning=""), _values(messages))
+        connection.write_with_commit(_insert_sql(len(messages)), _values(messages))
     elif messages:
         _insert(messages)
         _attach(messages, attachments)
@@ -118,12 +117,15 @@ WHERE m.id = r.id
 
 def _insert(messages: list[OutboundMessage]) -> None:
     """Store the messages, giving each its id and creation time (one statement)."""
-    rows = ", ".join([_ROW] * len(messages))
     with connection.cursor() as cursor:
-        cursor.execute(_INSERT.format(rows=rows, returning="RETURNING id, created_at"), _values(messages))
+        cursor.execute(_insert_sql(len(messages), returning="RETURNING id, created_at"), _values(messages))
         for message, (pk, created_at) in zip(messages, cursor.fetchall(), strict=True):
             message.pk, message.created_at = pk, created_at
             message._state.adding, message._state.db = False, connection.alias
+
+
+def _insert_sql(count: int, returning: str = "") -> str:
+    return _INSERT.format(rows=", ".join([_ROW] * count), returning=returning)
 
 
 def _values(messages: list[OutboundMessage]) -> list:

@@ -30,17 +30,13 @@ class DatabaseWrapper(PostGISDatabaseWrapper):
         self.answered_at = time.monotonic()
 
     def close_if_health_check_failed(self):
-        if (
-            self.connection is not None
-            and self.health_check_enabled
-            and not self.health_check_done
-            and time.monotonic() - self.answered_at < ALIVE_WINDOW_S
-        ):
+        if self.connection is None or not self.health_check_enabled or self.health_check_done:
+            return
+        if time.monotonic() - self.answered_at < ALIVE_WINDOW_S:
             self.health_check_done = True
             return
-        checking = self.connection is not None and self.health_check_enabled and not self.health_check_done
-        super().close_if_health_check_failed()
-        if checking and self.connection is not None:
+        super().close_if_health_check_failed()  # SELECT 1; closes the connection if that fails
+        if self.connection is not None:
             self.answered_at = time.monotonic()
 
     # --- writes sent with the COMMIT -------------------------------------------------------------
