@@ -94,9 +94,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # No JIT: every web query is short, and a JIT compile triggered by a high cost estimate took
 # 400 ms of a 9 ms intake lookup (benchmarks/intake.py).
-# Custom plans only: Django's own queries carry their values as literals and are never prepared;
-# the statements we prepare (triage.intake) must be planned for their point, never generically.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c plan_cache_mode=force_custom_plan"
+# Generic plans: Django's own queries carry their values as literals and are never prepared; the
+# statement we prepare (triage.intake) is written to be planned once, blind to its point, and
+# planning it for each point cost half its time. `auto` would plan it five times, then guess.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c plan_cache_mode=force_generic_plan"
 # Prepared only when asked (execute(..., prepare=True), as triage.intake does): Django turns
 # psycopg's prepared statements off altogether (prepare_threshold None), which also ignored our
 # asking; a threshold no query reaches leaves Django's own queries unprepared. A pooler in front

@@ -89,11 +89,15 @@ LEFT JOIN LATERAL (
     -- geography_index), so the GiST index serves both the radius and the KNN order; a plain
     -- ::geography cast does not match it and scanned every asset of the type instead
     -- (530 ms at 100,000 streetlights, benchmarks/intake.py).
+    -- The type is tested as `asset_type_id + 0`, which no index serves: the statement is planned
+    -- once, blind to the point, and the planner then ANDed the radius with the type's b-tree index,
+    -- reading every asset of the type (4 ms at 100,000 streetlights) whenever one was in reach.
+    -- Tested on the assets within the radius instead, the type costs nothing.
     SELECT a.id, a.external_id,
            ST_Distance(a.geom::geography(Geometry,4326), ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography)
            AS distance_m
       FROM assets_asset a
-     WHERE a.asset_type_id = %(asset_type)s
+     WHERE a.asset_type_id + 0 = %(asset_type)s
        AND ST_DWithin(a.geom::geography(Geometry,4326), ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(radius)s)
      ORDER BY a.geom::geography(Geometry,4326) <-> ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography LIMIT 1
 ) a ON true
@@ -352,34 +356,45 @@ def outside_message(municipality, point: Point) -> str:
             "choose a place inside the municipality, or the municipality that serves it.")
 
 
-def _file(report: Report, answers: dict, now, key: str, print_: str) -> Issue | None:
-    """Run FILE_SQL; the new issue as intake found it, or None when the key was claimed before."""
+def reference_year(municipality, now) -> int:
+    """The year a reference number made at `now` carries: the year on the municipality's clock."""
+    return now.astimezone(ZoneInfo(municipality.timezone)).year
+
+
+def filing_params(report: Report, answers: dict, now, key: str = "", print_: str = "") -> dict:
+    """FILE_SQL's parameters for the report, with a new token and tracking key."""
     category, municipality = report.category, report.category.municipality
-    year = now.astimezone(ZoneInfo(municipality.timezone)).year
-    sequence = REFERENCE_SEQUENCE.format(municipality=municipality.pk, year=year)
-    token, tracking_key = uuid.uuid4(), secrets.token_urlsafe(16)
-    actor_label = "Municipal staff" if report.channel == Channel.STAFF else "Reporter"
-    params = {
+    year = reference_year(municipality, now)
+    return {
         "lon": report.location.x, "lat": report.location.y, "municipality": municipality.pk,
         "asset_type": category.asset_type_id, "radius": float(category.snap_radius_m), "category": category.pk,
-        "sequence": sequence, "prefix": f"{municipality.code}-{year}-", "token": token, "tracking_key": tracking_key,
+        "sequence": REFERENCE_SEQUENCE.format(municipality=municipality.pk, year=year),
+        "prefix": f"{municipality.code}-{year}-", "token": uuid.uuid4(), "tracking_key": secrets.token_urlsafe(16),
         "address": report.address[:255], "description": report.description, "answers": Jsonb(answers),
         "media_url": report.media_url, "channel": report.channel, "external_id": report.external_id,
         "reporter": getattr(report.reporter, "pk", None), "reporter_name": report.reporter_name[:150],
         "reporter_phone": report.reporter_phone, "reporter_email": report.reporter_email,
-        "priority": report.priority, "now": now, "actor_label": actor_label, "key": key, "fingerprint": print_,
+        "priority": report.priority, "now": now, "key": key, "fingerprint": print_,
+        "actor_label": "Municipal staff" if report.channel == Channel.STAFF else "Reporter",
     }
+
+
+def _file(report: Report, answers: dict, now, key: str, print_: str) -> Issue | None:
+    """Run FILE_SQL; the new issue as intake found it, or None when the key was claimed before."""
+    category, municipality = report.category, report.category.municipality
+    params = filing_params(report, answers, now, key, print_)
     statement = FILE_WITH_KEY if key else FILE_WITHOUT_KEY
     connection.ensure_connection()
     # A prepared statement, bound on the server (Django's cursors spell values out as literals):
     # PostgreSQL then skips parsing and analysing its ~5 KB each time, 1-1.5 ms a report
-    # (benchmarks/intake.py). It is still planned for each point (plan_cache_mode in settings):
-    # a generic plan, blind to the point and radius, scans every asset of the type.
+    # (benchmarks/intake.py). It is planned once too, generically (plan_cache_mode in settings):
+    # planning it for each point was 2.1 ms of its 4.2 ms. FILE_SQL is written so that plan
+    # holds for any point (see the asset lookup in LOOKUP_SQL).
     with psycopg.RawCursor(connection.connection) as cursor:
         cursor.execute(statement.sql, statement.bind(params), prepare=True)
         row = cursor.fetchone()
         if not row[11]:  # the first report of the municipality's year: make its sequence, then file
-            ensure_reference_sequence(municipality, year)
+            ensure_reference_sequence(municipality, reference_year(municipality, now))
             cursor.execute(statement.sql, statement.bind(params), prepare=True)
             row = cursor.fetchone()
     place, (taking_reports, _, issue_id, reference, kind, priority, expected_at) = Place(*row[:10]), row[10:17]
@@ -391,7 +406,8 @@ def _file(report: Report, answers: dict, now, key: str, print_: str) -> Issue | 
         return None
     department_id, department_municipality, name, code, email, phone = row[17:]
     issue = Issue(
-        pk=issue_id, municipality=municipality, reference=reference, token=token, tracking_key=tracking_key,
+        pk=issue_id, municipality=municipality, reference=reference, token=params["token"],
+        tracking_key=params["tracking_key"],
         category=category, kind=kind, location=report.location, address=report.address[:255],
         description=report.description, answers=answers, media_url=report.media_url, channel=report.channel,
         external_id=report.external_id, reporter=report.reporter, reporter_name=report.reporter_name[:150],

@@ -3,10 +3,12 @@
 import json
 import threading
 
+import psycopg
 import pytest
 import shapely
 from django.contrib.gis.geos import Point
 from django.db import connection
+from django.utils import timezone
 from pyproj import Geod
 
 from assets.models import AssetType
@@ -96,20 +98,62 @@ def test_category_without_asset_type_never_snaps(pothole, streetlights):
     assert issue_create(report=report(pothole)).issue.asset is None
 
 
-@pytest.mark.django_db
-def test_filing_is_prepared_once_per_connection_and_planned_for_each_point(pothole):
-    def prepared_filings():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*), coalesce(sum(custom_plans), 0), coalesce(sum(generic_plans), 0)"
-                           " FROM pg_prepared_statements WHERE statement LIKE '%%INSERT INTO triage_issue %%'")
-            return cursor.fetchone()
+def prepared_filing() -> tuple[str, int, int] | None:
+    """Intake's prepared statement on this connection: its name, custom and generic plans used."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, custom_plans, generic_plans FROM pg_prepared_statements"
+                       " WHERE statement LIKE '%%INSERT INTO triage_issue %%'")
+        rows = cursor.fetchall()
+    assert len(rows) <= 1, rows
+    return rows[0] if rows else None
 
-    issue_create(report=report(pothole))  # the first of the year also makes the year's sequence
-    _, planned, _ = prepared_filings()
-    issue_create(report=report(pothole, location=moved(HEIDELBERG, metres=50)))
-    issue_create(report=report(pothole, location=moved(HEIDELBERG, metres=90)))
-    # parsed once, planned for each point, never with a generic plan blind to the point
-    assert prepared_filings() == (1, planned + 2, 0)
+
+@pytest.mark.django_db
+def test_filing_is_prepared_and_planned_once_per_connection(streetlight_out, streetlights):
+    streetlight_at(streetlights, moved(HEIDELBERG, metres=60, bearing=0), "SL-north")
+    streetlight_at(streetlights, moved(HEIDELBERG, metres=60, bearing=180), "SL-south")
+    north = issue_create(report=report(streetlight_out, moved(HEIDELBERG, metres=50, bearing=0))).issue
+    south = issue_create(report=report(streetlight_out, moved(HEIDELBERG, metres=50, bearing=180))).issue
+    between = issue_create(report=report(streetlight_out)).issue
+    _, custom_plans, generic_plans = prepared_filing()
+    # one plan for every point, and it still snaps each to its own streetlight
+    assert custom_plans == 0 and generic_plans >= 3
+    assert (north.asset.external_id, south.asset.external_id, between.asset) == ("SL-north", "SL-south", None)
+
+
+@pytest.mark.django_db
+def test_the_one_plan_finds_assets_in_the_radius_never_all_of_the_type(streetlight_out, streetlights, lesedi):
+    """Planned blind to the point, the asset lookup must still start from the point: the planner,
+    given the type's b-tree index, read every streetlight whenever one was in reach."""
+    kinds = [streetlights] + [AssetType.objects.create(municipality=lesedi, code=f"kind-{i}", name=f"Kind {i}",
+                                                       geometry_kind="point") for i in range(19)]
+    with connection.cursor() as cursor:  # 20,000 assets of 20 kinds: enough that one kind's index looks selective
+        cursor.execute("""INSERT INTO assets_asset (asset_type_id, municipality_id, external_id, geom, status,
+                                                    attributes, is_generated)
+                          SELECT (%s::int[])[1 + i %% 20], %s, 'A-' || i,
+                                 ST_Project(%s::geography, 5 * i, radians(i))::geometry, 'in_service', '{}', false
+                            FROM generate_series(1, 20000) i""",
+                       [[kind.pk for kind in kinds], lesedi.pk, HEIDELBERG.ewkt])
+        cursor.execute("ANALYZE assets_asset")
+    issue_create(report=report(streetlight_out))
+    from triage.intake import FILE_WITHOUT_KEY, filing_params
+
+    name, _, _ = prepared_filing()
+    params = FILE_WITHOUT_KEY.bind(filing_params(report(streetlight_out), {}, timezone.now()))
+    with psycopg.ClientCursor(connection.connection) as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+        plan = cursor.fetchone()[0]
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'assets_asset'")
+        asset_indexes = {name for (name,) in cursor.fetchall()}
+    nodes = list(plan_nodes(plan[0]["Plan"]))
+    assert {node["Index Name"] for node in nodes if node.get("Index Name") in asset_indexes} == {"asset_geom_geography"}
+    assert not [node for node in nodes if node["Node Type"] == "Seq Scan" and node["Relation Name"] == "assets_asset"]
+
+
+def plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
 
 
 @pytest.mark.django_db
