@@ -203,7 +203,7 @@ def main():
     figures: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="imbizo-bench-layers-") as work:
         work = Path(work)
-        with wsgi_server(workers=2, app="benchmarks.layers_site:application") as port, tipg_server(database_url) as tipg:
+        with wsgi_server(workers=2, app="benchmarks.layers_site") as port, tipg_server(database_url) as tipg:
             master = server_process()
             # --- items -----------------------------------------------------------------------------
             if "items" in wanted:
