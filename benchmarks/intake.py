@@ -1,13 +1,16 @@
 """Intake throughput: POST /api/v1/issues through granian beside the same work in raw SQL.
 
-The work per report, in both columns: intake's one statement (triage.intake.FILE_SQL: claim the
+The work per report, in every column: intake's one statement (triage.intake.FILE_SQL: claim the
 Idempotency-Key, the spatial lookup - municipality covers the point, current ward, suburb,
 nearest streetlight within 30 m on the geography index among 100,000 - the routing rules, the
 next reference from the municipality's sequence, INSERT the issue and its history line), then the
 department's message queued and COMMIT, in one message. The raw column runs those statements
-through psycopg on one connection per client, with nothing else in between. The delivery worker
-runs throughout, as `./imbizo run` runs it, and sends both columns' messages; the columns take
-turns, a block each.
+through psycopg on one connection per client, with nothing else in between
+(benchmarks/intake_site.py). A third column serves that same raw work over HTTP through the same
+granian with no Django (intake_site's bare WSGI callable): the most any Django view could reach,
+and where the API's time goes (HTTP and server, or Django and our Python). Then the raw and API
+columns run with 2 and 4 clients at once (throughput). The delivery worker runs throughout, as
+`./imbizo run` runs it, and sends every column's messages; the columns take turns, a block each.
 
 Real Lesedi wards (GT423) when ../shared/data is there, else the generated Drakenstein.
 Synthetic rows are marked ('bench:' assets, 'bench intake' issues) and removed at the end.
@@ -16,7 +19,6 @@ Usage: ./imbizo bench intake [--reports 2000]
 
 import argparse
 import contextlib
-import datetime
 import json
 import os
 import subprocess
@@ -28,10 +30,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.intake_site import RawIntake  # noqa: E402
 from benchmarks.support import (  # noqa: E402
     ROOT,
     floor_figures,
-    print_ceiling,
     raw_connection,
     setup_django,
     summary,
@@ -42,13 +44,9 @@ from benchmarks.support import (  # noqa: E402
 ASSETS = 100_000
 MARK = "bench intake"
 BLOCKS = 8  # turns each column takes in the one-client run
-
-# The department's message and the COMMIT in one message, as intake sends them (notices.outbound,
-# gisplatform.database.base.write_with_commit).
-INSERT_MESSAGE_AND_COMMIT = """
-INSERT INTO notices_outboundmessage (channel, address, subject, body, topic, state, attempts, last_error, created_at)
-VALUES ('email', %s, %s, %s, %s, 'queued', 0, '', now()); COMMIT
-"""
+# Clients at once for the throughput runs: one per worker, one per worker thread (2 workers x 2),
+# and twice that, where requests queue in the server; each column's best is its throughput.
+CLIENTS = (2, 4, 8)
 
 
 def populate_assets(cursor, municipality_id, asset_type_id):
@@ -96,7 +94,9 @@ def settle(cursor):
         print(f"(no CHECKPOINT before timing: {exc})")
 
 
-def concurrent(label, work, items, clients=2):
+def concurrent(label, work, items, clients):
+    """Run `work` over the items from `clients` threads at once, each one request at a time:
+    (reports per second over the whole run, p95 in ms)."""
     chunks = [items[i::clients] for i in range(clients)]
     durations: list[float] = []
     lock = threading.Lock()
@@ -126,14 +126,12 @@ def main():
     # The delivery worker sends the department messages, as in production, to a backend that drops them.
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
     setup_django()
-    import psycopg
     from django.core.management import call_command
     from django.db import connection, transaction
-    from psycopg.types.json import Jsonb
 
     from assets.models import Asset
     from notices.models import OutboundMessage
-    from triage.intake import FILE_WITH_KEY, REFERENCE_SEQUENCE, ensure_reference_sequence
+    from triage.intake import ensure_reference_sequence
     from triage.models import Category, IntakeKey, Issue
     from wards.models import Municipality
 
@@ -160,36 +158,17 @@ def main():
         ensure_reference_sequence(municipality, time.gmtime().tm_year)  # make sure this year's sequence exists
     print(f"{municipality.code}: {Asset.objects.filter(asset_type=category.asset_type).count()} streetlights, "
           f"{Issue.objects.count()} issues before; {len(points)} reports per run\n")
-    sequence = REFERENCE_SEQUENCE.format(municipality=municipality.pk, year=time.gmtime().tm_year)
-    prefix = f"{municipality.code}-{time.gmtime().tm_year}-"
-    department_email = category.default_department.email
+    raw_work = RawIntake.of(category)
 
     def raw_intake(cursor, lon, lat):
-        # The statement intake runs (triage.intake.FILE_SQL), as it runs it, its parameters written out here.
-        now = datetime.datetime.now(datetime.UTC)
-        cursor.execute("BEGIN")
-        file_cursor = psycopg.RawCursor(cursor.connection)
-        file_cursor.execute(FILE_WITH_KEY.sql, FILE_WITH_KEY.bind({
-            "lon": lon, "lat": lat, "municipality": municipality.pk, "asset_type": category.asset_type_id,
-            "radius": float(category.snap_radius_m), "category": category.pk, "sequence": sequence,
-            "prefix": prefix, "token": uuid.uuid4(), "tracking_key": uuid.uuid4().hex[:22], "address": "",
-            "description": MARK, "answers": Jsonb({}), "media_url": "", "channel": "web", "external_id": "",
-            "reporter": None, "reporter_name": "", "reporter_phone": "", "reporter_email": "", "priority": "",
-            "now": now, "actor_label": "Reporter", "key": f"bench-{uuid.uuid4()}", "fingerprint": "x",
-        }), prepare=True)
-        row = file_cursor.fetchone()
-        assert row[12] is not None, row
-        reference = row[13]
-        with psycopg.ClientCursor(cursor.connection) as both:  # client-side binding: one simple-query message
-            both.execute(INSERT_MESSAGE_AND_COMMIT, [department_email, f"New issue {reference}", MARK, f"issue:{reference}"])
+        raw_work.file(cursor.connection, lon, lat, MARK, f"bench-{uuid.uuid4()}")
 
     try:
-        raw_connections = [raw_connection() for _ in range(2)]
+        raw_connections = [raw_connection() for _ in range(max(CLIENTS))]
         for raw in raw_connections:
             raw.autocommit = True
         cursors = [raw.cursor() for raw in raw_connections]
         local = threading.local()
-        spare = list(cursors)
 
         def raw_call(lon, lat):
             if not hasattr(local, "cursor"):
@@ -198,36 +177,51 @@ def main():
 
         import http.client
 
-        with wsgi_server(workers=2) as port, delivery_worker():
+        os.environ["IMBIZO_BENCH_CATEGORY"] = str(category.pk)  # for intake_site's workers
+        with (wsgi_server(workers=2) as port, wsgi_server(workers=2, app="benchmarks.intake_site") as bare_port,
+              delivery_worker()):
             local_http = threading.local()
 
-            def post(lon, lat):
-                if not hasattr(local_http, "connection"):
-                    local_http.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                body = json.dumps({"category": category.pk, "lat": lat, "lon": lon, "description": MARK})
-                local_http.connection.request("POST", "/api/v1/issues", body, {
-                    "Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4()}"})
-                response = local_http.connection.getresponse()
-                payload = response.read()
-                assert response.status == 201, (response.status, payload[:300])
+            def poster(port):
+                def post(lon, lat):
+                    if not hasattr(local_http, "connections"):
+                        local_http.connections = {}
+                    connections = local_http.connections
+                    if port not in connections:
+                        connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    body = json.dumps({"category": category.pk, "lat": lat, "lon": lon, "description": MARK})
+                    connections[port].request("POST", "/api/v1/issues", body, {
+                        "Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4()}"})
+                    response = connections[port].getresponse()
+                    payload = response.read()
+                    assert response.status == 201, (response.status, payload[:300])
+                return post
 
+            post, post_bare = poster(port), poster(bare_port)
             floor = floor_figures(port, len(points))
             settle(cursors[0])
             for lon, lat in points[:50]:
                 raw_intake(cursors[0], lon, lat)
+                post_bare(lon, lat)
                 post(lon, lat)
-            # The two columns take turns, a block each, so a checkpoint or autovacuum in the middle of
-            # the run slows both alike rather than whichever happened to be running.
-            raw_durations, api_durations = [], []
+            # The columns take turns, a block each, so a checkpoint or autovacuum in the middle of the
+            # run slows all alike rather than whichever happened to be running.
+            raw_durations, bare_durations, api_durations = [], [], []
             for block in range(BLOCKS):
                 chunk = points[block::BLOCKS]
                 raw_durations += timed((lambda p=p: raw_intake(cursors[0], *p)) for p in chunk)
+                bare_durations += timed((lambda p=p: post_bare(*p)) for p in chunk)
                 api_durations += timed((lambda p=p: post(*p)) for p in chunk)
             raw_figures = summary("raw SQL through psycopg, 1 client", raw_durations)
+            bare_figures = summary("the same over HTTP, no Django, 1 client", bare_durations)
             api_figures = summary("API over HTTP (granian, 2 workers), 1 client", api_durations)
-            raw_parallel, _ = concurrent("raw SQL through psycopg", raw_call, points)
-            local_http = threading.local()
-            api_parallel, api_parallel_p95 = concurrent("API over HTTP (granian, 2 workers)", post, points)
+            # Throughput: each column with several clients at once, the columns taking turns at each count.
+            parallel = {}
+            for clients in CLIENTS:
+                local, spare = threading.local(), cursors[:clients]
+                raw_rate, _ = concurrent("raw SQL through psycopg", raw_call, points, clients)
+                local_http = threading.local()
+                parallel[clients] = (raw_rate, *concurrent("API over HTTP (granian, 2 workers)", post, points, clients))
             sent = wait_for_delivery(OutboundMessage, MARK)
         for raw in raw_connections:
             raw.close()
@@ -237,8 +231,17 @@ def main():
 
     print(f"\nratio API / raw SQL, 1 client: {api_figures['per_second'] / raw_figures['per_second']:.2f}x "
           f"(target >= 0.5x); API p95 {api_figures['p95_ms']:.2f} ms (target < 15 ms)")
-    print(f"ratio API / raw SQL, 2 clients: {api_parallel / raw_parallel:.2f}x; API p95 {api_parallel_p95:.2f} ms")
-    print_ceiling(floor, raw_figures)
+    for clients, (raw_rate, api_rate, api_p95) in parallel.items():
+        print(f"ratio API / raw SQL, {clients} clients: {api_rate / raw_rate:.2f}x; API p95 {api_p95:.2f} ms")
+    raw_peak = max(raw_rate for raw_rate, _, _ in parallel.values())
+    api_peak, api_peak_p95 = max((api_rate, api_p95) for _, api_rate, api_p95 in parallel.values())
+    print(f"throughput, the most each column took at any client count: raw {raw_peak:.0f}/s, API {api_peak:.0f}/s "
+          f"(p95 {api_peak_p95:.2f} ms): {api_peak / raw_peak:.2f}x")
+    print(f"the raw work over HTTP with no Django (benchmarks/intake_site.py): "
+          f"{bare_figures['per_second'] / raw_figures['per_second']:.2f}x raw SQL, the most any view could reach; "
+          f"HTTP and granian add {bare_figures['p50_ms'] - raw_figures['p50_ms']:.2f} ms at p50, Django and our "
+          f"Python {api_figures['p50_ms'] - bare_figures['p50_ms']:.2f} ms (an empty Django request, /healthz "
+          f"with its SELECT 1, is {floor['p50_ms']:.2f} ms)")
     print(f"delivery worker: {sent['sent']:,} department messages sent, {sent['waiting']:,} still waiting")
 
 
