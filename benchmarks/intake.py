@@ -9,7 +9,7 @@ through psycopg on one connection per client, with nothing else in between
 (benchmarks/intake_site.py). A third column serves that same raw work over HTTP through the same
 granian with no Django (intake_site's bare WSGI callable): the most any Django view could reach,
 and where the API's time goes (HTTP and server, or Django and our Python). Then the raw and API
-columns run with 2 and 4 clients at once (throughput). The delivery worker runs throughout, as
+columns run with 2, 4 and 8 clients at once (throughput). The delivery worker runs throughout, as
 `./imbizo run` runs it, and sends every column's messages; the columns take turns, a block each.
 
 Real Lesedi wards (GT423) when ../shared/data is there, else the generated Drakenstein.
