@@ -128,10 +128,11 @@ def main():
     setup_django()
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.utils import timezone
 
     from assets.models import Asset
     from notices.models import OutboundMessage
-    from triage.intake import ensure_reference_sequence
+    from triage.intake import ensure_reference_sequence, reference_year
     from triage.models import Category, IntakeKey, Issue
     from wards.models import Municipality
 
@@ -155,7 +156,8 @@ def main():
                        "(SELECT boundary FROM wards_municipality WHERE id = %s), %s, 23)) AS d(path, g)",
                        [municipality.pk, args.reports])
         points = cursor.fetchall()
-        ensure_reference_sequence(municipality, time.gmtime().tm_year)  # make sure this year's sequence exists
+        # make sure this year's sequence exists (the year on the municipality's clock, as intake's)
+        ensure_reference_sequence(municipality, reference_year(municipality, timezone.now()))
     print(f"{municipality.code}: {Asset.objects.filter(asset_type=category.asset_type).count()} streetlights, "
           f"{Issue.objects.count()} issues before; {len(points)} reports per run\n")
     raw_work = RawIntake.of(category)

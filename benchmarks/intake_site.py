@@ -12,10 +12,10 @@ with the category to file into in IMBIZO_BENCH_CATEGORY.
 """
 
 import datetime
+import functools
 import json
 import os
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -44,9 +44,10 @@ class RawIntake:
 
     @classmethod
     def of(cls, category) -> "RawIntake":
-        from triage.intake import REFERENCE_SEQUENCE
+        from triage.intake import REFERENCE_SEQUENCE, reference_year
 
-        municipality, year = category.municipality, time.gmtime().tm_year
+        municipality = category.municipality
+        year = reference_year(municipality, datetime.datetime.now(datetime.UTC))  # as intake: the municipality's clock
         return cls(municipality_id=municipality.pk, category_id=category.pk, asset_type_id=category.asset_type_id,
                    radius_m=float(category.snap_radius_m),
                    sequence=REFERENCE_SEQUENCE.format(municipality=municipality.pk, year=year),
@@ -76,28 +77,27 @@ class RawIntake:
         return reference
 
 
-_site: dict = {}
-_site_lock = threading.Lock()
 _connections = threading.local()
+_setup_lock = threading.Lock()  # a worker's two threads must not both run django.setup() at once
 
 
+@functools.cache
 def _intake() -> RawIntake:
-    with _site_lock:  # set up on the first request, in the worker (granian imports this before forking)
-        if not _site:
-            os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisplatform.settings")
-            import django
+    """Set up on the first request, in the worker (granian imports this module before forking)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisplatform.settings")
+    import django
 
-            django.setup()
-            from triage.models import Category
+    django.setup()
+    from triage.models import Category
 
-            category = Category.objects.select_related("municipality", "default_department").get(
-                pk=int(os.environ["IMBIZO_BENCH_CATEGORY"]))
-            _site["intake"] = RawIntake.of(category)
-        return _site["intake"]
+    category = Category.objects.select_related("municipality", "default_department").get(
+        pk=int(os.environ["IMBIZO_BENCH_CATEGORY"]))
+    return RawIntake.of(category)
 
 
 def application(environ, start_response):
-    intake = _site.get("intake") or _intake()
+    with _setup_lock:
+        intake = _intake()  # first: the connection below reads Django's settings
     if not hasattr(_connections, "connection"):
         from benchmarks.support import raw_connection
 
@@ -105,7 +105,7 @@ def application(environ, start_response):
         _connections.connection.autocommit = True
     report = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)))
     reference = intake.file(_connections.connection, report["lon"], report["lat"], report["description"],
-                                     environ.get("HTTP_IDEMPOTENCY_KEY", ""))
+                            environ.get("HTTP_IDEMPOTENCY_KEY", ""))
     body = json.dumps({"reference": reference}).encode()
     start_response("201 Created", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
