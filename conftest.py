@@ -17,7 +17,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    from gisplatform.conf import shared_data_dir
+    from toolkit.conf import shared_data_dir
 
     path = shared_data_dir()
     if not path.is_dir():

@@ -4,8 +4,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.models import Asset, AssetType, Facility, FacilityType
-from gisplatform.api import bad_parameter, parse_bbox, parse_bool, parse_float, parse_int, parse_point
-from gisplatform.geojson import feature_collection_response
+from toolkit.api import bad_parameter, parse_bbox, parse_bool, parse_float, parse_int, parse_point
+from toolkit.geojson import feature_collection_response
 from wards.api import LAT_LON_PARAMETERS
 
 FACILITY_PROPERTIES = {

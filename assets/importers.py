@@ -1,4 +1,4 @@
-"""Import targets for assets and facilities, for the shared importer (gisplatform.importing)."""
+"""Import targets for assets and facilities, for the shared importer (toolkit.importing)."""
 
 import hashlib
 from dataclasses import dataclass, field
@@ -9,8 +9,8 @@ from django.db import connection
 from assets.models import Asset, AssetType, Facility, FacilityType
 from assets.opening_hours import OpeningHoursError, parse_opening_hours
 from assets.services import facility_opening_hours_replace, facility_types_ensure_standard
-from gisplatform.importing import RowError, SourceFeature
-from gisplatform.importing.core import SkipFeature
+from toolkit.importing import RowError, SourceFeature
+from toolkit.importing.core import SkipFeature
 from wards.models import Municipality
 
 

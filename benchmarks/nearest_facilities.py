@@ -78,7 +78,7 @@ def main():
 
     from assets.api import FACILITY_PROPERTIES
     from assets.models import Asset, AssetType, Facility, FacilityType
-    from gisplatform.geojson import feature_collection_sql
+    from toolkit.geojson import feature_collection_sql
     from wards.models import Municipality
 
     call_command("load_demo", verbosity=0)

@@ -152,7 +152,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "EXCEPTION_HANDLER": "gisplatform.api.exception_handler",
+    "EXCEPTION_HANDLER": "toolkit.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Imbizo API",
@@ -178,7 +178,7 @@ LEAFLET_CONFIG = {
     "RESET_VIEW": False,
 }
 
-# Imbizo's own settings, in one namespaced dict with defaults (read through gisplatform.conf).
+# Imbizo's own settings, in one namespaced dict with defaults (read through toolkit.conf).
 IMBIZO = {
     # The one storage SRID: every geometry column is WGS 84 longitude/latitude.
     "STORAGE_SRID": 4326,

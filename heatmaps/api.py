@@ -16,13 +16,13 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gisplatform.api import bad_parameter, parse_bool, parse_int
-from gisplatform.geojson import GEOJSON_CONTENT_TYPE
 from heatmaps import exports, figures, projections
 from heatmaps.grid import HEX_SIZE_RANGE
 from heatmaps.models import ReportSubscription
 from heatmaps.query import FigureQuery, parse_figure_query
 from heatmaps.refresh import summary_ensure_fresh, summary_freshness
+from toolkit.api import bad_parameter, parse_bool, parse_int
+from toolkit.geojson import GEOJSON_CONTENT_TYPE
 
 
 class IsPlanner(BasePermission):
@@ -38,7 +38,7 @@ def may_read(user, municipality) -> bool:
 
 
 def figure_query(request) -> FigureQuery:
-    query = parse_figure_query(request.query_params)  # a BadParameter is a 400 (gisplatform.api)
+    query = parse_figure_query(request.query_params)  # a BadParameter is a 400 (toolkit.api)
     if not may_read(request.user, query.municipality):
         raise PermissionDenied(f"You may read the figures of your own municipality, not {query.municipality.code}.")
     summary_ensure_fresh()

@@ -4,7 +4,7 @@ Each row becomes a past issue in triage (triage.history) or, without a usable lo
 coordinates, a 0, 0 placeholder, or a point outside the municipality), an UnlocatedIssue counted
 under "no location". A wrong row (unknown category or status, unreadable time, times out of order,
 a repeated reference) stops the import naming every such row, and nothing is kept: the whole file
-is one transaction (gisplatform.importing.core.run). At the end, the figures of every imported
+is one transaction (toolkit.importing.core.run). At the end, the figures of every imported
 issue are brought up to date in the same transaction.
 """
 
@@ -19,9 +19,9 @@ from django.contrib.gis.geos import MultiPoint, Point
 from django.db import connection
 from django.utils import timezone
 
-from gisplatform.importing import RowError, SourceFeature
 from heatmaps.models import UnlocatedIssue
 from heatmaps.refresh import facts_refresh
+from toolkit.importing import RowError, SourceFeature
 from triage import history
 from triage.models import Category, Channel
 from triage.workflow import OPEN_STATUSES, Status
@@ -96,7 +96,7 @@ def read_category_map(path: str) -> dict[str, str]:
 
 
 class HistoryTarget:
-    """Past issues of one municipality (gisplatform.importing.core.ImportTarget)."""
+    """Past issues of one municipality (toolkit.importing.core.ImportTarget)."""
 
     def __init__(self, mapping: HistoryMapping):
         self.mapping = mapping

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from accounts.models import Department
-from gisplatform.params import BadParameter
+from toolkit.params import BadParameter
 from triage.models import Category, Channel, Kind
 from triage.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
 from wards.models import BoundarySet, Municipality, Suburb, Ward

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from gisplatform.params import BadParameter
 from heatmaps import exports
 from heatmaps.figures import next_month
 from heatmaps.models import ReportRun, ReportSubscription
 from heatmaps.query import FILTER_PARAMETERS, parse_figure_query
 from notices.outbound import Recipient, notify
+from toolkit.params import BadParameter
 from wards.models import Municipality, Ward
 
 logger = logging.getLogger(__name__)

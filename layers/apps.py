@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.utils.module_loading import autodiscover_modules
 
 
 class LayersConfig(AppConfig):
@@ -7,6 +6,5 @@ class LayersConfig(AppConfig):
     verbose_name = "Layers: publishing spatial data to GIS tools and web maps"
 
     def ready(self):
-        # Each app declares what it publishes in <app>/layers.py (wards/layers.py is the example);
-        # importing those modules fills the registry, so a new layer needs no change here.
-        autodiscover_modules("layers")
+        # The layers Imbizo publishes (layers/published/) register themselves when imported.
+        import layers.published  # noqa: F401

@@ -23,9 +23,9 @@ from typing import IO
 from django.db import connection
 from django.db.models import F, QuerySet
 
-from gisplatform import geojson
 from layers import geopackage
 from layers.registry import Layer
+from toolkit import geojson
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
 EXPORT_TIMEOUT_SECONDS = 30 * 60

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import DateTimeField, Expression, FloatField, Func, QuerySet, Value
 
-from gisplatform import geojson
-from gisplatform.params import BadParameter, parse_bbox
 from layers.registry import Layer
+from toolkit import geojson
+from toolkit.params import BadParameter, parse_bbox
 
 # Six decimals of a degree is about 0.1 m, the same as the other GeoJSON the platform serves.
 PRECISION = 6

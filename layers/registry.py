@@ -1,6 +1,6 @@
 """The layer registry: the one place that says what Imbizo publishes.
 
-An app publishes a layer by declaring it in its own `<app>/layers.py` (found by LayersConfig.ready):
+A layer is declared once in `layers/published/` (one module per app whose data it reads):
 
     from layers.registry import Layer, Style, register
 

@@ -20,7 +20,6 @@ from django.contrib.gis.db.models import Extent
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, F, Func, IntegerField, QuerySet, Value
 
-from gisplatform.params import BadParameter
 from layers.features import (
     Bound,
     FeatureFilter,
@@ -34,6 +33,7 @@ from layers.features import (
     filtered,
 )
 from layers.registry import Layer
+from toolkit.params import BadParameter
 
 MAX_ZOOM = 22
 TILE_EXTENT = 4096  # MVT's own coordinate resolution inside a tile

@@ -7,11 +7,11 @@ from django.core.cache import cache
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
-from gisplatform.conf import imbizo_setting
-from gisplatform.params import BadParameter
 from layers import exports, features, qgis, tiles
 from layers.auth import REALM, identify
 from layers.registry import LayerRefused, registry
+from toolkit.conf import imbizo_setting
+from toolkit.params import BadParameter
 
 AGGREGATED_TILE_SECONDS = 60
 

@@ -21,9 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department, User
-from gisplatform.api import bad_parameter, parse_bbox, parse_int, parse_point
-from gisplatform.conf import storage_srid
-from gisplatform.geojson import GEOJSON_CONTENT_TYPE, feature_rows_sql
+from toolkit.api import bad_parameter, parse_bbox, parse_int, parse_point
+from toolkit.conf import storage_srid
+from toolkit.geojson import GEOJSON_CONTENT_TYPE, feature_rows_sql
 from triage import intake, permissions, report_body, services
 from triage.models import Category, Channel, Issue, Priority
 from triage.presenters import comment_for, history_for, issue_for

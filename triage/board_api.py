@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department, User
-from gisplatform.api import bad_parameter, parse_int
+from toolkit.api import bad_parameter, parse_int
 from triage import board, permissions, services
 from triage.api import statuses_from
 from triage.media import media_for

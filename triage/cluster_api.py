@@ -23,8 +23,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from gisplatform.api import bad_parameter, parse_bbox, parse_int
-from gisplatform.geojson import GEOJSON_CONTENT_TYPE
+from toolkit.api import bad_parameter, parse_bbox, parse_int
+from toolkit.geojson import GEOJSON_CONTENT_TYPE
 from triage.api import statuses_from
 from triage.models import Issue
 from triage.workflow import OPEN_STATUSES, Status

@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from gisplatform.params import BadParameter, parse_float, parse_int
+from toolkit.params import BadParameter, parse_float, parse_int
 from triage.duplicates import duplicate_rules, likely_duplicates_json
 
 

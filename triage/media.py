@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageCms
 
-from gisplatform.conf import storage_srid
+from toolkit.conf import storage_srid
 from triage.models import Comment, Issue, Media
 from triage.permissions import can_see_internal, is_reporter
 from triage.services import ActionRefused

@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gisplatform.api import bad_parameter
+from toolkit.api import bad_parameter
 from triage import permissions
 from triage.api import issue_or_404, refused
 from triage.media import (

@@ -5,8 +5,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gisplatform.api import bad_parameter, parse_int, parse_point
-from gisplatform.geojson import feature_collection_response
+from toolkit.api import bad_parameter, parse_int, parse_point
+from toolkit.geojson import feature_collection_response
 from wards.models import Municipality, Ward
 
 LAT_LON_PARAMETERS = [

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.utils.text import slugify
 
-from gisplatform.importing import RowError, SourceFeature
+from toolkit.importing import RowError, SourceFeature
 from wards import services
 from wards.models import Municipality, Suburb, Ward
 

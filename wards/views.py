@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from gisplatform.conf import imbizo_setting
+from toolkit.conf import imbizo_setting
 from wards.models import Municipality
 
 

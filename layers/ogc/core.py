@@ -18,10 +18,10 @@ from urllib.parse import urlencode
 
 from django.contrib.gis.db.models import Extent
 
-from gisplatform.params import BadParameter
 from layers import features
 from layers.ogc import openapi
 from layers.registry import Layer, LayerRefused, LayerRegistry, registry
+from toolkit.params import BadParameter
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"

@@ -36,7 +36,7 @@ from django.urls import reverse
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.services import normalise_phone
-from gisplatform.conf import storage_srid
+from toolkit.conf import storage_srid
 from triage import intake, services
 from triage.models import ApiClient, Category, Channel, Comment, Issue, IssueEvent, Media, Question
 from triage.workflow import CLOSED_STATUSES, IllegalTransition, Status, open311_status

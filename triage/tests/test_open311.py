@@ -15,7 +15,7 @@ from django.utils import timezone
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-from gisplatform.conf import shared_data_dir
+from toolkit.conf import shared_data_dir
 from triage.intake import Report, issue_create
 from triage.models import ApiClient, Category, Channel, Issue, IssueEvent, Question
 from triage.services import issue_comment_add, issue_transition

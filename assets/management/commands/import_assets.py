@@ -2,7 +2,7 @@ from django.core.management.base import CommandError
 
 from assets.importers import AssetMapping, AssetTarget, add_external_id_arguments
 from assets.models import AssetType
-from gisplatform.importing.command import ImportCommand
+from toolkit.importing.command import ImportCommand
 from wards.models import Municipality
 
 

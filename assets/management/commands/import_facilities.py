@@ -3,7 +3,7 @@ from django.core.management.base import CommandError
 from assets.importers import FacilityMapping, FacilityTarget, add_external_id_arguments
 from assets.models import FacilityType
 from assets.services import facility_types_ensure_standard
-from gisplatform.importing.command import ImportCommand
+from toolkit.importing.command import ImportCommand
 
 
 class Command(ImportCommand):

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from accounts.models import User
 from assets.demo import demo_load_assets
-from gisplatform.conf import shared_data_dir
+from toolkit.conf import shared_data_dir
 from triage.demo import ISSUES_PER_MUNICIPALITY, demo_load_issues
 from wards.demo import demo_load
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gisplatform.params import BadParameter
 from layers import exports, features
 from layers.registry import registry
+from toolkit.params import BadParameter
 
 
 class Command(BaseCommand):

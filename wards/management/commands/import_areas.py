@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from gisplatform.importing.command import ImportCommand
+from toolkit.importing.command import ImportCommand
 from wards.importers import LEVELS, AreaMapping, area_target
 
 

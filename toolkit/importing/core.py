@@ -4,7 +4,7 @@ from typing import Any, Protocol
 
 from django.db import connection, transaction
 
-from gisplatform.importing.sources import SourceError, SourceFeature
+from toolkit.importing.sources import SourceError, SourceFeature
 
 MAX_ROW_ERRORS_LISTED = 25
 

@@ -6,8 +6,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from gisplatform.importing import core
-from gisplatform.importing.sources import SourceError, open_source
+from toolkit.importing import core
+from toolkit.importing.sources import SourceError, open_source
 
 
 class ImportCommand(BaseCommand):

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, OGRGeometry, SpatialReference
 from django.contrib.gis.geos import GEOSGeometry, Point
 
-from gisplatform.conf import storage_srid
+from toolkit.conf import storage_srid
 
 
 class SourceError(Exception):

@@ -5,13 +5,13 @@ from django.contrib.gis.geos import Point
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from gisplatform import params as params_module
-from gisplatform.conf import storage_srid
-from gisplatform.params import parse_float, parse_int  # noqa: F401 - the API views' parsers too
+from toolkit import params as params_module
+from toolkit.conf import storage_srid
+from toolkit.params import parse_float, parse_int  # noqa: F401 - the API views' parsers too
 
 
 def exception_handler(exc, context):
-    # The framework-free parsers (gisplatform.params) raise BadParameter: the same 400 as DRF's own.
+    # The framework-free parsers (toolkit.params) raise BadParameter: the same 400 as DRF's own.
     if isinstance(exc, params_module.BadParameter):
         exc = bad_parameter(exc.name, exc.sentence)
     return drf_exception_handler(exc, context)
@@ -29,7 +29,7 @@ def parse_point(params, *, lat: str = "lat", lon: str = "lon") -> Point:
 
 
 def parse_bbox(params, name: str = "bbox"):
-    """minLon,minLat,maxLon,maxLat in WGS 84, or None when absent (see gisplatform.params)."""
+    """minLon,minLat,maxLon,maxLat in WGS 84, or None when absent (see toolkit.params)."""
     return params_module.parse_bbox(params.get(name), name)
 
 

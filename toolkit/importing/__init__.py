@@ -6,5 +6,5 @@ row and writes batches. `run` ties them together in one transaction with a progr
 the management commands and the admin share it (mapit's add_areas_from_file core).
 """
 
-from gisplatform.importing.core import ImportFailed, ImportReport, RowError, run  # noqa: F401
-from gisplatform.importing.sources import SourceFeature, open_source  # noqa: F401
+from toolkit.importing.core import ImportFailed, ImportReport, RowError, run  # noqa: F401
+from toolkit.importing.sources import SourceFeature, open_source  # noqa: F401
