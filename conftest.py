@@ -80,11 +80,3 @@ def offline_page(browser, live_server):
     page.page_errors = page_errors
     yield page
     context.close()
-
-
-@pytest.fixture(autouse=True)
-def _forget_kept_categories():
-    """A rolled-back test leaves no signal behind: start each test with no category kept."""
-    from triage.category_cache import forget_categories
-
-    forget_categories()

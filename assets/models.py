@@ -53,6 +53,12 @@ class AssetQuerySet(models.QuerySet):
             .order_by(knn_order("geom", point))[:k]
         )
 
+    def snap_target(self, point: GEOSGeometry, *, asset_type, metres: float) -> "AssetQuerySet":
+        """The asset a report at the point is about: the nearest asset of the type within `metres`
+        (at most one row, with distance_m). Intake snaps to it; duplicate suggestions look for
+        open issues already snapped to it."""
+        return self.filter(asset_type=asset_type).nearest(point, within=metres, k=1)
+
     def in_ward(self, ward) -> "AssetQuerySet":
         """Assets inside the ward (a line crossing its edge counts)."""
         return self.filter(geom__intersects=ward.geom)

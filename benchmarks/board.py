@@ -55,15 +55,16 @@ def main():
     total = ensure_issues()
 
     from django.contrib.auth.models import Group
+    from django.contrib.gis.geos import Point
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
     from accounts.models import User
-    from triage import board
-    from triage.duplicates import duplicate_rules, duplicates_params, duplicates_sql, likely_duplicates_json
-    from triage.models import Category, Issue
-    from triage.workflow import OPEN_STATUSES
+    from triage.dispatch import board
+    from triage.dispatch.duplicates import duplicate_rules, duplicates_params, duplicates_sql, likely_duplicates_json
+    from triage.issues.models import Category, Issue
+    from triage.issues.workflow import OPEN_STATUSES
     from wards.models import Municipality
 
     # Steady state: autovacuum keeps the visibility map current, so the board's index-only reads
@@ -96,15 +97,16 @@ def main():
     # Client-side binding, as Django sends it: the same SQL text, constants and all, in both columns.
     cursor = psycopg.ClientCursor(raw)
     cursor.execute("SET jit = off")
-    rules = duplicate_rules(cursor, points[0][2])
-    cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + duplicates_sql(rules),
-                   duplicates_params(rules, lon=points[0][0], lat=points[0][1], now=timezone.now()))
+    rules = duplicate_rules(points[0][2])
+    pin = Point(points[0][0], points[0][1], srid=4326)
+    cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + duplicates_sql(None),
+                   duplicates_params(rules, point=pin, asset_id=None, now=timezone.now()))
     plan = "\n".join(row[0] for row in cursor.fetchall())
     print("   plan uses issue_location_geography:", "issue_location_geography" in plan)
 
     def raw_duplicates(lon, lat, category):
         # the view's two statements: the category's rules, then the suggestions as JSON
-        return likely_duplicates_json(cursor, duplicate_rules(cursor, category), lon=lon, lat=lat, now=timezone.now())
+        return likely_duplicates_json(duplicate_rules(category), point=Point(lon, lat, srid=4326), now=timezone.now())
 
     for point in points[:100]:
         raw_duplicates(*point)

@@ -84,7 +84,7 @@ def main():
 
     from heatmaps.models import IssueFact, MonthlyAreaSummary, MonthlyHexSummary
     from heatmaps.refresh import summary_refresh
-    from triage.models import Issue
+    from triage.issues.models import Issue
     from wards.models import Municipality
 
     municipality = Municipality.objects.defer("boundary").get(code="GT423")

@@ -132,8 +132,9 @@ def main():
 
     from assets.models import Asset
     from notices.models import OutboundMessage
-    from triage.intake import ensure_reference_sequence, reference_year
-    from triage.models import Category, IntakeKey, Issue
+    from triage.intake.models import IntakeKey
+    from triage.intake.services import ensure_reference_sequence, reference_year
+    from triage.issues.models import Category, Issue
     from wards.models import Municipality
 
     call_command("load_demo", verbosity=0)

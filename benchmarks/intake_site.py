@@ -44,7 +44,7 @@ class RawIntake:
 
     @classmethod
     def of(cls, category) -> "RawIntake":
-        from triage.intake import REFERENCE_SEQUENCE, reference_year
+        from triage.intake.services import REFERENCE_SEQUENCE, reference_year
 
         municipality = category.municipality
         year = reference_year(municipality, datetime.datetime.now(datetime.UTC))  # as intake: the municipality's clock
@@ -55,7 +55,7 @@ class RawIntake:
 
     def file(self, connection: psycopg.Connection, lon: float, lat: float, description: str, key: str) -> str:
         """File one report on an autocommit connection, as intake does; its reference."""
-        from triage.intake import FILE_WITH_KEY
+        from triage.intake.services import FILE_WITH_KEY
 
         connection.execute("BEGIN")
         with psycopg.RawCursor(connection) as cursor:
@@ -88,7 +88,7 @@ def _intake() -> RawIntake:
     import django
 
     django.setup()
-    from triage.models import Category
+    from triage.issues.models import Category
 
     category = Category.objects.select_related("municipality", "default_department").get(
         pk=int(os.environ["IMBIZO_BENCH_CATEGORY"]))

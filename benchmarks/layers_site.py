@@ -23,7 +23,7 @@ from rest_framework.response import Response  # noqa: E402
 from rest_framework_gis.serializers import GeoFeatureModelSerializer  # noqa: E402
 
 from layers.published.issues import public_issues  # noqa: E402
-from triage.models import Issue  # noqa: E402
+from triage.issues.models import Issue  # noqa: E402
 
 
 class IssueFeatureSerializer(GeoFeatureModelSerializer):

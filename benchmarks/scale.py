@@ -75,7 +75,7 @@ def ensure_issues(total: int = 1_000_000, *, code: str = "GT423", batch: int = 1
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from triage.models import Issue
+    from triage.issues.models import Issue
     from wards.models import Municipality
 
     if not Municipality.objects.filter(code=code).exists():

@@ -20,7 +20,7 @@ urlpatterns = [
     path("open311/v2/", include("triage.open311.urls")),
     path("tiles/", include("layers.tile_urls")),
     path("layers/", include("layers.urls")),
-    path("media/issues/", include("triage.media_urls")),
+    path("media/issues/", include("triage.media.urls")),
     path("", include("assets.urls")),
     path("", include("triage.urls")),
     path("", include("heatmaps.urls")),

@@ -411,7 +411,7 @@ def _series_keys(query: FigureQuery, by: str, present: set) -> list[tuple]:
     if by == "total":
         return [(0, "All issues", "total")]
     if by == "category":
-        from triage.models import Category
+        from triage.issues.models import Category
 
         categories = Category.objects.filter(municipality=query.municipality)
         if query.categories:

@@ -22,9 +22,9 @@ from django.utils import timezone
 from heatmaps.models import UnlocatedIssue
 from heatmaps.refresh import facts_refresh
 from toolkit.importing import RowError, SourceFeature
-from triage import history
-from triage.models import Category, Channel
-from triage.workflow import OPEN_STATUSES, Status
+from triage.intake import past_issues as history
+from triage.issues.models import Category, Channel
+from triage.issues.workflow import OPEN_STATUSES, Status
 
 # Statuses earlier systems commonly use, besides ours: lower-cased source value → our status.
 STATUS_SYNONYMS = {

@@ -21,8 +21,8 @@ from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.db.models import Q
 
-from triage.models import Channel, Kind
-from triage.workflow import Status
+from triage.issues.models import Channel, Kind
+from triage.issues.workflow import Status
 
 
 def _derived_fk(to: str, *, null: bool = False):

@@ -17,7 +17,7 @@ from heatmaps.figures import NO_LOCATION, OUTSIDE, add_months, month_start, mont
 from heatmaps.forecast import Z, forecast
 from heatmaps.models import CategoryCost
 from heatmaps.query import FigureQuery, filter_sql, local_today
-from triage.models import Category
+from triage.issues.models import Category
 
 BY = ("total", "area", "category", "area_category")
 METHODS = ("auto", "seasonal_naive", "linear_trend")

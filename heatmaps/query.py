@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from accounts.models import Department
 from toolkit.params import BadParameter
-from triage.models import Category, Channel, Kind
-from triage.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
+from triage.issues.models import Category, Channel, Kind
+from triage.issues.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
 from wards.models import BoundarySet, Municipality, Suburb, Ward
 
 LEVELS = ("ward", "suburb")
@@ -75,11 +75,6 @@ class FigureQuery:
             "level": self.level, "year": self.boundary_set.year if self.boundary_set else None,
             "filters": {name: list(values) for name, values in self.filter_labels.items() if values},
         }
-
-    def with_period(self, first_day: datetime.date, last_day: datetime.date) -> "FigureQuery":
-        from dataclasses import replace
-
-        return replace(self, first_day=first_day, last_day=last_day)
 
 
 def local_today(municipality: Municipality) -> datetime.date:

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from heatmaps.grid import HEX_SIZES, MUNICIPALITY_METRIC_SRID_SQL, hex_cell_sql
 from heatmaps.models import SummaryState
-from triage.workflow import OPEN_STATUSES
+from triage.issues.workflow import OPEN_STATUSES
 
 OVERLAP = datetime.timedelta(minutes=5)
 MAX_AGE = datetime.timedelta(seconds=60)

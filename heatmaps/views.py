@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 from accounts.models import Department
 from heatmaps.figures import FIGURES
 from heatmaps.grid import HEX_SIZES
-from triage.models import Category, Channel, Kind
-from triage.workflow import Status
+from triage.issues.models import Category, Channel, Kind
+from triage.issues.workflow import Status
 from wards.models import Municipality
 
 

@@ -2,7 +2,10 @@ from django import forms
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
-from triage.models import ApiClient, Category, Comment, Issue, IssueEvent, Media, Question, RoutingRule
+from triage.dispatch.models import RoutingRule
+from triage.issues.models import Category, Comment, Issue, IssueEvent, Question
+from triage.media.models import Media
+from triage.open311.models import ApiClient
 
 
 class QuestionInline(admin.TabularInline):

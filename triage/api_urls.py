@@ -1,13 +1,16 @@
 from django.urls import path
 
-from triage import api, board_api, cluster_api, duplicates_api, media_api
+from triage.dispatch import board_api, cluster_api, duplicates_api
+from triage.intake import api as intake_api
+from triage.issues import api
+from triage.media import api as media_api
 
 urlpatterns = [
     path("categories", api.CategoryListView.as_view(), name="category-list"),
-    path("issues", api.issues, name="issue-list"),  # an anonymous JSON report by a plain view: see api.issues
-    path("issues/preview", api.PreviewView.as_view(), name="issue-preview"),
+    path("issues", intake_api.IssueCollectionView.as_view(), name="issue-list"),
+    path("issues/preview", intake_api.PreviewView.as_view(), name="issue-preview"),
     path("issues/clusters", cluster_api.IssueClusterView.as_view(), name="issue-clusters"),
-    path("issues/duplicates", duplicates_api.duplicates, name="issue-duplicates"),  # plain Django: see the module
+    path("issues/duplicates", duplicates_api.DuplicatesView.as_view(), name="issue-duplicates"),
     path("issues/<str:reference>", api.IssueDetailView.as_view(), name="issue-detail"),
     path("issues/<str:reference>/history", api.IssueHistoryView.as_view(), name="issue-history"),
     path("issues/<str:reference>/comments", api.IssueCommentsView.as_view(), name="issue-comments"),

@@ -19,10 +19,11 @@ from django.utils import timezone
 from accounts.models import Department
 from assets.models import AssetType
 from notices.outbound import recording_only
-from triage.categories import categories_ensure_standard
-from triage.intake import Report, issue_create
-from triage.models import Category, Channel, Issue, RoutingRule
-from triage.services import issue_comment_add, issue_rate, issue_transition
+from triage.dispatch.models import RoutingRule
+from triage.intake.services import Report, issue_create
+from triage.issues.categories import categories_ensure_standard
+from triage.issues.models import Category, Channel, Issue
+from triage.issues.services import issue_comment_add, issue_rate, issue_transition
 from wards.models import Municipality, Ward
 
 DEMO_SEED = 42

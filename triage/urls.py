@@ -1,6 +1,7 @@
 from django.urls import path
 
-from triage import board_views, views
+from triage.dispatch import views as board_views
+from triage.issues import views
 
 urlpatterns = [
     path("m/<str:code>/report/", views.report_page, name="report-issue"),

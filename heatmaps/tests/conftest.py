@@ -15,8 +15,9 @@ from shapely.geometry import Point as ShapelyPoint
 
 from accounts.models import Department, User
 from assets.models import Asset, AssetType
-from triage import intake, services
-from triage.models import Category, Channel
+from triage.intake import services as intake
+from triage.issues import services
+from triage.issues.models import Category, Channel
 
 JOHANNESBURG = ZoneInfo("Africa/Johannesburg")
 SEED = 20260501

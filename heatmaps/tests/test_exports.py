@@ -16,7 +16,7 @@ from heatmaps.models import CategoryCost
 from heatmaps.refresh import summary_refresh
 from heatmaps.tests.conftest import file_issues
 from tests.support import save_screenshot
-from triage import intake
+from triage.intake import services as intake
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
 EVERYTHING = {"municipality": "GT423", "from": "2000-01-01"}

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from heatmaps.models import IssueFact, UnlocatedIssue
 from heatmaps.tests.conftest import random_points_inside, ward_numbers_of
-from triage.models import Issue, IssueEvent
+from triage.issues.models import Issue, IssueEvent
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
 HEADER = ["ref", "type", "lon", "lat", "logged", "acknowledged", "completed", "state", "source"]

@@ -18,8 +18,9 @@ from heatmaps.models import (
 )
 from heatmaps.refresh import summary_ensure_fresh, summary_refresh
 from heatmaps.tests.conftest import file_issues
-from triage import intake, services
-from triage.models import Issue
+from triage.intake import services as intake
+from triage.issues import services
+from triage.issues.models import Issue
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
 

@@ -8,7 +8,8 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from heatmaps.refresh import summary_refresh
-from triage import intake, services
+from triage.intake import services as intake
+from triage.issues import services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.shared_data]
 UTC = datetime.UTC

@@ -14,8 +14,8 @@ and mailed around, where no permission check follows them; the dispatcher board,
 """
 
 from layers.registry import Layer, Style, TileRules, register
-from triage.models import Category, Issue
-from triage.workflow import Status
+from triage.issues.models import Category, Issue
+from triage.issues.workflow import Status
 
 # Open issues warm (red to yellow), finished ones green, the rest grey: the legend GIS users and
 # the public map share.

@@ -57,7 +57,7 @@ HOME_ADDRESS = "12 Voortrekker Street, Heidelberg"
 
 @pytest.fixture
 def issue_categories(lesedi):
-    from triage.models import Category
+    from triage.issues.models import Category
 
     return {
         "pothole": Category.objects.create(municipality=lesedi, code="pothole", name="Pothole", sla_hours=72),
@@ -72,8 +72,8 @@ def reported_issues(issue_categories, django_user_model):
     category (at a home address), and a duplicate of the first."""
     from django.contrib.gis.geos import Point
 
-    from triage.intake import Report, issue_create
-    from triage.models import Issue
+    from triage.intake.services import Report, issue_create
+    from triage.issues.models import Issue
 
     resident = django_user_model.objects.create_user("thandi@example.org", "a-long-passphrase",
                                                      full_name="Thandi Mokoena", phone="+27821234567",

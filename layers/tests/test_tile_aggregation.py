@@ -12,7 +12,7 @@ from django.db import connection
 from layers import features, tiles
 from layers.registry import registry
 from layers.tests.test_vector_tiles import decode, position_in_tile, tile_of
-from triage.models import Category, Issue
+from triage.issues.models import Category, Issue
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from triage.open311 import core
+from triage.open311 import core, service_requests, updates
 from triage.open311.formats import DEFAULT_FORMAT, FORMATS, render
 
 
@@ -81,23 +81,23 @@ def service_definition(request, service_code: str):
 @endpoint("GET", "POST")
 def requests(request):
     if request.method == "POST":
-        return core.request_create(form(request), idempotency_key=request.headers.get("Idempotency-Key", "").strip())
-    return core.request_list(query(request), now=timezone.now())
+        return service_requests.request_create(form(request), idempotency_key=request.headers.get("Idempotency-Key", "").strip())
+    return service_requests.request_list(query(request), now=timezone.now())
 
 
 @endpoint("GET")
 def request_detail(request, service_request_id: str):
-    return core.request_detail(service_request_id, query(request))
+    return service_requests.request_detail(service_request_id, query(request))
 
 
 @endpoint("GET")
 def token(request, token: str):
-    return core.token_lookup(token, query(request))
+    return service_requests.token_lookup(token, query(request))
 
 
 @endpoint("POST")
 def service_request_updates(request):
-    return core.request_update_create(form(request), now=timezone.now())
+    return updates.request_update_create(form(request), now=timezone.now())
 
 
 @csrf_exempt

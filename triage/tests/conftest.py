@@ -5,7 +5,7 @@ from django.contrib.gis.geos import Point
 
 from accounts.models import Department, User
 from assets.models import Asset, AssetType
-from triage.models import Category, Question
+from triage.issues.models import Category, Question
 
 # A point in Heidelberg (Lesedi ward 8 of 2011, by the Demarcation Board's polygon).
 HEIDELBERG = Point(28.3585, -26.5040, srid=4326)

@@ -12,11 +12,11 @@ from pyproj import Geod
 
 from accounts.models import Department, User
 from notices.models import OutboundMessage
-from triage.intake import Report, issue_create
-from triage.models import Category, Channel, Issue, IssueEvent
-from triage.services import issue_merge, issue_transition
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Category, Channel, Issue, IssueEvent
+from triage.issues.services import issue_merge, issue_transition
+from triage.issues.workflow import Status
 from triage.tests.conftest import HEIDELBERG, streetlight_at
-from triage.workflow import Status
 
 pytestmark = pytest.mark.django_db
 WGS84 = Geod(ellps="WGS84")
@@ -440,7 +440,7 @@ def test_the_queue_page_is_read_in_order_from_a_partial_index_alone(pothole, les
     municipality's issues in the table, a dispatcher's priority order may come from either index.)"""
     from django.db import connection
 
-    from triage import board
+    from triage.dispatch import board
 
     file(pothole)
     scope = Issue.objects.filter(municipality_id=lesedi.pk) if who == "dispatcher" else Issue.objects.all()

@@ -11,10 +11,10 @@ from pyproj import Geod
 
 from accounts.models import Department, User
 from tests.support import save_screenshot
-from triage.intake import Report, issue_create
-from triage.models import Category, Issue
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Category, Issue
+from triage.issues.workflow import Status
 from triage.tests.conftest import HEIDELBERG
-from triage.workflow import Status
 
 WGS84 = Geod(ellps="WGS84")
 
@@ -231,7 +231,7 @@ def test_the_board_picks_up_new_issues_without_a_reload(live_server, offline_pag
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_department_staff_move_their_issue_to_in_progress(live_server, offline_page, department_staff, pothole, dispatcher):
-    from triage.services import issue_assign
+    from triage.issues.services import issue_assign
 
     issue = issue_assign(issue=file(pothole, HEIDELBERG), actor=dispatcher, assignee=department_staff)
     page = offline_page

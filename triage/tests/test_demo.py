@@ -8,8 +8,9 @@ from django.core.management import call_command
 
 from accounts.models import Department
 from assets.models import Asset
-from triage.intake import Report, issue_create
-from triage.models import Category, Issue, IssueEvent, RoutingRule
+from triage.dispatch.models import RoutingRule
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Category, Issue, IssueEvent
 
 pytestmark = pytest.mark.django_db
 

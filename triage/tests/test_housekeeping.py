@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from notices.models import OutboundMessage
-from triage.intake import Report, issue_create
-from triage.models import Issue
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Issue
 from triage.tests.conftest import HEIDELBERG
 
 

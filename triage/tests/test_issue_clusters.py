@@ -7,11 +7,12 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.utils import timezone
 
-from triage import intake, services
-from triage.cluster_api import cell_size_m, public_map_issues
-from triage.models import Issue
+from triage.dispatch.cluster_api import cell_size_m, public_map_issues
+from triage.intake import services as intake
+from triage.issues import services
+from triage.issues.models import Issue
+from triage.issues.workflow import OPEN_STATUSES, Status
 from triage.tests.conftest import HEIDELBERG, spread_copies
-from triage.workflow import OPEN_STATUSES, Status
 from wards.models import Ward
 
 pytestmark = pytest.mark.django_db

@@ -3,17 +3,15 @@
 import json
 import threading
 
-import psycopg
 import pytest
 import shapely
 from django.contrib.gis.geos import Point
 from django.db import connection
-from django.utils import timezone
 from pyproj import Geod
 
-from assets.models import AssetType
-from triage.intake import IdempotencyKeyReused, InvalidReport, Report, issue_create
-from triage.models import Issue, IssueEvent
+from assets.models import Asset, AssetType
+from triage.intake.services import IdempotencyKeyReused, InvalidReport, Report, issue_create
+from triage.issues.models import Issue, IssueEvent
 from triage.tests.conftest import HEIDELBERG, streetlight_at
 from wards.models import Suburb
 
@@ -98,33 +96,10 @@ def test_category_without_asset_type_never_snaps(pothole, streetlights):
     assert issue_create(report=report(pothole)).issue.asset is None
 
 
-def prepared_filing() -> tuple[str, int, int] | None:
-    """Intake's prepared statement on this connection: its name, custom and generic plans used."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT name, custom_plans, generic_plans FROM pg_prepared_statements"
-                       " WHERE statement LIKE '%%INSERT INTO triage_issue %%'")
-        rows = cursor.fetchall()
-    assert len(rows) <= 1, rows
-    return rows[0] if rows else None
-
-
 @pytest.mark.django_db
-def test_filing_is_prepared_and_planned_once_per_connection(streetlight_out, streetlights):
-    streetlight_at(streetlights, moved(HEIDELBERG, metres=60, bearing=0), "SL-north")
-    streetlight_at(streetlights, moved(HEIDELBERG, metres=60, bearing=180), "SL-south")
-    north = issue_create(report=report(streetlight_out, moved(HEIDELBERG, metres=50, bearing=0))).issue
-    south = issue_create(report=report(streetlight_out, moved(HEIDELBERG, metres=50, bearing=180))).issue
-    between = issue_create(report=report(streetlight_out)).issue
-    _, custom_plans, generic_plans = prepared_filing()
-    # one plan for every point, and it still snaps each to its own streetlight
-    assert custom_plans == 0 and generic_plans >= 3
-    assert (north.asset.external_id, south.asset.external_id, between.asset) == ("SL-north", "SL-south", None)
-
-
-@pytest.mark.django_db
-def test_the_one_plan_finds_assets_in_the_radius_never_all_of_the_type(streetlight_out, streetlights, lesedi):
-    """Planned blind to the point, the asset lookup must still start from the point: the planner,
-    given the type's b-tree index, read every streetlight whenever one was in reach."""
+def test_the_asset_snap_starts_from_the_point_never_from_every_asset_of_the_type(streetlight_out, streetlights, lesedi):
+    """Given the type's b-tree index too, the planner could read every streetlight whenever one
+    was in reach; the snap must walk the geography index from the point instead."""
     kinds = [streetlights] + [AssetType.objects.create(municipality=lesedi, code=f"kind-{i}", name=f"Kind {i}",
                                                        geometry_kind="point") for i in range(19)]
     with connection.cursor() as cursor:  # 20,000 assets of 20 kinds: enough that one kind's index looks selective
@@ -135,19 +110,16 @@ def test_the_one_plan_finds_assets_in_the_radius_never_all_of_the_type(streetlig
                             FROM generate_series(1, 20000) i""",
                        [[kind.pk for kind in kinds], lesedi.pk, HEIDELBERG.ewkt])
         cursor.execute("ANALYZE assets_asset")
-    issue_create(report=report(streetlight_out))
-    from triage.intake import FILE_WITHOUT_KEY, filing_params
-
-    name, _, _ = prepared_filing()
-    params = FILE_WITHOUT_KEY.bind(filing_params(report(streetlight_out), {}, timezone.now()))
-    with psycopg.ClientCursor(connection.connection) as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
-        plan = cursor.fetchone()[0]
+    streetlight_at(streetlights, moved(HEIDELBERG, metres=12), "SL-12")
+    snap = Asset.objects.snap_target(HEIDELBERG, asset_type=streetlights.pk, metres=streetlight_out.snap_radius_m)
+    plan = json.loads(snap.explain(format="json"))
+    with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'assets_asset'")
         asset_indexes = {name for (name,) in cursor.fetchall()}
     nodes = list(plan_nodes(plan[0]["Plan"]))
     assert {node["Index Name"] for node in nodes if node.get("Index Name") in asset_indexes} == {"asset_geom_geography"}
     assert not [node for node in nodes if node["Node Type"] == "Seq Scan" and node["Relation Name"] == "assets_asset"]
+    assert issue_create(report=report(streetlight_out)).issue.asset.external_id == "SL-12"
 
 
 def plan_nodes(node: dict):
@@ -244,7 +216,7 @@ def test_retries_and_refused_reports_take_no_reference_number(pothole):
 
 @pytest.mark.django_db
 def test_a_category_closed_since_it_was_read_takes_no_report(pothole):
-    from triage.models import Category
+    from triage.issues.models import Category
 
     Category.objects.filter(pk=pothole.pk).update(is_active=False)  # another process closed it
     with pytest.raises(InvalidReport) as refused:
@@ -278,7 +250,7 @@ def run_in_threads(count: int, work) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_sixteen_concurrent_reports_get_sixteen_consecutive_references(lesedi, roads):
-    from triage.models import Category
+    from triage.issues.models import Category
 
     category = Category.objects.create(municipality=lesedi, code="pothole", name="Pothole", default_department=roads)
     references = run_in_threads(16, lambda index: issue_create(
@@ -291,7 +263,7 @@ def test_sixteen_concurrent_reports_get_sixteen_consecutive_references(lesedi, r
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_file_one_issue(lesedi):
-    from triage.models import Category
+    from triage.issues.models import Category
 
     category = Category.objects.create(municipality=lesedi, code="pothole", name="Pothole")
     references = run_in_threads(8, lambda index: issue_create(

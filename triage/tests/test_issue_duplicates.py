@@ -10,9 +10,9 @@ from django.db import connection
 from django.utils import timezone
 from pyproj import Geod
 
-from triage.duplicates import duplicate_rules, duplicates_params, duplicates_sql
-from triage.intake import Report, issue_create
-from triage.models import Category, Issue
+from triage.dispatch.duplicates import duplicate_rules, duplicates_params, duplicates_sql
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Category, Issue
 from triage.tests.conftest import HEIDELBERG, spread_copies, streetlight_at
 
 pytestmark = pytest.mark.django_db
@@ -151,17 +151,16 @@ def test_bad_parameters_are_400_naming_the_parameter(client, pothole, params, fi
 def test_the_query_uses_the_geography_index(pothole):
     near = file(pothole, metres_from(HEIDELBERG, 5))
     spread_copies(near, 3000)  # a real table's worth of rows: the plan is the one production gets
+    rules = duplicate_rules(pothole.pk)
     with connection.cursor() as cursor:
-        rules = duplicate_rules(cursor, pothole.pk)
-        cursor.execute("EXPLAIN " + duplicates_sql(rules), duplicates_params(rules, lon=HEIDELBERG.x, lat=HEIDELBERG.y,
-                                                                             now=timezone.now()))
+        cursor.execute("EXPLAIN " + duplicates_sql(None),
+                       duplicates_params(rules, point=HEIDELBERG, asset_id=None, now=timezone.now()))
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "issue_location_geography" in plan, plan
 
 
-def test_the_plain_view_is_still_in_the_api_schema_and_answers_only_get(client, pothole):
-    """The view skips DRF for speed (triage/duplicates_api.py); the OpenAPI schema still lists it
-    with its parameters, and anything but GET is refused."""
+def test_the_view_is_in_the_api_schema_and_answers_only_get(client, pothole):
+    """The OpenAPI schema lists the view with its parameters, and anything but GET is refused."""
     import yaml
 
     schema = yaml.safe_load(client.get("/api/schema/").content)

@@ -9,19 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from notices.models import OutboundMessage
-from triage.intake import Report, issue_create
-from triage.media import media_attach
-from triage.models import Category, Comment, Follower, Issue, IssueEvent, Media
-from triage.services import (
-    ActionRefused,
-    issue_comment_add,
-    issue_follow,
-    issue_merge,
-    issue_transition,
-    issue_unmerge,
-)
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Category, Comment, Follower, Issue, IssueEvent
+from triage.issues.services import ActionRefused, issue_comment_add, issue_follow, issue_merge, issue_transition, issue_unmerge
+from triage.issues.workflow import Status
+from triage.media.models import Media
+from triage.media.services import media_attach
 from triage.tests.conftest import HEIDELBERG
-from triage.workflow import Status
 
 pytestmark = pytest.mark.django_db
 

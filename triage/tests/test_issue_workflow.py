@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from notices.models import OutboundMessage
-from triage.intake import Report, issue_create
-from triage.models import Follower, Issue, IssueEvent
-from triage.services import (
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Follower, Issue, IssueEvent
+from triage.issues.services import (
     ActionRefused,
     issue_assign,
     issue_comment_add,
@@ -20,8 +20,8 @@ from triage.services import (
     issue_transition,
     issue_upvote,
 )
+from triage.issues.workflow import TRANSITIONS, IllegalTransition, Status
 from triage.tests.conftest import HEIDELBERG
-from triage.workflow import TRANSITIONS, IllegalTransition, Status
 
 
 def new_issue(category, **fields) -> Issue:

@@ -10,9 +10,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms, TiffImagePlugin
 from PIL.PngImagePlugin import PngInfo
 
-from triage.intake import Report, issue_create
-from triage.media import MediaRefused, media_attach, photo_location
-from triage.models import Comment, Media
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Comment
+from triage.media.files import MediaRefused, photo_location
+from triage.media.models import Media
+from triage.media.services import media_attach
 from triage.tests.conftest import HEIDELBERG
 
 # Where the test photos say they were taken: Ratanda, Lesedi, 26°33'10.8"S 28°19'44.4"E. Not the

@@ -16,11 +16,12 @@ from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
 from toolkit.conf import shared_data_dir
-from triage.intake import Report, issue_create
-from triage.models import ApiClient, Category, Channel, Issue, IssueEvent, Question
-from triage.services import issue_comment_add, issue_transition
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Category, Channel, Issue, IssueEvent, Question
+from triage.issues.services import issue_comment_add, issue_transition
+from triage.issues.workflow import Status
+from triage.open311.models import ApiClient
 from triage.tests.conftest import HEIDELBERG
-from triage.workflow import Status
 from wards.models import Municipality
 
 ROOT = "/open311/v2/"
@@ -910,7 +911,7 @@ def test_an_uploaded_photo_is_the_media_url_and_an_internal_one_never(client, po
                                                                       fmt):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from triage.media import media_attach
+    from triage.media.services import media_attach
     from triage.tests.test_media import jpeg
 
     settings.MEDIA_ROOT = tmp_path

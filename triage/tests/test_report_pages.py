@@ -8,10 +8,11 @@ from django.contrib.gis.geos import Point
 from PIL import Image
 
 from tests.support import save_screenshot
-from triage import intake, services
-from triage.models import Comment, Issue, Rating
+from triage.intake import services as intake
+from triage.issues import services
+from triage.issues.models import Comment, Issue, Rating
+from triage.issues.workflow import Status
 from triage.tests.conftest import HEIDELBERG, streetlight_at
-from triage.workflow import Status
 from wards.models import Ward
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -6,10 +6,11 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 
 from accounts.models import Department
 from notices.models import OutboundMessage
-from triage import routing
-from triage.intake import Report, issue_create
-from triage.models import Category, IssueEvent, RoutingRule
-from triage.services import ActionRefused, issue_reroute, issue_transition
+from triage.dispatch import routing
+from triage.dispatch.models import RoutingRule
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Category, IssueEvent
+from triage.issues.services import ActionRefused, issue_reroute, issue_transition
 from triage.tests.conftest import HEIDELBERG, streetlight_at
 from wards.models import Municipality, Ward
 

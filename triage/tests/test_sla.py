@@ -6,10 +6,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from triage import board
-from triage.intake import Report, issue_create
-from triage.models import Issue
-from triage.sla import duration_short, local_day, sla_of
+from triage.dispatch import board
+from triage.dispatch.sla import duration_short, local_day, sla_of
+from triage.intake.services import Report, issue_create
+from triage.issues.models import Issue
 from triage.tests.conftest import HEIDELBERG
 
 SAST = ZoneInfo("Africa/Johannesburg")

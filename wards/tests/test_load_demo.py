@@ -4,7 +4,7 @@ from django.core.management import call_command
 from accounts.models import Department
 from notices.models import OutboundMessage
 from tests.support import import_lesedi_wards
-from triage.models import Issue
+from triage.issues.models import Issue
 from wards.models import BoundarySet, Municipality, Suburb, Ward
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@ from django.core.management.base import CommandError
 
 from heatmaps.importers import HistoryMapping, HistoryTarget, MappingError, parse_pairs, read_category_map
 from toolkit.importing.command import ImportCommand
-from triage.models import Channel
-from triage.workflow import Status
+from triage.issues.models import Channel
+from triage.issues.workflow import Status
 from wards.models import Municipality
 
 

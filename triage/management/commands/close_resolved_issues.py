@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from triage.housekeeping import issues_close_resolved
-from triage.models import Issue
+from triage.issues.housekeeping import issues_close_resolved
+from triage.issues.models import Issue
 
 
 class Command(BaseCommand):

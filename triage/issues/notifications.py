@@ -1,0 +1,112 @@
+"""Who hears about what happens to an issue. Everything goes out through notices.outbound.notify.
+
+The reporter and followers hear of every public change (status with its public note, public
+comments) until the issue is closed; departments hear of each new issue routed to them. Internal
+notes are never sent to residents.
+"""
+
+from django.conf import settings
+
+from notices.outbound import Recipient, notify
+from triage.issues.workflow import Status
+
+
+def issue_url(issue) -> str:
+    return f"{settings.IMBIZO_PUBLIC_URL.rstrip('/')}/track/{issue.reference}"
+
+
+def reporter_and_followers(issue) -> list[Recipient]:
+    recipients = []
+    if issue.reporter_id:
+        recipients.append(Recipient.of_user(issue.reporter))
+    if issue.reporter_email or issue.reporter_phone:
+        recipients.append(Recipient(email=issue.reporter_email, phone=issue.reporter_phone))
+    for follower in issue.followers.select_related("user"):
+        if follower.user_id:
+            recipients.append(Recipient.of_user(follower.user))
+        else:
+            recipients.append(Recipient(email=follower.email, phone=follower.phone))
+    return recipients
+
+
+def _topic(issue) -> str:
+    return f"issue:{issue.reference}"
+
+
+def tell_reporter_issue_received(issue) -> None:
+    recipients = []
+    if issue.reporter_id:
+        recipients.append(Recipient.of_user(issue.reporter))
+    if issue.reporter_email or issue.reporter_phone:
+        recipients.append(Recipient(email=issue.reporter_email, phone=issue.reporter_phone))
+    if not recipients:
+        return
+    notify(
+        recipients,
+        f"{issue.reference}: we received your report",
+        f"Thank you. Your report '{issue.category.name}' has the reference {issue.reference}.\n"
+        f"Follow it at {issue_url(issue)}\n",
+        sms_body=f"{issue.municipality.code}: report received, ref {issue.reference}. Track: {issue_url(issue)}",
+        topic=_topic(issue),
+    )
+
+
+def tell_department_of_new_issue(issue) -> None:
+    department = issue.department
+    if department is None or not department.email:
+        return
+    where = f"ward {issue.ward.number}" if issue.ward_id else "no ward"
+    notify(
+        [Recipient(email=department.email)],
+        f"New issue {issue.reference}: {issue.category.name}",
+        f"{issue.category.name} reported by {issue.get_channel_display().lower()} in {where}.\n"
+        f"{issue.description}\n\nLocation: {issue.location.y:.6f}, {issue.location.x:.6f}\n",
+        topic=_topic(issue),
+    )
+
+
+def tell_department_of_routed_issue(issue, *, previous: str = "") -> None:
+    """An open issue passed to the department by hand (re-routed or assigned), not at intake."""
+    department = issue.department
+    if department is None or not department.email:
+        return
+    where = f"ward {issue.ward.number}" if issue.ward_id else "no ward"
+    moved = f" (from {previous})" if previous else ""
+    notify(
+        [Recipient(email=department.email)],
+        f"Issue {issue.reference} passed to you: {issue.category.name}",
+        f"{issue.reference} ({issue.category.name}, {where}) is now with {department.name}{moved}.\n"
+        f"{issue.description}\n\nLocation: {issue.location.y:.6f}, {issue.location.x:.6f}\n",
+        topic=_topic(issue),
+    )
+
+
+def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: bool = False) -> None:
+    """A public status change or comment: the reporter and followers hear of it, unless the issue
+    was already closed before this change (a reopening is news again)."""
+    if was_closed:
+        return
+    lines = [f"{issue.reference} ({issue.category.name}): {headline}"]
+    if note:
+        lines.append(note)
+    lines.append(f"Follow it at {issue_url(issue)}")
+    notify(
+        reporter_and_followers(issue),
+        f"{issue.reference}: {headline}",
+        "\n\n".join(lines) + "\n",
+        sms_body=f"{issue.reference}: {headline}" + (f" - {note[:100]}" if note else ""),
+        topic=_topic(issue),
+    )
+
+
+def status_headline(status: str) -> str:
+    return {
+        Status.ACKNOWLEDGED: "your report was acknowledged",
+        Status.ASSIGNED: "your report was assigned to a team",
+        Status.IN_PROGRESS: "work has started",
+        Status.RESOLVED: "resolved; please rate the service",
+        Status.CLOSED: "closed",
+        Status.REJECTED: "not taken further",
+        Status.DUPLICATE: "merged with an earlier report of the same problem",
+        Status.REOPENED: "reopened",
+    }.get(status, f"now {status}")

@@ -1,0 +1,139 @@
+"""The resident pages for issues: report one on the map, track one, and the public issues map.
+
+The report and map pages are shells that talk to /api/v1/ from the browser. The track page is
+rendered here from the same presenters the API uses, as the public sees an issue (staff extras
+never appear on it, whoever is logged in); the browser adds what needs the reporter's tracking
+key, which only it holds.
+"""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from triage.issues.models import Issue
+from triage.issues.presenters import comment_for, history_for, public_issue
+from triage.issues.workflow import OPEN_STATUSES, RATEABLE_STATUSES, Status
+from wards.models import Municipality
+
+# The progress line a resident reads; rejected and duplicate end it early, reopened goes back.
+PROGRESS_STEPS = [Status.SUBMITTED, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED,
+                  Status.CLOSED]
+
+
+@ensure_csrf_cookie
+def report_page(request, code: str):
+    municipality = get_object_or_404(Municipality, code=code)
+    return render(request, "triage/report.html", {
+        "municipality": municipality,
+        "tile_url": settings.IMBIZO_TILE_URL,
+        "has_categories": municipality.categories.filter(is_active=True).exists(),
+    })
+
+
+def issues_map(request, code: str):
+    municipality = get_object_or_404(Municipality, code=code)
+    return render(request, "triage/issues_map.html", {
+        "municipality": municipality,
+        "tile_url": settings.IMBIZO_TILE_URL,
+        "categories": municipality.categories.filter(is_active=True, is_private=False).order_by("group", "order", "name"),
+    })
+
+
+def track_lookup(request):
+    """The 'track my issue' form: a reference number in, the issue's page out."""
+    reference = request.GET.get("reference", "").strip().upper()
+    if reference:
+        if Issue.objects.filter(reference=reference).exists():
+            return redirect("track-issue", reference=reference)
+        return not_found(request, reference)
+    return render(request, "triage/track_lookup.html", {"asked": "reference" in request.GET})
+
+
+def not_found(request, reference: str):
+    return render(request, "triage/track_not_found.html", {"reference": reference[:60]}, status=404)
+
+
+@ensure_csrf_cookie
+def track_issue(request, reference: str):
+    issue = Issue.objects.for_display().filter(reference=reference.strip().upper()).first()
+    if issue is None:
+        return not_found(request, reference)
+    now = timezone.now()
+    shown = public_issue(issue, now=now)
+    # user=None: the page shows what the public sees, even to staff (they have the board).
+    history = history_for(None, issue, issue.events.order_by("at", "id"))
+    comments = [comment_for(None, comment) for comment in issue.comments.filter(is_internal=False).order_by("created_at", "id")]
+    for row in [*history, *comments]:
+        row["when"] = parse_datetime(row.get("at") or row.get("created_at"))
+    for row in history:
+        row["summary"] = _history_summary(row)
+    return render(request, "triage/track.html", {
+        "issue": issue,
+        "shown": shown,
+        "municipality": issue.municipality,
+        "tile_url": settings.IMBIZO_TILE_URL,
+        "progress": _progress(issue),
+        "history": history,
+        "comments": comments,
+        # public_issue lists the files anyone may see (none of a private issue), with their URLs.
+        "photos": shown.get("media", []),
+        "open_for": duration_words(shown["open_for_seconds"]),
+        "is_open": issue.status in OPEN_STATUSES,
+        "rateable": issue.status in RATEABLE_STATUSES,
+        "overdue": bool(issue.expected_at and issue.status in OPEN_STATUSES and issue.expected_at < now),
+        "private": issue.category.is_private,
+        # Rejected or merged: the reason stands in the "ended" box; no target date applies.
+        "ended_early": issue.status in (Status.REJECTED, Status.DUPLICATE),
+    })
+
+
+def _progress(issue) -> list[dict]:
+    """Each step of the line: done, skipped (the issue went past it without stopping, e.g. from
+    acknowledged straight to in progress), current, or to come."""
+    status = issue.status
+    if status == Status.REOPENED:
+        reached = PROGRESS_STEPS.index(Status.ACKNOWLEDGED)
+    elif status in PROGRESS_STEPS:
+        reached = PROGRESS_STEPS.index(status)
+    else:  # rejected or duplicate: the line stops where it was, shown as ended
+        reached = 0
+    passed = {Status.SUBMITTED: True, Status.ACKNOWLEDGED: issue.acknowledged_at is not None,
+              Status.ASSIGNED: issue.assigned_at is not None, Status.IN_PROGRESS: issue.started_at is not None,
+              Status.RESOLVED: issue.resolved_at is not None}
+
+    def state(index: int, step: str) -> str:
+        if index == reached:
+            return "current"
+        if index > reached:
+            return "todo"
+        return "done" if passed.get(step, True) else "skipped"
+
+    return [{"status": step.value, "label": step.label, "state": state(index, step)}
+            for index, step in enumerate(PROGRESS_STEPS)]
+
+
+def _history_summary(row: dict) -> str:
+    if row["action"] == "created":
+        return "Reported"
+    if row["to_status"]:
+        return Status(row["to_status"]).label
+    return {"assigned": "Assigned", "routed": "Passed to another department", "priority": "Priority changed",
+            "update": "Updated"}.get(row["action"], row["action"].capitalize())
+
+
+def duration_words(seconds: int | None) -> str:
+    """'3 days 4 hours', '2 hours 5 minutes', 'under a minute': the two largest units, adjacent."""
+    if seconds is None:
+        return ""
+    parts: list[str] = []
+    for name, size in [("day", 86400), ("hour", 3600), ("minute", 60)]:
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount} {name}{'' if amount == 1 else 's'}")
+        elif parts:  # '3 days', not '3 days 5 minutes'
+            break
+        if len(parts) == 2:
+            break
+    return " ".join(parts) or "under a minute"

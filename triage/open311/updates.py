@@ -1,0 +1,162 @@
+"""Back-office updates (FixMyStreet's servicerequestupdates): a status change or a note from another system."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from triage.issues import services
+from triage.issues.models import Issue
+from triage.issues.workflow import CLOSED_STATUSES, IllegalTransition, Status
+from triage.open311.core import (
+    CLOCK_SKEW,
+    Params,
+    Result,
+    api_client,
+    bad_request,
+    checked_media_url,
+    forbidden,
+    jurisdiction,
+    not_found,
+    parse_moment,
+    w3c,
+    zone_of,
+)
+from triage.open311.service_requests import PUBLIC_EVENTS
+
+# --- back-office updates (FixMyStreet's servicerequestupdates) -------------------------------
+
+# A back office's status (FixMyStreet's update statuses, or Imbizo's own names) → Imbizo's status.
+# OPEN and INVESTIGATING depend on where the issue is: a submitted issue is acknowledged, a
+# closed one reopened. CLOSED is "resolved", or "closed" once resolved. The "not our job" family
+# rejects the issue (the reporter reads the description, or the default reason below); DUPLICATE
+# marks a duplicate when `duplicate_of` names the earlier request, else rejects it as reported
+# before.
+CONTEXTUAL = "contextual"
+UPDATE_STATUSES: dict[str, tuple[str, str]] = {
+    "OPEN": (CONTEXTUAL, ""),
+    "INVESTIGATING": (CONTEXTUAL, ""),
+    "ACKNOWLEDGED": (Status.ACKNOWLEDGED, ""),
+    "ACTION_SCHEDULED": (Status.ASSIGNED, ""),
+    "ASSIGNED": (Status.ASSIGNED, ""),
+    "IN_PROGRESS": (Status.IN_PROGRESS, ""),
+    "FIXED": (Status.RESOLVED, ""),
+    "RESOLVED": (Status.RESOLVED, ""),
+    "CLOSED": (CONTEXTUAL, ""),
+    "NOT_COUNCILS_RESPONSIBILITY": (Status.REJECTED, "This is not the municipality's responsibility."),
+    "NO_FURTHER_ACTION": (Status.REJECTED, "No further action will be taken."),
+    "INTERNAL_REFERRAL": (Status.REJECTED, "Passed on to the office that deals with it."),
+    "REJECTED": (Status.REJECTED, ""),
+    "DUPLICATE": (Status.DUPLICATE, "This problem was reported before."),
+    "REOPEN": (Status.REOPENED, ""),
+    "REOPENED": (Status.REOPENED, ""),
+}
+# From submitted, the workflow goes to acknowledged first: an update that moves a submitted
+# issue further on acknowledges it on the way (the back office has seen it).
+ACKNOWLEDGED_ON_THE_WAY = frozenset({Status.ASSIGNED, Status.IN_PROGRESS, Status.RESOLVED})
+
+
+def status_for_update(raw: str, issue: Issue, has_parent: bool) -> tuple[str, str]:
+    """(Imbizo status, default public note) for a back office's status on this issue."""
+    name = raw.strip().upper().replace(" ", "_").replace("-", "_")
+    if name not in UPDATE_STATUSES:
+        raise bad_request(f"status: '{raw}' is not a status; use one of: {', '.join(UPDATE_STATUSES)}.")
+    status, note = UPDATE_STATUSES[name]
+    if name in ("OPEN", "INVESTIGATING"):
+        if issue.status in CLOSED_STATUSES:
+            return Status.REOPENED, ""
+        # A submitted issue is acknowledged; one further on cannot become what it is (the
+        # workflow says so).
+        return (Status.ACKNOWLEDGED if issue.status == Status.SUBMITTED else issue.status), ""
+    if name == "CLOSED":
+        return (Status.CLOSED if issue.status == Status.RESOLVED else Status.RESOLVED), ""
+    if status == Status.DUPLICATE and not has_parent:
+        return Status.REJECTED, note
+    return status, note
+
+
+def _update_time(params: Params, issue: Issue, now: datetime.datetime) -> datetime.datetime:
+    """When the update happened: updated_datetime, or now. One from the future, or older than the
+    issue's last status change, is refused: applied, a stale update would undo a newer one."""
+    zone = zone_of(issue.municipality)
+    moment = parse_moment(params, "updated_datetime", zone)
+    if moment is None:
+        return now
+    if moment > now + CLOCK_SKEW:
+        raise bad_request(f"updated_datetime: {params.get('updated_datetime')} is in the future "
+                          f"(it is {w3c(now, zone)} here).")
+    last_change = (issue.events.filter(action__in=PUBLIC_EVENTS).order_by("-at").values_list("at", flat=True).first()
+                   or issue.created_at)
+    if moment < last_change:
+        raise bad_request(f"updated_datetime: {params.get('updated_datetime')} is older than the last status change of "
+                          f"{issue.reference} ({w3c(last_change, zone)}); a stale update is not applied.")
+    return min(moment, now)
+
+
+def request_update_create(params: Params, *, now: datetime.datetime) -> Result:
+    """POST servicerequestupdates: a back office reports progress on an issue. The update is one
+    workflow transition recorded with the update_id, so the same update_id twice is refused."""
+    client = api_client(params)
+    if not client.may_post_updates:
+        raise forbidden("This api_key may file requests but not post updates; "
+                        "the municipality can allow updates for it (may post updates).")
+    reference = params.get("service_request_id")
+    if not reference:
+        raise bad_request("service_request_id is required: the request this update is about.")
+    issue = Issue.objects.select_related("municipality", "category").defer("municipality__boundary").filter(
+        reference=reference.upper()).first()
+    municipality = jurisdiction(params, required=False)
+    if issue is None or (municipality is not None and issue.municipality_id != municipality.pk):
+        raise not_found(f"There is no service request '{reference}'.")
+    if client.municipality_id and client.municipality_id != issue.municipality_id:
+        raise forbidden(f"This api_key updates requests of {client.municipality.code} only, "
+                        f"not {issue.municipality.code}.")
+    update_id = params.get("update_id")
+    if not update_id:
+        raise bad_request("update_id is required: your system's id of this update (each is applied once).")
+    if len(update_id) > 64:
+        raise bad_request(f"update_id: at most 64 characters, not {len(update_id)}.")
+    raw_status = params.get("status")
+    if not raw_status:
+        raise bad_request("status is required, e.g. OPEN, IN_PROGRESS, FIXED or CLOSED.")
+    description = params.get("description")
+    if len(description) > 5000:
+        raise bad_request(f"description: at most 5000 characters, not {len(description)}.")
+    media_url = checked_media_url(params)
+    external_status_code = params.get("external_status_code")[:100]
+    parent = None
+    if params.get("duplicate_of"):
+        parent = Issue.objects.filter(reference=params.get("duplicate_of").upper()).first()
+        if parent is None:
+            raise bad_request(f"duplicate_of: there is no service request '{params.get('duplicate_of')}'.")
+    if issue.events.filter(external_update_id=update_id).exists():
+        raise bad_request(f"update_id: the update '{update_id}' was already applied to {issue.reference}.")
+
+    at = _update_time(params, issue, now)
+    to_status, default_note = status_for_update(raw_status, issue, parent is not None)
+    public_note = description or default_note
+    if media_url:
+        public_note = f"{public_note}\n\n{media_url}" if public_note else media_url
+    internal_note = f"Update {update_id} from {client.name}: status {raw_status}" + (
+        f", external status code {external_status_code}" if external_status_code else "") + "."
+    try:
+        with transaction.atomic():
+            if to_status == issue.status:  # the same status again, with news: a note, not a transition
+                services.issue_note_add(issue=issue, public_note=public_note or f"Update from {client.name}.",
+                                        internal_note=internal_note, at=at, external_update_id=update_id,
+                                        label=client.name)
+                return Result(200, "service_request_updates", [{"update_id": update_id}])
+            if issue.status == Status.SUBMITTED and to_status in ACKNOWLEDGED_ON_THE_WAY:
+                services.issue_transition(issue=issue, to_status=Status.ACKNOWLEDGED, at=at, label=client.name)
+            services.issue_transition(
+                issue=issue, to_status=to_status, public_note=public_note, internal_note=internal_note,
+                duplicate_of=parent if to_status == Status.DUPLICATE else None, at=at,
+                external_update_id=update_id, label=client.name,
+            )
+    except IllegalTransition as exc:
+        raise bad_request(f"status: {exc}") from None
+    except services.ActionRefused as exc:
+        field = {"public_note": "description"}.get(exc.field, exc.field)
+        raise bad_request(f"{field}: {exc}") from None
+    return Result(200, "service_request_updates", [{"update_id": update_id}])
