@@ -110,6 +110,8 @@ class Layer:
     properties: published name -> ORM path (related paths allowed: "municipality__code").
     datetime_field: an ORM path to a datetime, for the `datetime` filter; None when untimed.
     public: False keeps the layer to staff (anonymous 401, other users 403).
+    permission: for a staff layer, the permission ("app_label.codename") a staff member's role needs
+        to read it; None: any staff member.
     cheap_to_count: numberMatched and the extent are computed on each request only when True
         (areas: yes; a million issues: declare False).
     tiles: aggregation and trimmed properties per zoom for vector tiles (TileRules).
@@ -132,6 +134,7 @@ class Layer:
     keywords: tuple[str, ...] = ()
     tiles: TileRules = field(default_factory=TileRules)
     restrict: Callable[[QuerySet, Any], QuerySet] | None = None
+    permission: str | None = None
     # A geometry column declared as any Geometry may hold one kind only in this layer's rows (e.g. the
     # point assets): say which, for GIS tools that need one type per layer.
     geometry_kind: str | None = None
@@ -153,7 +156,11 @@ class Layer:
         return self.geometry_kind or GEOMETRY_TYPES[self.field(self.geometry).geom_type]
 
     def visible_to(self, user) -> bool:
-        return self.public or bool(user is not None and user.is_authenticated and user.is_staff)
+        if self.public:
+            return True
+        if user is None or not user.is_authenticated or not user.is_staff:
+            return False
+        return self.permission is None or user.has_perm(self.permission)
 
     def rows_for(self, user) -> QuerySet:
         """The layer's rows as `user` may see them (None: everything, for the command line)."""

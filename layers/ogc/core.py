@@ -54,6 +54,9 @@ class Viewer:
     is_staff: bool = False
     user: Any = None  # the person, for layers that show each person only their own rows (Layer.restrict)
 
+    def has_perm(self, permission: str) -> bool:
+        return self.user is not None and self.user.has_perm(permission)
+
 
 class OGCError(Exception):
     def __init__(self, status: int, code: str, description: str):

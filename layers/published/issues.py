@@ -6,8 +6,10 @@ private categories (reports about people or homes), no duplicates, and only the 
 here: never the reporter's name, phone, email or account, the address, the description or the
 answers. The registry refuses a public layer whose properties reach the user model.
 
-Staff (`issues-staff`): every issue of the viewer's own municipality (all of them for a
-superuser), private categories and duplicates included, with routing and timing fields. Still no
+Staff (`issues-staff`, for roles that read issues): the issues the viewer may see as staff
+(IssueQuerySet.visible_to_staff: their municipality, their departments for department staff,
+private categories only for roles that read internal notes; all for a superuser), duplicates
+included, with routing and timing fields. Still no
 reporter contact details, address, description or answers: GIS files are copied to shared drives
 and mailed around, where no permission check follows them; the dispatcher board, which checks
 `view_internal_notes` for each read, is where staff reach the reporter.
@@ -76,12 +78,13 @@ register(Layer(
 
 register(Layer(
     key="issues-staff",
-    title="Issues (staff: every issue of your municipality)",
-    description="Every issue of your municipality, private categories and duplicates included, with routing "
-                "and timing. No reporter contact details: the dispatcher board shows those.",
+    title="Issues (staff: the issues your role may see)",
+    description="The issues of your municipality your role may see, duplicates included, with routing and timing. "
+                "No reporter contact details: the dispatcher board shows those.",
     queryset=lambda: Issue.objects.all(),
     restrict=lambda rows, user: rows.visible_to_staff(user),
     public=False,
+    permission="triage.view_issue",
     geometry="location",
     id_field="reference",
     properties={

@@ -19,11 +19,14 @@ def fresh_tile_cache():
 
 @pytest.fixture
 def staff_client(django_user_model):
-    """A client of its own, logged in as staff: a test may hold it beside the anonymous `client`."""
+    """A client of its own, logged in as a GIS analyst: a test may hold it beside the anonymous `client`."""
+    from django.contrib.auth.models import Group
     from django.test import Client
 
+    analyst = django_user_model.objects.create_user("gis@lesedi.example", "a-long-passphrase", is_staff=True)
+    analyst.groups.add(Group.objects.get(name="GIS analyst"))
     staff = Client()
-    staff.force_login(django_user_model.objects.create_user("gis@lesedi.example", "a-long-passphrase", is_staff=True))
+    staff.force_login(analyst)
     return staff
 
 

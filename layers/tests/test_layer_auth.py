@@ -22,7 +22,12 @@ PASSWORD = "a-long-passphrase"
 
 @pytest.fixture
 def gis_staff(lesedi, django_user_model):
-    return django_user_model.objects.create_user("gis@lesedi.example", PASSWORD, is_staff=True, municipality=lesedi)
+    """Staff whose role reads every issue of the municipality, private ones included (a dispatcher)."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("gis@lesedi.example", PASSWORD, is_staff=True, municipality=lesedi)
+    user.groups.add(Group.objects.get(name="dispatcher"))
+    return user
 
 
 def basic(login: str, password: str) -> str:
@@ -44,6 +49,24 @@ def test_a_token_a_token_as_basic_password_or_the_password_open_staff_layers(rep
         assert "issues-staff" in listed
         assert len(client.get("/ogc/collections/issues-staff/items").json()["features"]) == 4
     assert LayerToken.objects.get().last_used_at is not None
+
+
+@pytest.mark.parametrize("role", ["GIS analyst", "planner"])
+def test_private_issues_are_on_the_staff_layer_only_for_staff_who_read_internal_notes(reported_issues, gis_staff,
+                                                                                      lesedi, django_user_model, role):
+    from django.contrib.auth.models import Group
+
+    analyst = django_user_model.objects.create_user("analyst@lesedi.example", PASSWORD, is_staff=True,
+                                                    municipality=lesedi)
+    analyst.groups.add(Group.objects.get(name=role))
+    private = reported_issues["private"].reference
+
+    def references(login: str) -> set[str]:
+        page = Client(HTTP_AUTHORIZATION=basic(login, PASSWORD)).get("/ogc/collections/issues-staff/items").json()
+        return {feature["id"] for feature in page["features"]}
+
+    assert private in references("gis@lesedi.example")  # the dispatcher
+    assert references("analyst@lesedi.example") == references("gis@lesedi.example") - {private}
 
 
 def test_anonymous_is_a_401_that_asks_for_credentials_and_residents_are_403(reported_issues, django_user_model):

@@ -123,8 +123,11 @@ def test_staff_issues_need_a_staff_login(reported_issues, client, django_user_mo
 
 def test_staff_see_every_issue_of_their_own_municipality_without_reporter_contact(reported_issues, lesedi, client,
                                                                                  django_user_model):
+    from django.contrib.auth.models import Group
+
     staff = django_user_model.objects.create_user("gis@lesedi.example", "a-long-passphrase", is_staff=True,
                                                   municipality=lesedi)
+    staff.groups.add(Group.objects.get(name="dispatcher"))
     client.force_login(staff)
     response = client.get("/ogc/collections/issues-staff/items")
     found = {feature["id"]: feature["properties"] for feature in response.json()["features"]}
@@ -136,8 +139,10 @@ def test_staff_see_every_issue_of_their_own_municipality_without_reporter_contac
         assert secret not in text, secret
 
     elsewhere = Municipality.objects.create(code="WC023", name="Drakenstein")
-    client.force_login(django_user_model.objects.create_user("gis@drakenstein.example", "a-long-passphrase",
-                                                             is_staff=True, municipality=elsewhere))
+    elsewhere_staff = django_user_model.objects.create_user("gis@drakenstein.example", "a-long-passphrase",
+                                                            is_staff=True, municipality=elsewhere)
+    elsewhere_staff.groups.add(Group.objects.get(name="dispatcher"))
+    client.force_login(elsewhere_staff)
     assert client.get("/ogc/collections/issues-staff/items").json()["features"] == []
     reference = reported_issues["anonymous"].reference
     assert client.get(f"/ogc/collections/issues-staff/items/{reference}").status_code == 404

@@ -57,12 +57,7 @@ def board_issues(user):
     """Every issue the user may see on the board (any status)."""
     if not may_use_board(user):
         return Issue.objects.none()
-    if user.is_superuser:
-        return Issue.objects.all()
-    issues = Issue.objects.filter(municipality_id=user.municipality_id)
-    if not user.has_perm("triage.triage_issue"):
-        issues = issues.filter(department__in=user.departments.values("pk"))
-    return issues
+    return Issue.objects.visible_to_staff(user)
 
 
 # --- filters ----------------------------------------------------------------------------------------

@@ -55,7 +55,12 @@ class IssueCollectionView(IssueListView):
     @extend_schema(
         request=ReportSerializer,
         parameters=[OpenApiParameter("Idempotency-Key", str, location=OpenApiParameter.HEADER,
-                                     description="A retry with the same key returns the same issue.")],
+                                     description="A retry with the same key from the same sender returns the same "
+                                                 "issue."),
+                    OpenApiParameter("X-Client-Id", str, location=OpenApiParameter.HEADER,
+                                     description="The device's own id: whose Idempotency-Key it is when nobody is "
+                                                 "logged in (a retry without it gets the issue without its "
+                                                 "tracking key).")],
         responses={201: OpenApiTypes.OBJECT, 200: OpenApiResponse(description="A retry: the issue filed before."),
                    400: OpenApiResponse(description="Field-level errors."),
                    409: OpenApiResponse(description="The Idempotency-Key was used for another report.")},
@@ -67,19 +72,45 @@ class IssueCollectionView(IssueListView):
             raise bad_parameter("Idempotency-Key", "At most 128 characters.")
         form = ReportSerializer(data=request.data, context={"user": user})
         form.is_valid(raise_exception=True)
+        scope = key_scope(request, user)
         try:
-            result = intake.issue_create(report=report_from(form.validated_data, user), idempotency_key=key)
+            result = intake.issue_create(report=report_from(form.validated_data, user), idempotency_key=key,
+                                         key_scope=scope)
         except intake.InvalidReport as exc:
             raise ValidationError(exc.errors) from None
         except intake.IdempotencyKeyReused as exc:
             return Response({"Idempotency-Key": [str(exc)]}, status=status.HTTP_409_CONFLICT)
         # A new issue carries what intake found (ward, suburb, asset): shown without reading it again.
         issue = result.issue if result.created else issue_or_404(result.issue.reference)
-        body = issue_for(user, issue, now=timezone.now(), tracking_key=issue.tracking_key, new=result.created)
-        body["tracking_key"] = issue.tracking_key
-        body["token"] = str(issue.token)
+        # A retry from a sender nobody can tell apart from anyone else gets the issue, not its secret.
+        secret = result.created or scope != ANONYMOUS
+        body = issue_for(user, issue, now=timezone.now(), tracking_key=issue.tracking_key if secret else "",
+                         new=result.created)
+        if secret:
+            body["tracking_key"] = issue.tracking_key
+            body["token"] = str(issue.token)
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
                         headers={"Location": f"/api/v1/issues/{issue.reference}"})
+
+
+ANONYMOUS = "anonymous"
+MAX_CLIENT_ID = 64
+
+
+def key_scope(request, user) -> str:
+    """Whose Idempotency-Key this is: the account, else the device's X-Client-Id (the offline app and
+    the report page send one), else the session; a sender with none of these is anonymous."""
+    if user is not None:
+        return f"user:{user.pk}"
+    client = request.headers.get("X-Client-Id", "").strip()
+    if client:
+        if len(client) > MAX_CLIENT_ID:
+            raise bad_parameter("X-Client-Id", f"At most {MAX_CLIENT_ID} characters.")
+        return f"client:{client}"
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        return f"session:{session.session_key}"
+    return ANONYMOUS
 
 
 def report_from(data: dict, user) -> intake.Report:

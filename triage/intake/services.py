@@ -206,16 +206,23 @@ def fingerprint(report: Report) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def claim_key(key: str, print_: str, now: datetime.datetime) -> IntakeKey | None:
-    """Claim the Idempotency-Key for this report, or return the claim an earlier try made.
+def stored_key(key: str, scope: str) -> str:
+    """Keys belong to whoever sent them (an account, an API client, a device): the same key from
+    another sender is another key. Stored as a digest of both, so any key fits the column."""
+    return hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()
+
+
+def claim_key(key: str, scope: str, print_: str, now: datetime.datetime) -> IntakeKey | None:
+    """Claim the sender's Idempotency-Key for this report, or return the claim an earlier try made.
 
     A concurrent first try holding the key makes this insert wait on the unique index until it
     commits (then this is a retry) or rolls back (then this claims the key)."""
+    stored = stored_key(key, scope)
     try:
         with transaction.atomic():
-            IntakeKey.objects.create(key=key, fingerprint=print_, created_at=now)
+            IntakeKey.objects.create(key=stored, fingerprint=print_, created_at=now)
     except IntegrityError:
-        earlier = IntakeKey.objects.select_related("issue").get(key=key)
+        earlier = IntakeKey.objects.select_related("issue").get(key=stored)
         if earlier.fingerprint != print_:
             raise IdempotencyKeyReused(
                 f"The Idempotency-Key '{key}' was already used for a different report; use a new key for a new report."
@@ -226,9 +233,11 @@ def claim_key(key: str, print_: str, now: datetime.datetime) -> IntakeKey | None
 
 # --- filing -----------------------------------------------------------------------------------
 
-def issue_create(*, report: Report, idempotency_key: str = "", now: datetime.datetime | None = None) -> Intake:
+def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = "anonymous",
+                 now: datetime.datetime | None = None) -> Intake:
     """File the report as a new issue, or return the one an earlier try with the same
-    Idempotency-Key filed. Raises InvalidReport (with field names) or IdempotencyKeyReused."""
+    Idempotency-Key from the same sender (`key_scope`: "user:12", "open311:3", "client:<device id>")
+    filed. Raises InvalidReport (with field names) or IdempotencyKeyReused."""
     category, point = report.category, report.location
     municipality = category.municipality
     answers = validate_answers(category, report.answers or {})
@@ -236,7 +245,7 @@ def issue_create(*, report: Report, idempotency_key: str = "", now: datetime.dat
     with transaction.atomic():
         print_ = fingerprint(report) if idempotency_key else ""
         if idempotency_key:
-            earlier = claim_key(idempotency_key, print_, now)
+            earlier = claim_key(idempotency_key, key_scope, print_, now)
             if earlier is not None:
                 return Intake(issue=earlier.issue, created=False)
         # The category as it is now, not as the caller read it: it may have been closed since.
@@ -268,7 +277,7 @@ def issue_create(*, report: Report, idempotency_key: str = "", now: datetime.dat
             detail={"channel": report.channel, **({"routing_rule": rule.pk} if rule else {})},
         )
         if idempotency_key:
-            IntakeKey.objects.filter(key=idempotency_key).update(issue=issue)
+            IntakeKey.objects.filter(key=stored_key(idempotency_key, key_scope)).update(issue=issue)
         tell_reporter_issue_received(issue)
         tell_department_of_new_issue(issue)
     return Intake(issue=issue, created=True)

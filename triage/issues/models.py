@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 
 from assets.models import geography_index
+from triage.issues.permissions import is_department_bound
 from triage.issues.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
 
 
@@ -172,12 +173,19 @@ class IssueQuerySet(models.QuerySet):
         ).defer(*DISPLAY_DEFERRED)
 
     def visible_to_staff(self, user) -> "IssueQuerySet":
-        """Issues a staff member may see: all for a superuser, else their municipality's."""
+        """Issues a staff member may see: all for a superuser; else their municipality's, only their
+        departments' for department staff, and issues of private categories only for staff who may
+        read internal notes (where a private issue is, is personal data)."""
         if user.is_superuser:
             return self
         if not user.is_authenticated or user.municipality_id is None:
             return self.none()
-        return self.filter(municipality_id=user.municipality_id)
+        issues = self.filter(municipality_id=user.municipality_id)
+        if is_department_bound(user):
+            issues = issues.filter(department__in=user.departments.values("pk"))
+        if not user.has_perm("triage.view_internal_notes"):
+            issues = issues.exclude(category__is_private=True)
+        return issues
 
 
 # Carried by every open-issue index of the board (Issue.Meta.indexes): what it filters on and shows.

@@ -1,8 +1,11 @@
-"""Who may do what to an issue. One function per question, read by the API, Open311 and pages.
+"""Who may do what to an issue. One function per question, read by the API, Open311, pages,
+layers, media and the admin.
 
 - Dispatchers (triage.triage_issue) act on every issue of their municipality.
-- Department staff (triage.work_issue) move their department's issues through in progress to
-  resolved.
+- Department staff (triage.work_issue without triage_issue) see and act on their departments'
+  issues only, and move them through in progress to resolved.
+- Planners, GIS analysts and communications officers read their municipality's issues, never
+  reporters' details, private answers or the exact place of a private issue.
 - The reporter may close a resolved issue (confirming the fix) or reopen it ("not fixed").
 - Superusers may do everything.
 """
@@ -17,6 +20,22 @@ REPORTER_STATUSES = frozenset({Status.CLOSED, Status.REOPENED})
 
 def is_municipal_staff_of(user, issue) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.municipality_id == issue.municipality_id))
+
+
+def is_department_bound(user) -> bool:
+    """Department staff: their powers reach only the issues routed to their departments."""
+    return (not user.is_superuser and user.has_perm("triage.work_issue")
+            and not user.has_perm("triage.triage_issue"))
+
+
+def in_staff_scope(user, issue) -> bool:
+    """The issue is within the user's staff reach: their municipality, and for department staff
+    one of their departments."""
+    if not is_municipal_staff_of(user, issue):
+        return False
+    if not is_department_bound(user):
+        return True
+    return issue.department_id is not None and user.departments.filter(pk=issue.department_id).exists()
 
 
 def can_triage(user, issue) -> bool:
@@ -51,8 +70,15 @@ def can_change_status(user, issue, to: str, *, tracking_key: str = "") -> bool:
 
 
 def can_see_internal(user, issue) -> bool:
-    """Internal notes, reporter contact details and the exact location of private issues."""
-    return is_municipal_staff_of(user, issue) and user.has_perm("triage.view_internal_notes")
+    """Internal notes, reporter contact details, private answers and the exact location of private
+    issues: staff who may read internal notes, within their scope."""
+    return bool(user and user.is_authenticated and user.has_perm("triage.view_internal_notes")
+                and in_staff_scope(user, issue))
+
+
+def can_attach_media(user, issue, tracking_key: str = "") -> bool:
+    """Files on an issue: its reporter, and staff who act on it (dispatchers, its department)."""
+    return can_triage(user, issue) or works_on(user, issue) or is_reporter(user, issue, tracking_key)
 
 
 def can_log_staff_issue(user, municipality) -> bool:

@@ -118,16 +118,15 @@ class IssueMediaView(APIView):
         parameters=[TRACKING_KEY],
         responses={201: UploadedMediaSerializer,
                    400: OpenApiResponse(description="Field-level errors: a type not taken, too large, too many files."),
-                   403: OpenApiResponse(description="Neither the reporter nor municipal staff."),
+                   403: OpenApiResponse(description="Neither the reporter nor staff who act on the issue."),
                    404: OpenApiResponse(description="No such reference.")},
     )
     def post(self, request, reference):
         issue = issue_or_404(reference)
         user = request.user
-        staff = permissions.is_municipal_staff_of(user, issue)
-        if not (staff or permissions.is_reporter(user, issue, request.headers.get("X-Tracking-Key", ""))):
-            raise PermissionDenied("Only the reporter (logged in, or sending the X-Tracking-Key header) and the "
-                                   "municipality's staff may add files to an issue.")
+        if not permissions.can_attach_media(user, issue, request.headers.get("X-Tracking-Key", "")):
+            raise PermissionDenied("Only the reporter (logged in, or sending the X-Tracking-Key header), the "
+                                   "municipality's dispatchers and the issue's department may add files to an issue.")
         refuse_oversized_body(request)
         form = MediaUploadSerializer(data=request.data)
         form.is_valid(raise_exception=True)

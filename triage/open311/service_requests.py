@@ -331,11 +331,11 @@ def request_create(params: Params, *, now: datetime.datetime | None = None, idem
     if not form.is_valid():
         raise Open311Error(400, *(f"{_param_of(field)}: {message}" for field, messages in form.errors.items()
                                   for message in messages))
-    key = f"open311:{client.pk}:{idempotency_key}" if idempotency_key else ""
-    if len(key) > 128:
-        raise bad_request("Idempotency-Key: at most 100 characters.")
+    if len(idempotency_key) > 128:
+        raise bad_request("Idempotency-Key: at most 128 characters.")
     try:
-        issue = intake.issue_create(report=report_from(form.validated_data, None), idempotency_key=key, now=now).issue
+        issue = intake.issue_create(report=report_from(form.validated_data, None), idempotency_key=idempotency_key,
+                                    key_scope=f"open311:{client.pk}", now=now).issue
     except intake.InvalidReport as exc:
         raise Open311Error(400, *(f"{_param_of(field)}: {message}" for field, messages in exc.errors.items()
                                   for message in messages)) from None

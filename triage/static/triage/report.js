@@ -409,7 +409,7 @@
     sendingNote.textContent = "Sending your report…";
     let result = null;
     try {
-      result = await api("/api/v1/issues", { method: "POST", json: report, headers: { "Idempotency-Key": idempotencyKey } });
+      result = await api("/api/v1/issues", { method: "POST", json: report, headers: { "Idempotency-Key": idempotencyKey, "X-Client-Id": Imbizo.clientId() } });
     } catch (error) {
       result = null;
     }
