@@ -86,23 +86,12 @@ TEMPLATES = [
 
 # The README's commands export DATABASE_URL for the project-local PostGIS when none is given.
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgis://imbizo@127.0.0.1:54329/imbizo")
-# PostGIS, with the start-of-request health check skipped for a connection that just answered,
-# and writes that can travel with the COMMIT (gisplatform/database/base.py).
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="gisplatform.database")}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")}
 # Persistent connections: opening one per request cost ~15 ms (benchmarks/area_lookup.py).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# No JIT: every web query is short, and a JIT compile triggered by a high cost estimate took
-# 400 ms of a 9 ms intake lookup (benchmarks/intake.py).
-# Generic plans: Django's own queries carry their values as literals and are never prepared; the
-# statement we prepare (triage.intake) is written to be planned once, blind to its point, and
-# planning it for each point cost half its time. `auto` would plan it five times, then guess.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c plan_cache_mode=force_generic_plan"
-# Prepared only when asked (execute(..., prepare=True), as triage.intake does): Django turns
-# psycopg's prepared statements off altogether (prepare_threshold None), which also ignored our
-# asking; a threshold no query reaches leaves Django's own queries unprepared. A pooler in front
-# must then be in session mode, or PgBouncer 1.21 and later (max_prepared_statements).
-DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
+# No JIT: every web query is short, and a JIT compile set off by a high cost estimate took 400 ms of a 9 ms lookup.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if os.environ.get("PYTEST_VERSION"):
     # Tests need no durability: commits don't wait for the disk (the server itself stays durable,
     # so a resident's report served by `./imbizo run` is on disk before its reference is shown).
