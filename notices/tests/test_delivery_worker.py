@@ -120,8 +120,11 @@ def running_worker(settings, recording, monkeypatch):
 
 
 def listener_pid() -> int | None:
+    """The test worker's listening connection: only in the test database, never the listener of a site
+    (`./imbizo run`) sharing the server, which a test that ends the listener would otherwise end."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE query = %s AND pid <> pg_backend_pid()",
+        cursor.execute("SELECT pid FROM pg_stat_activity"
+                       " WHERE query = %s AND datname = current_database() AND pid <> pg_backend_pid()",
                        [f"LISTEN {worker.CHANNEL}"])
         row = cursor.fetchone()
     return row[0] if row else None
