@@ -122,16 +122,6 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-# Outbound channels (notices.outbound): channel name -> class with deliver(message). SMS and push
-# gateways are configured by the issues that bring them; until then their messages wait, queued.
-IMBIZO_CHANNELS = {"email": "notices.channels.EmailChannel"}
-# Who sends messages (notices/outbound.py): "worker", the delivery worker `./imbizo run` starts
-# (`send_queued_messages --follow`); or "on_commit", the request itself after its commit (tests).
-IMBIZO_DELIVERY = os.environ.get("IMBIZO_DELIVERY", "on_commit" if os.environ.get("PYTEST_VERSION") else "worker")
-if IMBIZO_DELIVERY not in ("worker", "on_commit"):
-    raise ImproperlyConfigured(f"IMBIZO_DELIVERY is '{IMBIZO_DELIVERY}'; it must be 'worker' or 'on_commit'.")
-# The address residents reach the site at, for links in messages.
-IMBIZO_PUBLIC_URL = os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "imbizo@localhost")
 
 REST_FRAMEWORK = {
@@ -154,30 +144,33 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Imbizo's own settings, in one namespaced dict: toolkit/conf.py documents each with its default, and
+# the code reads them through toolkit.conf.imbizo_setting.
+IMBIZO = {
+    "STORAGE_SRID": 4326,
+    "SHARED_DATA": os.environ.get("IMBIZO_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")),
+    "DEFAULT_MUNICIPALITY": os.environ.get("IMBIZO_DEFAULT_MUNICIPALITY", ""),
+    "PUBLIC_URL": os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000"),
+    "TILE_URL": os.environ.get("IMBIZO_TILE_URL", ""),
+    "TILE_ATTRIBUTION": os.environ.get("IMBIZO_TILE_ATTRIBUTION", ""),
+    # SMS and push gateways are configured by the issues that bring them; until then their messages wait, queued.
+    "CHANNELS": {"email": "notices.channels.EmailChannel"},
+    "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "on_commit" if os.environ.get("PYTEST_VERSION") else "worker"),
+    "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
+    "MEDIA_PER_ISSUE": 10,
+}
+if IMBIZO["DELIVERY"] not in ("worker", "on_commit"):
+    raise ImproperlyConfigured(f"IMBIZO_DELIVERY is '{IMBIZO['DELIVERY']}'; it must be 'worker' or 'on_commit'.")
+
 # django-leaflet draws the admin map widgets with its own packaged Leaflet (no CDN). A base
 # layer is optional: the platform must work offline, so none is configured unless asked for.
-IMBIZO_TILE_URL = os.environ.get("IMBIZO_TILE_URL", "")
-IMBIZO_TILE_ATTRIBUTION = os.environ.get("IMBIZO_TILE_ATTRIBUTION", "")
 LEAFLET_CONFIG = {
-    "TILES": [("Base map", IMBIZO_TILE_URL, {"attribution": IMBIZO_TILE_ATTRIBUTION})]
-    if IMBIZO_TILE_URL
+    "TILES": [("Base map", IMBIZO["TILE_URL"], {"attribution": IMBIZO["TILE_ATTRIBUTION"]})]
+    if IMBIZO["TILE_URL"]
     else [],
     "DEFAULT_CENTER": (-26.5, 28.4),
     "DEFAULT_ZOOM": 9,
     "RESET_VIEW": False,
-}
-
-# Imbizo's own settings, in one namespaced dict with defaults (read through toolkit.conf).
-IMBIZO = {
-    # The one storage SRID: every geometry column is WGS 84 longitude/latitude.
-    "STORAGE_SRID": 4326,
-    # Where the real reference data lives (tests and the demo); absent in a user's own clone.
-    "SHARED_DATA": os.environ.get("IMBIZO_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")),
-    # The municipality the public home page shows when the URL names none.
-    "DEFAULT_MUNICIPALITY": os.environ.get("IMBIZO_DEFAULT_MUNICIPALITY", ""),
-    # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.
-    "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
-    "MEDIA_PER_ISSUE": 10,
 }
 
 # GDAL 3.6 (Debian 12) cannot block network access from spatial references; Imbizo opens only
@@ -190,3 +183,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Read by triage until it moves to toolkit.conf.imbizo_setting.
+IMBIZO_PUBLIC_URL = IMBIZO["PUBLIC_URL"]
+IMBIZO_TILE_URL = IMBIZO["TILE_URL"]

@@ -5,7 +5,7 @@ first, else SMS) and records the message in the caller's transaction (an outbox:
 change sends nothing, a committed one is never forgotten). Broadcast notices, SMS replies and push
 notifications will use the same function.
 
-Who sends (settings.IMBIZO_DELIVERY):
+Who sends (the IMBIZO setting DELIVERY):
 - "worker" (what `./imbizo run` runs): the delivery worker, `send_queued_messages --follow`. The
   table's trigger wakes it as each transaction that queued a message commits, so a request never
   waits for a mail server, and a slow or unreachable one never holds up a resident's report.
@@ -19,12 +19,12 @@ import contextvars
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from notices.channels import channel_for
 from notices.models import OutboundAttachment, OutboundMessage
+from toolkit.conf import imbizo_setting
 
 MAX_ATTEMPTS = 5
 _recording_only = contextvars.ContextVar("recording_only", default=False)
@@ -88,7 +88,7 @@ def notify(
     # worker when this transaction commits (notices/migrations/0004).
     OutboundMessage.objects.bulk_create(messages)
     _attach(messages, attachments)
-    if not recording and settings.IMBIZO_DELIVERY == "on_commit":
+    if not recording and imbizo_setting("DELIVERY") == "on_commit":
         transaction.on_commit(lambda: deliver_claimed(messages))
     return messages
 

@@ -1,0 +1,24 @@
+"""Imbizo's own settings: every one documented with a default in toolkit.conf, read by name, a
+misspelt name refused."""
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from toolkit.conf import DEFAULTS, imbizo_setting
+
+
+def test_every_setting_the_project_sets_is_documented_with_a_default():
+    assert set(settings.IMBIZO) <= set(DEFAULTS)
+
+
+def test_a_setting_the_deployment_leaves_out_takes_its_default(imbizo_settings, settings):
+    settings.IMBIZO = {key: value for key, value in settings.IMBIZO.items() if key != "PUBLIC_URL"}
+    assert imbizo_setting("PUBLIC_URL") == DEFAULTS["PUBLIC_URL"]
+    imbizo_settings(PUBLIC_URL="https://imbizo.lesedi.example")
+    assert imbizo_setting("PUBLIC_URL") == "https://imbizo.lesedi.example"
+
+
+def test_a_name_that_is_not_a_setting_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="'PUBLIC_URI' is not an Imbizo setting"):
+        imbizo_setting("PUBLIC_URI")
