@@ -23,10 +23,9 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or "pytest" in os.environ.get("_", "") or os.environ.get("PYTEST_VERSION"):
-        SECRET_KEY = "insecure-development-key-never-use-in-production"
-    else:
+    if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is not set (./imbizo sets one up in var/secret_key)")
+    SECRET_KEY = "insecure-development-key-never-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
@@ -92,11 +91,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300")
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # No JIT: every web query is short, and a JIT compile set off by a high cost estimate took 400 ms of a 9 ms lookup.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-if os.environ.get("PYTEST_VERSION"):
-    # Tests need no durability: commits don't wait for the disk (the server itself stays durable,
-    # so a resident's report served by `./imbizo run` is on disk before its reference is shown).
-    DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imbizo")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -155,7 +149,7 @@ IMBIZO = {
     "TILE_ATTRIBUTION": os.environ.get("IMBIZO_TILE_ATTRIBUTION", ""),
     # SMS and push gateways are configured by the issues that bring them; until then their messages wait, queued.
     "CHANNELS": {"email": "notices.channels.EmailChannel"},
-    "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "on_commit" if os.environ.get("PYTEST_VERSION") else "worker"),
+    "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "worker"),
     "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
     "MEDIA_PER_ISSUE": 10,
 }
