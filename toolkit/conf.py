@@ -39,7 +39,13 @@ def imbizo_setting(name: str):
 
 
 def storage_srid() -> int:
+    """The SRID of every geometry column."""
     return imbizo_setting("STORAGE_SRID")
+
+
+# For geometry field declarations: read once, as the models load. Migrations record the number, so a
+# different storage SRID needs migrations of its own.
+STORAGE_SRID: int = storage_srid()
 
 
 def shared_data_dir() -> Path:
