@@ -25,6 +25,16 @@ def shared_data() -> Path:
     return path
 
 
+@pytest.fixture
+def imbizo_settings(settings):
+    """Change Imbizo's own settings for one test: `imbizo_settings(DELIVERY="worker")`."""
+
+    def change(**values):
+        settings.IMBIZO = {**settings.IMBIZO, **values}
+
+    return change
+
+
 @pytest.fixture(scope="session")
 def lesedi_wards_file(shared_data) -> Path:
     path = shared_data / "za_lesedi_wards_2011" / "lesedi_wards_2011.geojson"

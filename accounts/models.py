@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from toolkit.conf import STORAGE_SRID
+
 
 class UserManager(BaseUserManager):
     def create_user(self, email=None, password=None, *, phone=None, **fields):
@@ -31,7 +33,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(max_length=20, unique=True, null=True, blank=True)
     full_name = models.CharField(max_length=150, blank=True)
     home_address = models.CharField(max_length=255, blank=True)
-    home_location = models.PointField(srid=4326, null=True, blank=True)
+    home_location = models.PointField(srid=STORAGE_SRID, null=True, blank=True)
     municipality = models.ForeignKey(
         "wards.Municipality", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff",
         help_text="The municipality a staff member works for; empty for residents.",

@@ -10,6 +10,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from assets.spatial import GeographyField, distance_metres, knn_order, within_metres
+from toolkit.conf import STORAGE_SRID
 
 
 def geography_index(field: str, name: str) -> GistIndex:
@@ -74,7 +75,7 @@ class Asset(models.Model):
     asset_type = models.ForeignKey(AssetType, on_delete=models.PROTECT, related_name="assets")
     municipality = models.ForeignKey("wards.Municipality", on_delete=models.CASCADE, related_name="assets")
     external_id = models.CharField(max_length=64, help_text="The id in the municipality's asset register.")
-    geom = models.GeometryField(srid=4326)
+    geom = models.GeometryField(srid=STORAGE_SRID)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_SERVICE)
     attributes = models.JSONField(default=dict, blank=True)
     is_generated = models.BooleanField(default=False)
@@ -178,7 +179,7 @@ class Facility(models.Model):
     external_id = models.CharField(max_length=128, help_text="Key in the source register; re-imports update by it.")
     name = models.CharField(max_length=160)
     address = models.CharField(max_length=255, blank=True)
-    location = models.PointField(srid=4326)
+    location = models.PointField(srid=STORAGE_SRID)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     services = models.TextField(blank=True, help_text="Services offered, one per line.")

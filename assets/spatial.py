@@ -12,9 +12,11 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import BooleanField, F, FloatField, Func, Value
 from django.db.models.functions import Cast
 
+from toolkit.conf import storage_srid
+
 
 def GeographyField() -> GeometryField:  # noqa: N802 - reads like the field type it stands for
-    return GeometryField(geography=True, srid=4326)
+    return GeometryField(geography=True, srid=storage_srid())
 
 
 def as_geography(field_name: str) -> Cast:

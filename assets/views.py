@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 
 from assets.models import FacilityType
+from toolkit.conf import imbizo_setting
 from wards.models import Municipality
 
 
@@ -11,5 +11,5 @@ def near_me(request, code: str):
     return render(request, "assets/near_me.html", {
         "municipality": municipality,
         "facility_types": FacilityType.objects.filter(facilities__isnull=False).distinct().order_by("name"),
-        "tile_url": settings.IMBIZO_TILE_URL,
+        "tile_url": imbizo_setting("TILE_URL"),
     })

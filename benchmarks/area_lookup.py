@@ -21,7 +21,7 @@ SELECT m.code, m.name,
   (SELECT jsonb_build_object('name', s.name, 'code', s.code)
      FROM wards_suburb s WHERE s.municipality_id = m.id AND ST_Covers(s.geom, q.p)
     ORDER BY s.name, s.code LIMIT 1)
-FROM wards_municipality m, (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS p) AS q
+FROM wards_municipality m, (SELECT ST_SetSRID(ST_MakePoint(%s, %s), %s) AS p) AS q
 WHERE ST_Covers(m.boundary, q.p)
 ORDER BY m.code LIMIT 1
 """
@@ -35,6 +35,8 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
+    from toolkit.conf import storage_srid
+
     call_command("load_demo", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.5)")
@@ -46,12 +48,13 @@ def main():
         points = cursor.fetchall()
     print(f"{len(points)} random points inside {connection.settings_dict['NAME']}'s municipalities\n")
 
+    srid = storage_srid()
     with raw_connection() as raw, raw.cursor() as cursor:
         for lon, lat in points[:100]:  # warm-up
-            cursor.execute(RAW_SQL, [lon, lat])
+            cursor.execute(RAW_SQL, [lon, lat, srid])
 
         def query(lon, lat):
-            cursor.execute(RAW_SQL, [lon, lat])
+            cursor.execute(RAW_SQL, [lon, lat, srid])
             cursor.fetchall()
 
         raw_sql = summary("raw SQL (psycopg)", timed((lambda lon=lon, lat=lat: query(lon, lat)) for lon, lat in points))

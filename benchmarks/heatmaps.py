@@ -37,7 +37,7 @@ NAIVE_HEXGRID_SQL = """
 SELECT g.i, g.j, count(*)
   FROM wards_municipality m
  CROSS JOIN LATERAL ST_HexagonGrid(500, ST_Transform(m.boundary, 32735)) g
-  JOIN triage_issue i ON i.municipality_id = m.id AND ST_Intersects(i.location, ST_Transform(g.geom, 4326))
+  JOIN triage_issue i ON i.municipality_id = m.id AND ST_Intersects(i.location, ST_Transform(g.geom, %(storage_srid)s))
  WHERE m.id = %(municipality)s
  GROUP BY g.i, g.j
 """
@@ -84,6 +84,7 @@ def main():
 
     from heatmaps.models import IssueFact, MonthlyAreaSummary, MonthlyHexSummary
     from heatmaps.refresh import summary_refresh
+    from toolkit.conf import storage_srid
     from triage.issues.models import Issue
     from wards.models import Municipality
 
@@ -131,7 +132,7 @@ def main():
             (lambda f=first, la=last: naive_choropleth(f, la)) for first, last in choropleth_periods[:40]))
 
         def naive_hexgrid():
-            cursor.execute(NAIVE_HEXGRID_SQL, {"municipality": municipality.id})
+            cursor.execute(NAIVE_HEXGRID_SQL, {"municipality": municipality.id, "storage_srid": storage_srid()})
             cursor.fetchall()
 
         naive_hex = summary("naive SQL: ST_HexagonGrid 500 m x all issues", timed(naive_hexgrid for _ in range(3)))

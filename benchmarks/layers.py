@@ -145,16 +145,18 @@ def server_process() -> int:
 
 def densest_tile(cursor, z: int, within: tuple[int, int, int] | None = None) -> tuple[int, int, int]:
     """The z/x/y tile holding the most public issues (inside tile `within`, when given)."""
+    from toolkit.conf import storage_srid
+
     conditions = ""
     if within:  # whole numbers this script computed
-        conditions = " AND i.location && ST_Transform(ST_TileEnvelope({:d}, {:d}, {:d}), 4326)".format(*within)
+        conditions = " AND i.location && ST_Transform(ST_TileEnvelope({:d}, {:d}, {:d}), %(srid)s)".format(*within)
     cursor.execute(f"""
         SELECT floor((ST_X(i.location) + 180) / 360 * 2 ^ %(z)s)::int AS x,
                floor((1 - ln(tan(radians(ST_Y(i.location))) + 1 / cos(radians(ST_Y(i.location)))) / pi()) / 2
                      * 2 ^ %(z)s)::int AS y, count(*)
           FROM triage_issue i JOIN triage_category c ON c.id = i.category_id
          WHERE i.status <> 'duplicate' AND NOT c.is_private {conditions}
-         GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1""", {"z": z})
+         GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1""", {"z": z, "srid": storage_srid()})
     x, y, count = cursor.fetchone()
     print(f"densest z{z} tile: {z}/{x}/{y} with {count:,} public issues")
     return z, x, y
@@ -182,6 +184,7 @@ def main():
 
     from layers import exports, features
     from layers.registry import registry
+    from toolkit.conf import storage_srid
 
     layer = registry.get("issues")
     public = layer.queryset().count()
@@ -274,7 +277,7 @@ def main():
             source, pg_environment = exports.postgres_source()
             sql = exports.export_sql(layer, features.filtered(layer, features.FeatureFilter()))
             seconds, peak = run_measured([exports.OGR2OGR, "-f", "GPKG", str(work / "by-hand.gpkg"), source, "-sql", sql,
-                                          "-nln", "issues", "-a_srs", "EPSG:4326"], pg_environment)
+                                          "-nln", "issues", "-a_srs", f"EPSG:{storage_srid()}"], pg_environment)
             figures["gpkg_ogr2ogr"] = {"s": seconds, "mb": peak}
             print(f"GeoPackage, ogr2ogr by hand (defaults, same SELECT): {seconds:.2f} s, peak memory {peak} MB")
     raw.close()

@@ -78,6 +78,7 @@ def main():
 
     from assets.api import FACILITY_PROPERTIES
     from assets.models import Asset, AssetType, Facility, FacilityType
+    from toolkit.conf import storage_srid
     from toolkit.geojson import feature_collection_sql
     from wards.models import Municipality
 
@@ -97,7 +98,7 @@ def main():
 
     def view_sql(lon, lat):
         """The SQL NearestFacilitiesView runs, with its geometry parameters as plain EWKB bytes."""
-        point = Point(lon, lat, srid=4326)
+        point = Point(lon, lat, srid=storage_srid())
         sql, params = feature_collection_sql(
             Facility.objects.with_open_now().nearest(point, k=5), geometry="location", feature_id="pk",
             properties={**FACILITY_PROPERTIES, "open_now": "open_now", "distance_m": "distance_m"})

@@ -23,10 +23,9 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or "pytest" in os.environ.get("_", "") or os.environ.get("PYTEST_VERSION"):
-        SECRET_KEY = "insecure-development-key-never-use-in-production"
-    else:
+    if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is not set (./imbizo sets one up in var/secret_key)")
+    SECRET_KEY = "insecure-development-key-never-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
@@ -86,28 +85,12 @@ TEMPLATES = [
 
 # The README's commands export DATABASE_URL for the project-local PostGIS when none is given.
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgis://imbizo@127.0.0.1:54329/imbizo")
-# PostGIS, with the start-of-request health check skipped for a connection that just answered,
-# and writes that can travel with the COMMIT (gisplatform/database/base.py).
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="gisplatform.database")}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")}
 # Persistent connections: opening one per request cost ~15 ms (benchmarks/area_lookup.py).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# No JIT: every web query is short, and a JIT compile triggered by a high cost estimate took
-# 400 ms of a 9 ms intake lookup (benchmarks/intake.py).
-# Generic plans: Django's own queries carry their values as literals and are never prepared; the
-# statement we prepare (triage.intake) is written to be planned once, blind to its point, and
-# planning it for each point cost half its time. `auto` would plan it five times, then guess.
-DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c plan_cache_mode=force_generic_plan"
-# Prepared only when asked (execute(..., prepare=True), as triage.intake does): Django turns
-# psycopg's prepared statements off altogether (prepare_threshold None), which also ignored our
-# asking; a threshold no query reaches leaves Django's own queries unprepared. A pooler in front
-# must then be in session mode, or PgBouncer 1.21 and later (max_prepared_statements).
-DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 2**31 - 1
-if os.environ.get("PYTEST_VERSION"):
-    # Tests need no durability: commits don't wait for the disk (the server itself stays durable,
-    # so a resident's report served by `./imbizo run` is on disk before its reference is shown).
-    DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imbizo")}
+# No JIT: every web query is short, and a JIT compile set off by a high cost estimate took 400 ms of a 9 ms lookup.
+DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -133,16 +116,6 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-# Outbound channels (notices.outbound): channel name -> class with deliver(message). SMS and push
-# gateways are configured by the issues that bring them; until then their messages wait, queued.
-IMBIZO_CHANNELS = {"email": "notices.channels.EmailChannel"}
-# Who sends messages (notices/outbound.py): "worker", the delivery worker `./imbizo run` starts
-# (`send_queued_messages --follow`); or "on_commit", the request itself after its commit (tests).
-IMBIZO_DELIVERY = os.environ.get("IMBIZO_DELIVERY", "on_commit" if os.environ.get("PYTEST_VERSION") else "worker")
-if IMBIZO_DELIVERY not in ("worker", "on_commit"):
-    raise ImproperlyConfigured(f"IMBIZO_DELIVERY is '{IMBIZO_DELIVERY}'; it must be 'worker' or 'on_commit'.")
-# The address residents reach the site at, for links in messages.
-IMBIZO_PUBLIC_URL = os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "imbizo@localhost")
 
 REST_FRAMEWORK = {
@@ -165,30 +138,33 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# Imbizo's own settings, in one namespaced dict: toolkit/conf.py documents each with its default, and
+# the code reads them through toolkit.conf.imbizo_setting.
+IMBIZO = {
+    "STORAGE_SRID": 4326,
+    "SHARED_DATA": os.environ.get("IMBIZO_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")),
+    "DEFAULT_MUNICIPALITY": os.environ.get("IMBIZO_DEFAULT_MUNICIPALITY", ""),
+    "PUBLIC_URL": os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000"),
+    "TILE_URL": os.environ.get("IMBIZO_TILE_URL", ""),
+    "TILE_ATTRIBUTION": os.environ.get("IMBIZO_TILE_ATTRIBUTION", ""),
+    # SMS and push gateways are configured by the issues that bring them; until then their messages wait, queued.
+    "CHANNELS": {"email": "notices.channels.EmailChannel"},
+    "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "worker"),
+    "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
+    "MEDIA_PER_ISSUE": 10,
+}
+if IMBIZO["DELIVERY"] not in ("worker", "on_commit"):
+    raise ImproperlyConfigured(f"IMBIZO_DELIVERY is '{IMBIZO['DELIVERY']}'; it must be 'worker' or 'on_commit'.")
+
 # django-leaflet draws the admin map widgets with its own packaged Leaflet (no CDN). A base
 # layer is optional: the platform must work offline, so none is configured unless asked for.
-IMBIZO_TILE_URL = os.environ.get("IMBIZO_TILE_URL", "")
-IMBIZO_TILE_ATTRIBUTION = os.environ.get("IMBIZO_TILE_ATTRIBUTION", "")
 LEAFLET_CONFIG = {
-    "TILES": [("Base map", IMBIZO_TILE_URL, {"attribution": IMBIZO_TILE_ATTRIBUTION})]
-    if IMBIZO_TILE_URL
+    "TILES": [("Base map", IMBIZO["TILE_URL"], {"attribution": IMBIZO["TILE_ATTRIBUTION"]})]
+    if IMBIZO["TILE_URL"]
     else [],
     "DEFAULT_CENTER": (-26.5, 28.4),
     "DEFAULT_ZOOM": 9,
     "RESET_VIEW": False,
-}
-
-# Imbizo's own settings, in one namespaced dict with defaults (read through toolkit.conf).
-IMBIZO = {
-    # The one storage SRID: every geometry column is WGS 84 longitude/latitude.
-    "STORAGE_SRID": 4326,
-    # Where the real reference data lives (tests and the demo); absent in a user's own clone.
-    "SHARED_DATA": os.environ.get("IMBIZO_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")),
-    # The municipality the public home page shows when the URL names none.
-    "DEFAULT_MUNICIPALITY": os.environ.get("IMBIZO_DEFAULT_MUNICIPALITY", ""),
-    # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.
-    "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
-    "MEDIA_PER_ISSUE": 10,
 }
 
 # GDAL 3.6 (Debian 12) cannot block network access from spatial references; Imbizo opens only

@@ -4,7 +4,6 @@ from functools import cache
 from pathlib import Path
 
 import folium
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET
 from accounts.models import Department
 from heatmaps.figures import FIGURES
 from heatmaps.grid import HEX_SIZES
+from toolkit.conf import imbizo_setting
 from triage.issues.models import Category, Channel, Kind
 from triage.issues.workflow import Status
 from wards.models import Municipality
@@ -30,7 +30,7 @@ def dashboard(request, code: str):
     municipality = Municipality.objects.get(pk=municipality.pk)  # with its boundary, for the map extent
     return render(request, "heatmaps/dashboard.html", {
         "municipality": municipality,
-        "tile_url": settings.IMBIZO_TILE_URL,
+        "tile_url": imbizo_setting("TILE_URL"),
         "figures": FIGURES,
         "hex_sizes": HEX_SIZES,
         "categories": Category.objects.filter(municipality=municipality).order_by("group", "order", "name"),

@@ -26,6 +26,7 @@ from django.db.models import F, QuerySet
 from layers import geopackage
 from layers.registry import Layer
 from toolkit import geojson
+from toolkit.conf import storage_srid
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
 EXPORT_TIMEOUT_SECONDS = 30 * 60
@@ -160,7 +161,7 @@ def write(layer: Layer, rows: QuerySet, export_format: ExportFormat, destination
     with tempfile.TemporaryDirectory(prefix="imbizo-export-") as work:
         target = Path(work) / f"{layer.key}.{'shp' if export_format.zipped else export_format.extension}"
         command = [OGR2OGR, "-f", export_format.driver, str(target), source, "-sql", sql, "-nln", layer.key,
-                   "-a_srs", "EPSG:4326", "-nlt", layer.geometry_type().upper(),
+                   "-a_srs", f"EPSG:{storage_srid()}", "-nlt", layer.geometry_type().upper(),
                    # 10,000 rows a fetch from PostgreSQL instead of GDAL's 500.
                    "--config", "OGR_PG_CURSOR_PAGE", "10000"]
         for name, value in export_format.config:

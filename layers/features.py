@@ -19,6 +19,7 @@ from django.db.models import DateTimeField, Expression, FloatField, Func, QueryS
 
 from layers.registry import Layer
 from toolkit import geojson
+from toolkit.conf import STORAGE_SRID, storage_srid
 from toolkit.params import BadParameter, parse_bbox
 
 # Six decimals of a degree is about 0.1 m, the same as the other GeoJSON the platform serves.
@@ -225,13 +226,13 @@ class Bound(Expression):
 
 
 class BoundBox(Func):
-    """The bbox of a prepared page: ST_MakeEnvelope(west, south, east, north, 4326)."""
+    """The bbox of a prepared page: ST_MakeEnvelope(west, south, east, north, storage SRID)."""
 
     function = "ST_MakeEnvelope"
-    output_field = GeometryField(srid=4326)
+    output_field = GeometryField(srid=STORAGE_SRID)
 
     def __init__(self):
-        super().__init__(*(Bound(side, FloatField()) for side in ("west", "south", "east", "north")), Value(4326))
+        super().__init__(*(Bound(side, FloatField()) for side in ("west", "south", "east", "north")), Value(storage_srid()))
 
 
 @dataclass(frozen=True)

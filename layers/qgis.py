@@ -23,7 +23,7 @@ from layers.registry import Layer, Style
 
 QGIS_VERSION = "3.22.16-Białowieża"
 PROJECT_SRID = 3857
-LAYER_SRID = 4326
+LAYER_SRID = 4326  # OGC API Features serves CRS84 (longitude/latitude), EPSG:4326 to QGIS
 # QGIS's names for the geometry of a layer: (geometry attribute, wkbType).
 GEOMETRY = {
     "Point": ("Point", "Point"), "MultiPoint": ("Point", "MultiPoint"),

@@ -32,6 +32,8 @@ from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db.models import Field, Model, QuerySet
 
+from toolkit.conf import storage_srid
+
 # Query parameters every way out already uses; a published property cannot take one of these names,
 # because property filters are given as ?<property name>=<value>.
 RESERVED_PARAMETERS = frozenset({
@@ -105,7 +107,7 @@ class Layer:
 
     key: the collection id in URLs (`/ogc/collections/<key>`, `/tiles/<key>/...`); lower case.
     queryset: a callable returning the rows to publish (called per request, so it is never stale).
-    geometry: the geometry field, stored in EPSG:4326 with a GiST index on the column itself.
+    geometry: the geometry field, in the storage SRID with a GiST index on the column itself.
     id_field: a unique, ordered field; feature ids and keyset paging use it.
     properties: published name -> ORM path (related paths allowed: "municipality__code").
     datetime_field: an ORM path to a datetime, for the `datetime` filter; None when untimed.
@@ -255,8 +257,8 @@ def validate(layer: Layer) -> None:
         raise ImproperlyConfigured(
             f"{where}: geometry_kind '{layer.geometry_kind}' is not one of {sorted(GEOMETRY_TYPES.values())}."
         )
-    if geometry[0].srid != 4326:
-        raise ImproperlyConfigured(f"{where}: the geometry must be stored in EPSG:4326.")
+    if geometry[0].srid != storage_srid():
+        raise ImproperlyConfigured(f"{where}: the geometry must be stored in the storage SRID, EPSG:{storage_srid()}.")
     if layer.public and _is_user_model(model):
         raise ImproperlyConfigured(f"{where} is public and publishes people: public layers never carry personal data.")
     for name, path in layer.properties.items():

@@ -1,6 +1,6 @@
 """Mapbox vector tiles built by PostGIS (ST_AsMVT), and the TileJSON that describes them.
 
-The tile filter is `geom && ST_Transform(ST_TileEnvelope(z, x, y), 4326)`: the constant envelope
+The tile filter is `geom && ST_Transform(ST_TileEnvelope(z, x, y), <storage SRID>)`: the constant envelope
 is transformed to the storage SRID, never the indexed column, so the GiST index finds the rows
 (REFERENCES.md: wrapping the column in ST_Transform skipped the index, 7.5 s against 131 ms).
 Only the rows found are transformed to Web Mercator and clipped by ST_AsMVTGeom. A point layer whose table
@@ -33,6 +33,7 @@ from layers.features import (
     filtered,
 )
 from layers.registry import Layer
+from toolkit.conf import storage_srid
 from toolkit.params import BadParameter
 
 MAX_ZOOM = 22
@@ -42,7 +43,7 @@ CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
 
 class InTile(Func):
-    """`geometry && ST_Transform(ST_TileEnvelope(z, x, y), 4326)`, as a filter expression (z, x and y: whole
+    """`geometry && ST_Transform(ST_TileEnvelope(z, x, y), <storage SRID>)`, as a filter expression (z, x and y: whole
     numbers, or Bound placeholders of a prepared tile)."""
 
     output_field = BooleanField()
@@ -53,8 +54,8 @@ class InTile(Func):
     def as_sql(self, compiler, connection, **extra_context):
         (geometry, geometry_params), *corner = (compiler.compile(part) for part in self.get_source_expressions())
         envelope = ", ".join(sql for sql, _ in corner)
-        params = [*geometry_params, *(param for _, params in corner for param in params)]
-        return f"({geometry} && ST_Transform(ST_TileEnvelope({envelope}), 4326))", params
+        params = [*geometry_params, *(param for _, params in corner for param in params), storage_srid()]
+        return f"({geometry} && ST_Transform(ST_TileEnvelope({envelope}), %s))", params
 
 
 def check_tile(z: int, x: int, y: int) -> None:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
+from toolkit.conf import imbizo_setting
+
 
 class ChannelUnavailable(Exception):
     """No gateway is configured for this channel yet."""
@@ -30,9 +32,9 @@ class UnconfiguredChannel:
         self.name = name
 
     def deliver(self, message) -> None:
-        raise ChannelUnavailable(f"no {self.name} gateway is configured (settings.IMBIZO_CHANNELS)")
+        raise ChannelUnavailable(f"no {self.name} gateway is configured (the IMBIZO setting CHANNELS)")
 
 
 def channel_for(name: str):
-    dotted = settings.IMBIZO_CHANNELS.get(name)
+    dotted = imbizo_setting("CHANNELS").get(name)
     return import_string(dotted)() if dotted else UnconfiguredChannel(name)

@@ -5,7 +5,7 @@ first, else SMS) and records the message in the caller's transaction (an outbox:
 change sends nothing, a committed one is never forgotten). Broadcast notices, SMS replies and push
 notifications will use the same function.
 
-Who sends (settings.IMBIZO_DELIVERY):
+Who sends (the IMBIZO setting DELIVERY):
 - "worker" (what `./imbizo run` runs): the delivery worker, `send_queued_messages --follow`. The
   table's trigger wakes it as each transaction that queued a message commits, so a request never
   waits for a mail server, and a slow or unreachable one never holds up a resident's report.
@@ -19,12 +19,12 @@ import contextvars
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from notices.channels import channel_for
 from notices.models import OutboundAttachment, OutboundMessage
+from toolkit.conf import imbizo_setting
 
 MAX_ATTEMPTS = 5
 _recording_only = contextvars.ContextVar("recording_only", default=False)
@@ -66,9 +66,7 @@ def notify(
     """Queue one message per reachable recipient (each address once), to be sent after commit.
 
     `attachments` are (filename, bytes, content type) files for the email recipients; a
-    recipient reached by SMS gets the message alone. The messages come back with their ids,
-    except those a worker-mode transaction sends with its COMMIT (no attachments): a caller that
-    keeps a message's id (as scheduled reports do) passes attachments, or reads it after commit."""
+    recipient reached by SMS gets the message alone. The messages come back stored, with their ids."""
     attachments = list(attachments)
     messages, seen = [], set()
     for recipient in recipients:
@@ -80,56 +78,19 @@ def notify(
         text = sms_body if channel == OutboundMessage.Channel.SMS and sms_body else body
         messages.append(OutboundMessage(channel=channel, address=address, user_id=recipient.user_id,
                                         subject=subject, body=text, topic=topic))
-    if messages and _recording_only.get():
+    if not messages:
+        return messages
+    recording = _recording_only.get()
+    if recording:
         for message in messages:
             message.state = OutboundMessage.State.SKIPPED
-        _insert(messages)
-        _attach(messages, attachments)
-    elif settings.IMBIZO_DELIVERY == "worker" and messages and not attachments:
-        # The worker sends them, woken at commit (notices/migrations/0004); nothing here reads them
-        # back, so they travel with the COMMIT (one round trip less) and get their ids there.
-        connection.write_with_commit(_insert_sql(len(messages)), _values(messages))
-    elif messages:
-        _insert(messages)
-        _attach(messages, attachments)
-        if settings.IMBIZO_DELIVERY == "on_commit":
-            transaction.on_commit(lambda: deliver_claimed(messages))
+    # One INSERT; PostgreSQL returns the ids. In worker mode the table's trigger wakes the delivery
+    # worker when this transaction commits (notices/migrations/0004).
+    OutboundMessage.objects.bulk_create(messages)
+    _attach(messages, attachments)
+    if not recording and imbizo_setting("DELIVERY") == "on_commit":
+        transaction.on_commit(lambda: deliver_claimed(messages))
     return messages
-
-
-# Written by hand rather than by bulk_create and save(): every report and status change sends
-# through here inside the request, and compiling those two ORM statements was 0.5 ms of each
-# report's Python (benchmarks/intake.py, cProfile). A batch's outcomes are recorded at once.
-_INSERT = """
-INSERT INTO notices_outboundmessage (channel, address, user_id, subject, body, topic, state, attempts, last_error,
-                                     created_at)
-VALUES {rows} {returning}
-"""
-_ROW = "(%s, %s, %s, %s, %s, %s, %s, 0, '', now())"
-_RECORD = """
-UPDATE notices_outboundmessage AS m
-SET attempts = r.attempts, last_error = r.last_error, state = r.state, sent_at = r.sent_at
-FROM unnest(%s::bigint[], %s::smallint[], %s::text[], %s::text[], %s::timestamptz[])
-     AS r(id, attempts, last_error, state, sent_at)
-WHERE m.id = r.id
-"""
-
-
-def _insert(messages: list[OutboundMessage]) -> None:
-    """Store the messages, giving each its id and creation time (one statement)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(len(messages), returning="RETURNING id, created_at"), _values(messages))
-        for message, (pk, created_at) in zip(messages, cursor.fetchall(), strict=True):
-            message.pk, message.created_at = pk, created_at
-            message._state.adding, message._state.db = False, connection.alias
-
-
-def _insert_sql(count: int, returning: str = "") -> str:
-    return _INSERT.format(rows=", ".join([_ROW] * count), returning=returning)
-
-
-def _values(messages: list[OutboundMessage]) -> list:
-    return [value for m in messages for value in (m.channel, m.address, m.user_id, m.subject, m.body, m.topic, m.state)]
 
 
 def _attach(messages: list[OutboundMessage], attachments: list[tuple[str, bytes, str]]) -> None:
@@ -179,8 +140,8 @@ def deliver_waiting(*, retry_failed: bool = True, batch: int = 50,
 
 
 def deliver(messages) -> dict[str, int]:
-    """Try to send each message (claimed by the caller); record success or the error, all in one
-    statement. Returns counts by outcome."""
+    """Try to send each message (claimed by the caller); record every outcome in one statement.
+    Returns counts by outcome."""
     counts = {"sent": 0, "failed": 0}
     for message in messages:
         message.attempts += 1
@@ -193,9 +154,5 @@ def deliver(messages) -> dict[str, int]:
         else:
             message.state, message.sent_at, message.last_error = OutboundMessage.State.SENT, timezone.now(), ""
             counts["sent"] += 1
-    if messages:
-        with connection.cursor() as cursor:
-            cursor.execute(_RECORD, [[m.pk for m in messages], [m.attempts for m in messages],
-                                     [m.last_error for m in messages], [m.state for m in messages],
-                                     [m.sent_at for m in messages]])
+    OutboundMessage.objects.bulk_update(messages, ["attempts", "last_error", "state", "sent_at"])
     return counts

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Department
 from assets.models import AssetType
 from notices.outbound import recording_only
+from toolkit.conf import storage_srid
 from triage.dispatch.models import RoutingRule
 from triage.intake.services import Report, issue_create
 from triage.issues.categories import categories_ensure_standard
@@ -133,7 +134,7 @@ def _generate_issues(municipality, count: int) -> None:
 def _point(lon: float, lat: float):
     from django.contrib.gis.geos import Point
 
-    return Point(lon, lat, srid=4326)
+    return Point(lon, lat, srid=storage_srid())
 
 
 def _answers(category, rng) -> dict:

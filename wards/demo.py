@@ -17,6 +17,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from accounts.models import Department
+from toolkit.conf import STORAGE_SRID, storage_srid
 from wards import services
 from wards.models import Municipality, Suburb, Ward
 
@@ -26,7 +27,7 @@ DEMO_SEED = 0.4242  # PostGIS setseed() takes -1..1
 DRAKENSTEIN_OUTLINE = Polygon(
     ((18.86, -33.90), (18.99, -33.92), (19.10, -33.80), (19.13, -33.60), (19.10, -33.35),
      (19.08, -33.15), (18.98, -33.14), (18.95, -33.35), (18.88, -33.55), (18.84, -33.75), (18.86, -33.90)),
-    srid=4326,
+    srid=STORAGE_SRID,
 )
 DRAKENSTEIN_PLACES = {
     "Paarl": (18.963, -33.734), "Mbekweni": (18.985, -33.682), "Wellington": (19.011, -33.640),
@@ -165,14 +166,14 @@ def _generate_suburbs(municipality: Municipality, places: dict[str, tuple[float,
         cursor.execute(
             """
             WITH boundary AS (SELECT boundary AS g FROM wards_municipality WHERE id = %s),
-                 places AS (SELECT n, ST_SetSRID(ST_MakePoint(x, y), 4326) AS p
+                 places AS (SELECT n, ST_SetSRID(ST_MakePoint(x, y), %s) AS p
                             FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(n, x, y)),
                  cells AS (SELECT (ST_Dump(ST_VoronoiPolygons(ST_Collect(p), 0, (SELECT g FROM boundary)))).geom AS cell
                            FROM places)
             SELECT places.n, ST_AsEWKB(ST_Multi(ST_CollectionExtract(ST_Intersection(cells.cell, boundary.g), 3)))
             FROM cells JOIN places ON ST_Covers(cells.cell, places.p), boundary
             """,
-            [municipality.pk, list(range(len(names))), [places[n][0] for n in names],
+            [municipality.pk, storage_srid(), list(range(len(names))), [places[n][0] for n in names],
              [places[n][1] for n in names]],
         )
         rows = cursor.fetchall()

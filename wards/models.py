@@ -10,6 +10,8 @@ from django.contrib.gis.geos import Point
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
+from toolkit.conf import STORAGE_SRID
+
 # A point exactly on the shared edge of two areas belongs to the one with the lowest number
 # (wards) or, failing that, the lowest code: documented in the README, tested on a real vertex.
 WARD_TIE_BREAK = ("number", "code")
@@ -42,7 +44,7 @@ class Municipality(models.Model):
 
     code = models.CharField(max_length=16, unique=True, help_text="Demarcation Board code, e.g. GT423.")
     name = models.CharField(max_length=120)
-    boundary = models.MultiPolygonField(srid=4326, null=True, blank=True)
+    boundary = models.MultiPolygonField(srid=STORAGE_SRID, null=True, blank=True)
     boundary_source = models.CharField(
         max_length=8, choices=BoundarySource.choices, default=BoundarySource.WARDS
     )
@@ -124,7 +126,7 @@ class Ward(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="wards")
     number = models.PositiveSmallIntegerField()
     code = models.CharField(max_length=16, help_text="Demarcation Board ward id, e.g. 74203001.")
-    geom = models.MultiPolygonField(srid=4326)
+    geom = models.MultiPolygonField(srid=STORAGE_SRID)
 
     objects = WardQuerySet.as_manager()
 
@@ -148,7 +150,7 @@ class Suburb(models.Model):
     municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="suburbs")
     name = models.CharField(max_length=120)
     code = models.SlugField(max_length=64, help_text="Stable key for re-imports; the name slugified by default.")
-    geom = models.MultiPolygonField(srid=4326)
+    geom = models.MultiPolygonField(srid=STORAGE_SRID)
     is_generated = models.BooleanField(default=False)
 
     objects = SuburbQuerySet.as_manager()

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -25,6 +24,6 @@ def municipality_map(request, code: str):
     municipality = get_object_or_404(Municipality, code=code)
     return render(request, "wards/municipality_map.html", {
         "municipality": municipality,
-        "tile_url": settings.IMBIZO_TILE_URL,
+        "tile_url": imbizo_setting("TILE_URL"),
         "others": Municipality.objects.exclude(pk=municipality.pk).exclude(boundary=None).order_by("name"),
     })

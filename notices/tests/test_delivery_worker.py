@@ -30,8 +30,8 @@ class RecordingChannel:
 
 
 @pytest.fixture
-def recording(settings):
-    settings.IMBIZO_CHANNELS = {"email": f"{__name__}.RecordingChannel"}
+def recording(imbizo_settings):
+    imbizo_settings(CHANNELS={"email": f"{__name__}.RecordingChannel"})
     SENT_BY.clear()
     return SENT_BY
 
@@ -46,8 +46,8 @@ def wait_until(condition, seconds: float = 10.0) -> bool:
 
 
 @pytest.mark.django_db
-def test_in_worker_mode_the_request_only_records_its_messages(settings, django_capture_on_commit_callbacks):
-    settings.IMBIZO_DELIVERY = "worker"
+def test_in_worker_mode_the_request_only_records_its_messages(imbizo_settings, django_capture_on_commit_callbacks):
+    imbizo_settings(DELIVERY="worker")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         notify([Recipient(email="resident@example.org")], "Your issue", "Received.")
     assert callbacks == []  # nothing runs after the commit: the worker sends it
@@ -56,8 +56,8 @@ def test_in_worker_mode_the_request_only_records_its_messages(settings, django_c
 
 
 @pytest.mark.django_db
-def test_a_sweep_sends_the_queued_and_tries_each_failed_message_once(settings, recording):
-    settings.IMBIZO_DELIVERY = "worker"
+def test_a_sweep_sends_the_queued_and_tries_each_failed_message_once(imbizo_settings, recording):
+    imbizo_settings(DELIVERY="worker")
     for address in ("a@example.org", "down@example.org", "b@example.org"):
         notify([Recipient(email=address)], "Notice", "Text.")
     assert deliver_waiting() == {"sent": 2, "failed": 1}
@@ -71,8 +71,8 @@ def test_a_sweep_sends_the_queued_and_tries_each_failed_message_once(settings, r
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_senders_at_once_never_send_a_message_twice(settings, recording):
-    settings.IMBIZO_DELIVERY = "worker"
+def test_two_senders_at_once_never_send_a_message_twice(imbizo_settings, recording):
+    imbizo_settings(DELIVERY="worker")
     addresses = [f"resident{index}@example.org" for index in range(40)]
     for address in addresses:
         notify([Recipient(email=address)], "Notice", "Text.")
@@ -97,10 +97,10 @@ def test_two_senders_at_once_never_send_a_message_twice(settings, recording):
 
 
 @pytest.fixture
-def running_worker(settings, recording, monkeypatch):
+def running_worker(imbizo_settings, recording, monkeypatch):
     """The delivery worker in a thread, listening, with an hour between retries (so anything it
     sends while a test waits, a notice woke it for)."""
-    settings.IMBIZO_DELIVERY = "worker"
+    imbizo_settings(DELIVERY="worker")
     monkeypatch.setattr(worker, "RECONNECT_AFTER_S", 0.1)
     stop, lines = threading.Event(), []
 
@@ -120,8 +120,11 @@ def running_worker(settings, recording, monkeypatch):
 
 
 def listener_pid() -> int | None:
+    """The test worker's listening connection: only in the test database, never the listener of a site
+    (`./imbizo run`) sharing the server, which a test that ends the listener would otherwise end."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE query = %s AND pid <> pg_backend_pid()",
+        cursor.execute("SELECT pid FROM pg_stat_activity"
+                       " WHERE query = %s AND datname = current_database() AND pid <> pg_backend_pid()",
                        [f"LISTEN {worker.CHANNEL}"])
         row = cursor.fetchone()
     return row[0] if row else None

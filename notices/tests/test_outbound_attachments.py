@@ -25,12 +25,12 @@ def test_an_email_carries_its_attachments(django_capture_on_commit_callbacks):
     assert mail.outbox[0].attachments == [REPORT]
 
 
-def test_a_retried_email_reads_its_attachments_back(settings, django_capture_on_commit_callbacks):
-    settings.IMBIZO_CHANNELS = {"email": "notices.tests.test_outbound_attachments.FailingOnce"}
+def test_a_retried_email_reads_its_attachments_back(imbizo_settings, django_capture_on_commit_callbacks):
+    imbizo_settings(CHANNELS={"email": "notices.tests.test_outbound_attachments.FailingOnce"})
     with django_capture_on_commit_callbacks(execute=True):
         notify([Recipient(email="planner@lesedi.example")], "Weekly report", "Attached.", attachments=[REPORT])
     assert OutboundMessage.objects.get().state == "failed" and mail.outbox == []
-    settings.IMBIZO_CHANNELS = {"email": "notices.channels.EmailChannel"}
+    imbizo_settings(CHANNELS={"email": "notices.channels.EmailChannel"})
     call_command("send_queued_messages", verbosity=0)
     assert OutboundMessage.objects.get().state == "sent"
     assert mail.outbox[0].attachments == [REPORT]

@@ -13,7 +13,7 @@ duplicate_window_days):
   reported.
 
 The candidates are found in SQL on the `issue_location_geography` GiST index (ST_DWithin on
-exactly `location::geography(Geometry,4326)`, checked with EXPLAIN in the tests), and the list is
+exactly `location::geography(Geometry,<storage SRID>)`, checked with EXPLAIN in the tests), and the list is
 built as JSON there; the asset a pin snaps to comes from the assets app (Asset.objects.snap_target),
 as at intake.
 """
@@ -25,6 +25,7 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from assets.models import Asset
+from toolkit.conf import STORAGE_SRID
 from triage.issues.models import Category
 from triage.issues.workflow import OPEN_STATUSES
 
@@ -38,7 +39,7 @@ POINT = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), %(srid)s)::geography"
 
 NEAR_SQL = f"""
 SELECT near.id, false AS same_asset FROM triage_issue near
- WHERE ST_DWithin(near.location::geography(Geometry,4326), {POINT}, %(radius)s)
+ WHERE ST_DWithin(near.location::geography(Geometry,{STORAGE_SRID}), {POINT}, %(radius)s)
    AND near.category_id = %(category)s AND near.status = ANY(%(open)s) AND near.created_at >= %(since)s
 """
 
@@ -59,7 +60,7 @@ SELECT coalesce(json_agg(json_build_object(
            'url', '/track/' || s.reference || '/') ORDER BY s.distance_m, s.id), '[]'::json)::text AS suggestions
   FROM (
     SELECT i.id, i.reference, i.status, i.description, i.created_at, i.upvotes, i.location, found.same_asset,
-           ST_Distance(i.location::geography(Geometry,4326), {POINT}) AS distance_m
+           ST_Distance(i.location::geography(Geometry,{STORAGE_SRID}), {POINT}) AS distance_m
       FROM ({{candidates}}) AS found
       JOIN triage_issue i ON i.id = found.id
      ORDER BY distance_m, i.id

@@ -4,6 +4,8 @@ from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.db.models import Exists, OuterRef, Q
 
+from toolkit.conf import STORAGE_SRID
+
 
 class RoutingRuleQuerySet(models.QuerySet):
     def matching(self, *, category, point: Point, ward_id: int | None = None, snapped: bool = False) -> "RoutingRuleQuerySet":
@@ -49,7 +51,8 @@ class RoutingRule(models.Model):
     wards = models.ManyToManyField(
         "wards.Ward", blank=True, related_name="routing_rules", help_text="Empty: anywhere (unless an area is drawn).",
     )
-    area = models.MultiPolygonField(srid=4326, null=True, blank=True, help_text="Empty: anywhere (unless wards are chosen).")
+    area = models.MultiPolygonField(srid=STORAGE_SRID, null=True, blank=True,
+                                    help_text="Empty: anywhere (unless wards are chosen).")
     asset_type = models.ForeignKey(
         "assets.AssetType", null=True, blank=True, on_delete=models.CASCADE, related_name="routing_rules",
         help_text="Only issues snapped to an asset of this type. Empty: snapped or not.",

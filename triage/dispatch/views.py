@@ -3,7 +3,6 @@ browser reads and acts through /api/v1/board/ (triage/board_api.py). Staff only:
 are sent to log in, residents and other staff get 403, and a dispatcher sees only the board of the
 municipality they work for."""
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.gis.db.models import Extent
 from django.db.models import Q
@@ -12,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from accounts.models import Department, User
+from toolkit.conf import imbizo_setting
 from triage.dispatch import board
 from triage.issues.models import Category, Channel, Priority
 from triage.issues.workflow import Status
@@ -57,7 +57,7 @@ def board_page(request, code: str):
         "brand": municipality,
         "board_municipality": municipality,
         "map_extent": ",".join(str(value) for value in extent) if extent else "",
-        "tile_url": settings.IMBIZO_TILE_URL,
+        "tile_url": imbizo_setting("TILE_URL"),
         "is_dispatcher": dispatcher,
         "wards": Ward.objects.current().filter(municipality=municipality).order_by("number").values_list("number", flat=True),
         "departments": Department.objects.filter(municipality=municipality).order_by("name"),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from toolkit.conf import STORAGE_SRID
 from triage.issues.models import Category, Issue, IssueEvent
 
 REFERENCE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9._/-]*$")
@@ -59,11 +60,12 @@ def past_issue_reference(municipality_code: str, external_reference: str) -> str
     return f"{municipality_code}-H-{hashlib.sha1(theirs.encode()).hexdigest()[:16].upper()}"
 
 
-LOCATE_MANY_SQL = """
+# Set-based (one statement per batch of thousands): the same rules as intake's querysets, in SQL.
+LOCATE_MANY_SQL = f"""
 SELECT q.n, ST_Covers(m.boundary, q.g), w.id, s.id, a.id, a.distance_m
   FROM unnest(%(lons)s::float8[], %(lats)s::float8[], %(years)s::int[], %(asset_types)s::bigint[], %(radii)s::float8[])
        WITH ORDINALITY AS t(lon, lat, year, asset_type, radius, n)
- CROSS JOIN LATERAL (SELECT t.n, ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326) AS g) q
+ CROSS JOIN LATERAL (SELECT t.n, ST_SetSRID(ST_MakePoint(t.lon, t.lat), {STORAGE_SRID}) AS g) q
   JOIN wards_municipality m ON m.id = %(municipality)s
   LEFT JOIN LATERAL (
       SELECT w.id FROM wards_ward w JOIN wards_boundaryset b ON b.id = w.boundary_set_id
@@ -76,12 +78,12 @@ SELECT q.n, ST_Covers(m.boundary, q.g), w.id, s.id, a.id, a.distance_m
        ORDER BY s.name, s.code LIMIT 1
   ) s ON true
   LEFT JOIN LATERAL (
-      -- the indexed expression, as in triage.intake.LOOKUP_SQL
-      SELECT a.id, ST_Distance(a.geom::geography(Geometry,4326), q.g::geography) AS distance_m
+      -- the indexed expression, as Asset.objects.snap_target uses it
+      SELECT a.id, ST_Distance(a.geom::geography(Geometry,{STORAGE_SRID}), q.g::geography) AS distance_m
         FROM assets_asset a
        WHERE t.asset_type IS NOT NULL AND a.asset_type_id = t.asset_type
-         AND ST_DWithin(a.geom::geography(Geometry,4326), q.g::geography, t.radius)
-       ORDER BY a.geom::geography(Geometry,4326) <-> q.g::geography LIMIT 1
+         AND ST_DWithin(a.geom::geography(Geometry,{STORAGE_SRID}), q.g::geography, t.radius)
+       ORDER BY a.geom::geography(Geometry,{STORAGE_SRID}) <-> q.g::geography LIMIT 1
   ) a ON true
  ORDER BY q.n
 """

@@ -1,6 +1,6 @@
 """Issues residents report (Open311 "service requests") and everything that happens to them.
 
-An issue is a point in EPSG:4326. Its municipality, ward and suburb are found by spatial lookup
+An issue is a point in the storage SRID (WGS 84). Its municipality, ward and suburb are found by spatial lookup
 when it is filed and then kept: a ward redrawn at the next demarcation does not move old issues.
 """
 
@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 
 from assets.models import geography_index
+from toolkit.conf import STORAGE_SRID
 from triage.issues.permissions import is_department_bound
 from triage.issues.workflow import CLOSED_STATUSES, OPEN_STATUSES, Status
 
@@ -205,7 +206,7 @@ class Issue(models.Model):
     )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="issues")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    location = models.PointField(srid=4326)
+    location = models.PointField(srid=STORAGE_SRID)
     address = models.CharField(max_length=255, blank=True)
     description = models.TextField(blank=True)
     answers = models.JSONField(default=dict, blank=True)

@@ -5,14 +5,14 @@ comments) until the issue is closed; departments hear of each new issue routed t
 notes are never sent to residents.
 """
 
-from django.conf import settings
 
 from notices.outbound import Recipient, notify
+from toolkit.conf import imbizo_setting
 from triage.issues.workflow import Status
 
 
 def issue_url(issue) -> str:
-    return f"{settings.IMBIZO_PUBLIC_URL.rstrip('/')}/track/{issue.reference}"
+    return imbizo_setting("PUBLIC_URL").rstrip("/") + f"/track/{issue.reference}"
 
 
 def reporter_and_followers(issue) -> list[Recipient]:

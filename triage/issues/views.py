@@ -6,12 +6,12 @@ never appear on it, whoever is logged in); the browser adds what needs the repor
 key, which only it holds.
 """
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from toolkit.conf import imbizo_setting
 from triage.issues.models import Issue
 from triage.issues.presenters import comment_for, history_for, public_issue
 from triage.issues.workflow import OPEN_STATUSES, RATEABLE_STATUSES, Status
@@ -27,7 +27,7 @@ def report_page(request, code: str):
     municipality = get_object_or_404(Municipality, code=code)
     return render(request, "triage/report.html", {
         "municipality": municipality,
-        "tile_url": settings.IMBIZO_TILE_URL,
+        "tile_url": imbizo_setting("TILE_URL"),
         "has_categories": municipality.categories.filter(is_active=True).exists(),
     })
 
@@ -36,7 +36,7 @@ def issues_map(request, code: str):
     municipality = get_object_or_404(Municipality, code=code)
     return render(request, "triage/issues_map.html", {
         "municipality": municipality,
-        "tile_url": settings.IMBIZO_TILE_URL,
+        "tile_url": imbizo_setting("TILE_URL"),
         "categories": municipality.categories.filter(is_active=True, is_private=False).order_by("group", "order", "name"),
     })
 
@@ -73,7 +73,7 @@ def track_issue(request, reference: str):
         "issue": issue,
         "shown": shown,
         "municipality": issue.municipality,
-        "tile_url": settings.IMBIZO_TILE_URL,
+        "tile_url": imbizo_setting("TILE_URL"),
         "progress": _progress(issue),
         "history": history,
         "comments": comments,

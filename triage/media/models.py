@@ -5,6 +5,8 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 
+from toolkit.conf import STORAGE_SRID
+
 
 def media_upload_to(media, filename: str) -> str:
     return f"issues/{media.issue.created_at:%Y/%m}/{uuid.uuid4().hex}{media.extension}"
@@ -31,7 +33,7 @@ class Media(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     gps_location = models.PointField(
-        srid=4326, null=True, blank=True,
+        srid=STORAGE_SRID, null=True, blank=True,
         help_text="Where the photo's EXIF said it was taken (offered as the pin; never published).",
     )
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -7,14 +7,13 @@ import math
 import uuid
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 
-from toolkit.conf import storage_srid
+from toolkit.conf import imbizo_setting, storage_srid
 from triage.intake import services as intake
 from triage.intake.api import report_from
 from triage.intake.serializers import ReportSerializer
@@ -87,7 +86,7 @@ def _photo_url(issue: Issue, private: bool) -> str:
     photo = getattr(issue, "first_photo_id", None)
     if private or photo is None:
         return ""
-    return settings.IMBIZO_PUBLIC_URL.rstrip("/") + reverse("issue-media-file", args=[photo])
+    return imbizo_setting("PUBLIC_URL").rstrip("/") + reverse("issue-media-file", args=[photo])
 
 
 def request_data(issue: Issue, *, extensions: bool = False) -> dict:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
 
-from toolkit.conf import shared_data_dir
+from toolkit.conf import imbizo_setting, shared_data_dir
 from triage.intake.services import Report, issue_create
 from triage.issues.models import Category, Channel, Issue, IssueEvent, Question
 from triage.issues.services import issue_comment_add, issue_transition
@@ -922,5 +922,5 @@ def test_an_uploaded_photo_is_the_media_url_and_an_internal_one_never(client, po
     assert f"/media/issues/{internal.pk}/" not in response.content.decode()
     public = media_attach(issue=issue, upload=SimpleUploadedFile("hole.jpg", jpeg()))
     body = client.get(url(f"requests/{issue.reference}", fmt)).content.decode()
-    assert f"{settings.IMBIZO_PUBLIC_URL}/media/issues/{public.pk}/file" in body
+    assert imbizo_setting("PUBLIC_URL") + f"/media/issues/{public.pk}/file" in body
     assert f"/media/issues/{internal.pk}/" not in body

@@ -1,0 +1,18 @@
+"""The settings the test suite runs with (pyproject.toml): the site's own, and what only tests change."""
+
+import os
+
+TEST_SECRET_KEY = "insecure-test-key-never-use-in-production"
+# Set before the import: the site's settings refuse to load without a key, and tests need no real one.
+os.environ.setdefault("SECRET_KEY", TEST_SECRET_KEY)
+
+from gisplatform.settings import *  # noqa: E402, F403
+from gisplatform.settings import DATABASES, IMBIZO  # noqa: E402
+
+SECRET_KEY = TEST_SECRET_KEY
+# Tests need no durability: commits don't wait for the disk (the server itself stays durable, so a
+# resident's report served by `./imbizo run` is on disk before its reference is shown).
+DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imbizo")}
+# Each request sends its messages after its commit, so a test sees them sent without a delivery worker.
+IMBIZO = {**IMBIZO, "DELIVERY": "on_commit"}
