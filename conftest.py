@@ -1,5 +1,5 @@
 """Fixtures every app's tests share: the real reference data, imported the way a GIS analyst
-would, and a headless Chromium for page tests."""
+would, the small hand-made files in fixtures/, and a headless Chromium for page tests."""
 
 import os
 from pathlib import Path
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import import_lesedi_wards
+from toolkit.fixtures import FIXTURES_DIR
 
 # Playwright's sync API runs an event loop in the test thread; Django must still let the test
 # thread use the database.
@@ -33,6 +34,12 @@ def imbizo_settings(settings):
         settings.IMBIZO = {**settings.IMBIZO, **values}
 
     return change
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The top-level fixtures/ folder: small hand-made GIS files in gis/ (see fixtures/README.md)."""
+    return FIXTURES_DIR
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,9 @@ duplicates). Generated (is_generated): asset registers (streetlights, hydrants, 
 manholes, refuse bins, traffic signals, water mains, road segments) scattered inside the current
 wards, and the libraries, police stations, municipal offices and pay points that the real data
 lacks, one of each near the middle of every suburb.
+
+The asset types with their counts and the generated facilities' names and opening hours are data:
+fixtures/demo/asset_types.json and facilities.json.
 """
 
 from pathlib import Path
@@ -16,25 +19,15 @@ from django.db import connection, transaction
 from assets.models import AssetType, Facility, FacilityType
 from assets.opening_hours import parse_opening_hours
 from assets.services import facility_opening_hours_replace
+from toolkit.fixtures import demo_fixture
 from wards.models import Municipality
 
 ASSET_TYPES = [
-    # code, name, kind, how many per municipality
-    ("streetlight", "Streetlight", "point", 1500),
-    ("water-meter", "Water meter", "point", 600),
-    ("fire-hydrant", "Fire hydrant", "point", 300),
-    ("manhole", "Manhole", "point", 300),
-    ("refuse-bin", "Public refuse bin", "point", 150),
-    ("traffic-signal", "Traffic signal", "point", 40),
-    ("water-main", "Water main", "line", 150),
-    ("road-segment", "Road segment", "line", 200),
+    (asset_type["code"], asset_type["name"], asset_type["geometry_kind"], asset_type["count_per_municipality"])
+    for asset_type in demo_fixture("asset_types")
 ]
 GENERATED_FACILITIES = [
-    # type code, name pattern, opening hours
-    ("library", "{suburb} Library", "Mo-Fr 09:00-17:00; Sa 09:00-13:00"),
-    ("police-station", "{suburb} Police Station", "24/7"),
-    ("municipal-office", "{suburb} Municipal Office", "Mo-Fr 07:30-16:00"),
-    ("pay-point", "{suburb} Pay Point", "Mo-Fr 08:00-15:30; Sa 08:00-12:00"),
+    (facility["type"], facility["name"], facility["opening_hours"]) for facility in demo_fixture("facilities")
 ]
 
 

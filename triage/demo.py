@@ -8,6 +8,9 @@ Each municipality also gets a few routing rules before its issues are filed, so 
 routing at work: the roads faults of the wards around an outlying town go to that town's depot
 instead of the central roads department, and anything snapped to a traffic signal goes to the
 signals unit whatever it was reported as.
+
+The descriptions, the category mix and the routing are data: fixtures/demo/issues.json and
+routing.json.
 """
 
 import datetime
@@ -20,6 +23,7 @@ from accounts.models import Department
 from assets.models import AssetType
 from notices.outbound import recording_only
 from toolkit.conf import storage_srid
+from toolkit.fixtures import demo_fixture
 from triage.dispatch.models import RoutingRule
 from triage.intake.services import Report, issue_create
 from triage.issues.categories import categories_ensure_standard
@@ -30,23 +34,15 @@ from wards.models import Municipality, Ward
 DEMO_SEED = 42
 ISSUES_PER_MUNICIPALITY = 300
 DAYS_BACK = 120
-DESCRIPTIONS = {
-    "pothole": ["Deep pothole in the left lane", "Pothole getting bigger after the rain", "Cars swerve around this hole"],
-    "streetlight-out": ["Light has been off for a week", "Streetlight flickers all night", "Whole row of lights is out"],
-    "water-leak": ["Water running down the street", "Pipe burst at the corner", "Leak next to the meter box"],
-    "missed-refuse": ["Bins not collected on Tuesday", "Refuse truck skipped our street"],
-    "illegal-dumping": ["Rubble dumped on the open field", "Someone dumps garden waste here every weekend"],
-    "compliment": ["Thank you to the team who fixed our water so quickly!"],
-}
+ISSUES = demo_fixture("issues")
+DESCRIPTIONS = ISSUES["descriptions"]
+ROUTING = demo_fixture("routing")
 # The outlying town with its own roads depot, and the current wards it serves: Ratanda's township
 # wards (real 2011 numbers), 6 km from Heidelberg; the generated wards around Wellington, 12 km
 # from Paarl.
-DEPOTS = {
-    "GT423": ("Ratanda", (2, 3, 4, 5)),
-    "WC023": ("Wellington", (17, 20, 21)),
-}
-DEPOT_CATEGORIES = ("pothole", "blocked-drain")
-SIGNALS_DEPARTMENT = ("traffic-signals", "Traffic Signals Unit")
+DEPOTS = {code: (depot["town"], tuple(depot["wards"])) for code, depot in ROUTING["depots"].items()}
+DEPOT_CATEGORIES = tuple(ROUTING["depot_categories"])
+SIGNALS_DEPARTMENT = (ROUTING["signals_department"]["code"], ROUTING["signals_department"]["name"])
 
 
 def demo_load_issues(*, per_municipality: int = ISSUES_PER_MUNICIPALITY, log=print) -> None:
@@ -118,13 +114,13 @@ def _generate_issues(municipality, count: int) -> None:
     categories = list(Category.objects.filter(municipality=municipality, is_active=True).prefetch_related("questions"))
     now = timezone.now()
     # Most reports are potholes, lights and leaks; the weights give the heatmaps some shape.
-    weights = [{"pothole": 8, "streetlight-out": 6, "water-leak": 5, "missed-refuse": 4}.get(c.code, 1) for c in categories]
+    weights = [ISSUES["category_weights"].get(c.code, 1) for c in categories]
     for lon, lat in _points_inside(municipality, count):
         category = rng.choices(categories, weights)[0]
         created_at = now - datetime.timedelta(days=rng.uniform(0, DAYS_BACK))
         report = Report(
             category=category, location=_point(lon, lat), answers=_answers(category, rng),
-            description=rng.choice(DESCRIPTIONS.get(category.code, ["Please attend to this."])),
+            description=rng.choice(DESCRIPTIONS.get(category.code, [ISSUES["description_otherwise"]])),
             channel=rng.choice([Channel.WEB, Channel.WEB, Channel.API, Channel.PHONE]),
         )
         issue = issue_create(report=report, now=created_at).issue

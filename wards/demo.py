@@ -7,6 +7,9 @@
   approximation and its wards are a seeded Voronoi tessellation, one cell per real ward code
   (31 in the 2011 demarcation, 33 in 2016). Everything generated is flagged is_generated.
 Nothing here overwrites a municipality that was imported from a real file.
+
+The outline, place names, departments and branding are data: fixtures/demo/areas.json,
+departments.json and municipalities.json.
 """
 
 import csv
@@ -18,33 +21,22 @@ from django.db import connection, transaction
 
 from accounts.models import Department
 from toolkit.conf import STORAGE_SRID, storage_srid
+from toolkit.fixtures import demo_fixture
 from wards import services
 from wards.models import Municipality, Suburb, Ward
 
 DEMO_SEED = 0.4242  # PostGIS setseed() takes -1..1
 
+AREAS = demo_fixture("areas")
 # Hand-drawn outline around Paarl, Wellington, Hermon, Gouda and Saron (an approximation).
-DRAKENSTEIN_OUTLINE = Polygon(
-    ((18.86, -33.90), (18.99, -33.92), (19.10, -33.80), (19.13, -33.60), (19.10, -33.35),
-     (19.08, -33.15), (18.98, -33.14), (18.95, -33.35), (18.88, -33.55), (18.84, -33.75), (18.86, -33.90)),
-    srid=STORAGE_SRID,
-)
-DRAKENSTEIN_PLACES = {
-    "Paarl": (18.963, -33.734), "Mbekweni": (18.985, -33.682), "Wellington": (19.011, -33.640),
-    "Simondium": (18.956, -33.851), "Windmeul": (18.917, -33.665), "Hermon": (18.960, -33.434),
-    "Gouda": (19.047, -33.293), "Saron": (19.009, -33.178),
-}
-LESEDI_PLACES = {
-    "Heidelberg": (28.358, -26.504), "Ratanda": (28.327, -26.555), "Jameson Park": (28.405, -26.445),
-    "Vischkuil": (28.630, -26.270), "Devon": (28.770, -26.365), "Impumelelo": (28.745, -26.390),
-}
-DEPARTMENTS = [
-    ("roads", "Roads and Stormwater"), ("water", "Water and Sanitation"), ("electricity", "Electricity"),
-    ("waste", "Waste Management"), ("parks", "Parks and Community Facilities"),
-    ("customer-care", "Customer Care"), ("health", "Environmental Health"),
-]
+DRAKENSTEIN_OUTLINE = Polygon(*AREAS["drakenstein_outline"]["coordinates"], srid=STORAGE_SRID)
+DRAKENSTEIN_PLACES = AREAS["suburb_places"]["WC023"]
+LESEDI_PLACES = AREAS["suburb_places"]["GT423"]
+DEPARTMENTS = [(department["code"], department["name"]) for department in demo_fixture("departments")]
+# Branding and contact numbers, by municipality code.
+MUNICIPALITIES = demo_fixture("municipalities")
 # Ward counts per demarcation, from the MDB lists in ../shared/data/za_ward_attributes when there.
-DRAKENSTEIN_WARD_COUNTS = {2011: 31, 2016: 33}
+DRAKENSTEIN_WARD_COUNTS = {int(year): count for year, count in AREAS["drakenstein_ward_counts"].items()}
 
 
 def demo_load(*, shared_data: Path, log=print) -> None:
@@ -57,7 +49,7 @@ def demo_load(*, shared_data: Path, log=print) -> None:
             verbosity=0,
         )
         lesedi = Municipality.objects.get(code="GT423")
-        _brand(lesedi, display_name="Lesedi Local Municipality", colour="#1b6e3a")
+        _brand(lesedi, **MUNICIPALITIES["GT423"])
         _generate_suburbs(lesedi, LESEDI_PLACES)
         _departments(lesedi)
     else:
@@ -113,10 +105,8 @@ def _generate_drakenstein(shared_data: Path, log) -> None:
         return
     log("Generating Drakenstein (WC023) demo wards: Voronoi cells with the real ward codes.")
     drakenstein, _ = Municipality.objects.update_or_create(code="WC023", defaults={
-        "name": "Drakenstein", "display_name": "Drakenstein Municipality (demo geometry)",
-        "colour": "#7a3b8f", "is_generated": True, "boundary_source": Municipality.BoundarySource.FILE,
+        **MUNICIPALITIES["WC023"], "is_generated": True, "boundary_source": Municipality.BoundarySource.FILE,
         "boundary": _multi(DRAKENSTEIN_OUTLINE),
-        "emergency_number": "10177", "customer_care_number": "", "customer_care_email": "",
     })
     for year, codes in drakenstein_ward_codes(shared_data).items():
         boundary_set = services.boundary_set_get_or_create(
@@ -155,7 +145,7 @@ def _voronoi_cells(outline: Polygon, *, seeds: int, seed: float) -> list[GEOSGeo
         return [GEOSGeometry(memoryview(row[0])) for row in cursor.fetchall()]
 
 
-def _generate_suburbs(municipality: Municipality, places: dict[str, tuple[float, float]]) -> None:
+def _generate_suburbs(municipality: Municipality, places: dict[str, list[float]]) -> None:
     """Suburbs as Voronoi cells around real place names, clipped to the municipality; made once,
     never over a suburb layer that was imported."""
     if municipality.suburbs.filter(is_generated=False).exists() or municipality.suburbs.exists():

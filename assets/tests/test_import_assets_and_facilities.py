@@ -1,11 +1,8 @@
-"""The shared importer, for assets and facilities."""
+"""The shared importer, for assets and facilities: small hand-made files in fixtures/gis/ and the
+real health facilities."""
 
-import csv
-
-import geopandas
 import pytest
 from django.core.management import CommandError, call_command
-from shapely.geometry import LineString, Point
 
 from assets.models import Asset, AssetType, Facility
 
@@ -17,17 +14,9 @@ def streetlight(lesedi):
     return AssetType.objects.create(municipality=lesedi, code="streetlight", name="Streetlight", geometry_kind="point")
 
 
-def write_csv(path, rows):
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
-def asset_rows(count=5):
-    return [{"asset_no": f"SL{n:03d}", "lat": f"{-26.50 - n / 1000:.6f}", "lon": f"{28.35 + n / 1000:.6f}",
-             "pole_height": "9"} for n in range(1, count + 1)]
+@pytest.fixture
+def gis(fixtures_dir):
+    return fixtures_dir / "gis"
 
 
 def import_streetlights(path, **options):
@@ -35,8 +24,8 @@ def import_streetlights(path, **options):
                  lon_field="lon", lat_field="lat", verbosity=0, **options)
 
 
-def test_csv_with_lat_lon_imports_and_reimport_is_idempotent(streetlight, tmp_path):
-    path = write_csv(tmp_path / "lights.csv", asset_rows())
+def test_csv_with_lat_lon_imports_and_reimport_is_idempotent(streetlight, gis):
+    path = gis / "streetlights.csv"  # SL001 to SL005, SLn at (28.35 + n/1000, -26.50 - n/1000)
     import_streetlights(path)
     first = sorted(Asset.objects.values_list("pk", "external_id"))
     assert len(first) == 5
@@ -47,38 +36,28 @@ def test_csv_with_lat_lon_imports_and_reimport_is_idempotent(streetlight, tmp_pa
     assert sorted(Asset.objects.values_list("pk", "external_id")) == first
 
 
-def test_a_bad_row_names_the_row_and_changes_nothing(streetlight, tmp_path):
-    import_streetlights(write_csv(tmp_path / "lights.csv", asset_rows()))
+def test_a_bad_row_names_the_row_and_changes_nothing(streetlight, gis):
+    import_streetlights(gis / "streetlights.csv")
     before = sorted(Asset.objects.values_list("external_id", "geom"))
-    rows = asset_rows(8)
-    rows[0]["lat"] = "-26.9"  # a change that must not land
-    rows[6]["lat"] = "south"
+    # The same lights and three more; SL001 moved to -26.9 (a change that must not land), SL007 at 'south'.
     with pytest.raises(CommandError) as error:
-        import_streetlights(write_csv(tmp_path / "lights2.csv", rows))
+        import_streetlights(gis / "streetlights_with_a_bad_row.csv")
     assert "row 7 (line 8): lon/lat '28.357000', 'south' are not numbers" in str(error.value)
     assert "nothing was changed" in str(error.value)
     assert sorted(Asset.objects.values_list("external_id", "geom")) == before
 
 
-def test_point_type_refuses_lines_and_names_the_feature(streetlight, tmp_path):
-    frame = geopandas.GeoDataFrame({"asset_no": ["A", "B"]},
-                                   geometry=[Point(28.35, -26.5), LineString([(28.35, -26.5), (28.36, -26.5)])],
-                                   crs=4326)
-    frame.to_file(tmp_path / "mixed.gpkg", driver="GPKG")
+def test_point_type_refuses_lines_and_names_the_feature(streetlight, gis):
     with pytest.raises(CommandError, match="feature 2: is a LineString, but Streetlight assets are points"):
-        call_command("import_assets", str(tmp_path / "mixed.gpkg"), municipality="GT423", type="streetlight",
+        call_command("import_assets", str(gis / "streetlight_and_a_line.gpkg"), municipality="GT423", type="streetlight",
                      id_field=["asset_no"], verbosity=0)
     assert not Asset.objects.exists()
 
 
-def test_line_assets_from_a_projected_shapefile(lesedi, tmp_path):
+def test_line_assets_from_a_projected_shapefile(lesedi, gis):
     AssetType.objects.create(municipality=lesedi, code="water-main", name="Water main", geometry_kind="line")
-    frame = geopandas.GeoDataFrame(
-        {"main_id": ["WM1"], "material": ["uPVC"]},
-        geometry=[LineString([(28.35, -26.50), (28.36, -26.51)])], crs=4326,
-    ).to_crs(32735)
-    frame.to_file(tmp_path / "mains.shp")
-    call_command("import_assets", str(tmp_path / "mains.shp"), municipality="GT423", type="water-main",
+    # One main from (28.35, -26.50) to (28.36, -26.51), stored in UTM zone 35S.
+    call_command("import_assets", str(gis / "water_main_utm35s.shp"), municipality="GT423", type="water-main",
                  id_field=["main_id"], verbosity=0)
     main = Asset.objects.get(external_id="WM1")
     assert main.geom.geom_type == "LineString"
@@ -86,9 +65,9 @@ def test_line_assets_from_a_projected_shapefile(lesedi, tmp_path):
     assert main.attributes == {"material": "uPVC"}
 
 
-def test_unknown_asset_type_is_named(lesedi, tmp_path):
+def test_unknown_asset_type_is_named(lesedi, gis):
     with pytest.raises(CommandError, match="GT423 has no asset type 'lamp'"):
-        call_command("import_assets", str(write_csv(tmp_path / "x.csv", asset_rows())), municipality="GT423",
+        call_command("import_assets", str(gis / "streetlights.csv"), municipality="GT423",
                      type="lamp", lon_field="lon", lat_field="lat", verbosity=0)
 
 

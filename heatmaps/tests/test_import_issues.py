@@ -2,7 +2,6 @@
 a usable location are kept and counted; a wrong row is named and nothing is half-imported."""
 
 import csv
-import json
 import random
 from types import SimpleNamespace
 
@@ -133,16 +132,9 @@ def test_reimporting_updates_in_place_and_a_row_that_gains_a_location_moves(tmp_
     assert total["total"]["logged"] == 6 and total["no_location"]["logged"] == 0
 
 
-def test_geojson_history_with_a_feature_without_geometry(tmp_path, categories, ward_frame):
-    (lon, lat), = random_points_inside(ward_frame, 1, random.Random(5))
-    collection = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-         "properties": {"ref": "A-1", "type": "pothole", "logged": "2024-05-01T08:00:00+02:00"}},
-        {"type": "Feature", "geometry": None,
-         "properties": {"ref": "A-2", "type": "Pothole", "logged": "2024-05-02T08:00:00+02:00"}},
-    ]}
-    path = tmp_path / "history.geojson"
-    path.write_text(json.dumps(collection))
+def test_geojson_history_with_a_feature_without_geometry(fixtures_dir, categories):
+    # A-1 in Heidelberg (ward 8), A-2 with no geometry.
+    path = fixtures_dir / "gis" / "issue_history_one_without_geometry.geojson"
     call_command("import_issues", str(path), municipality="GT423", reference_field="ref", category_field="type",
                  created_field="logged", verbosity=0)
     assert Issue.objects.get().status == "submitted"

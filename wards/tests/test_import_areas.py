@@ -1,4 +1,4 @@
-"""import_areas on the real Lesedi wards and on small files made here."""
+"""import_areas on the real Lesedi wards and on small hand-made files in fixtures/gis/."""
 
 import json
 import zipfile
@@ -17,18 +17,6 @@ pytestmark = pytest.mark.django_db
 
 def ward_snapshot():
     return sorted(Ward.objects.values_list("pk", "code", "number", "boundary_set__year"))
-
-
-def write_geojson(path, features, crs=None):
-    collection = {"type": "FeatureCollection", "features": features}
-    if crs:
-        collection["crs"] = {"type": "name", "properties": {"name": crs}}
-    path.write_text(json.dumps(collection))
-    return path
-
-
-def square(x, y, size=0.01):
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]]}
 
 
 def test_imports_every_lesedi_ward_with_the_counts_of_the_official_list(lesedi, shared_data):
@@ -103,32 +91,24 @@ def test_a_missing_field_is_named_with_the_fields_there_are(db, lesedi_wards_fil
     assert not Ward.objects.exists()
 
 
-def test_a_file_gdal_cannot_read_is_named(db, tmp_path):
-    not_gis = tmp_path / "wards.geojson"
-    not_gis.write_text("this is not GeoJSON")
+def test_a_file_gdal_cannot_read_is_named(db, fixtures_dir):
+    not_gis = fixtures_dir / "gis" / "unreadable_wards.geojson"
     with pytest.raises(CommandError, match="wards.geojson: GDAL cannot open"):
         call_command("import_areas", str(not_gis), level="suburb", name_field="name", municipality="GT423")
 
 
-def test_an_unknown_crs_stops_the_import_and_names_the_file(db, tmp_path):
-    frame = geopandas.GeoDataFrame({"name": ["A"]}, geometry=[shape(square(28.3, -26.5))], crs=None)
-    with pytest.warns(UserWarning, match="crs"):
-        frame.to_file(tmp_path / "no_prj.shp")
+def test_an_unknown_crs_stops_the_import_and_names_the_file(db, fixtures_dir):
+    no_prj = fixtures_dir / "gis" / "suburb_square_no_prj.shp"
+    assert not no_prj.with_suffix(".prj").exists()  # a Shapefile's CRS is its .prj
     with pytest.raises(CommandError, match="no_prj.shp: .*no coordinate reference system.*--srid"):
-        call_command("import_areas", str(tmp_path / "no_prj.shp"), level="suburb", name_field="name",
-                     municipality="GT423", verbosity=0)
-    call_command("import_areas", str(tmp_path / "no_prj.shp"), level="suburb", name_field="name",
-                 municipality="GT423", srid=4326, verbosity=0)
+        call_command("import_areas", str(no_prj), level="suburb", name_field="name", municipality="GT423", verbosity=0)
+    call_command("import_areas", str(no_prj), level="suburb", name_field="name", municipality="GT423", srid=4326,
+                 verbosity=0)
     assert Suburb.objects.get().name == "A"
 
 
-def test_invalid_geometry_is_repaired_and_reported(db, tmp_path, capsys):
-    bowtie = {"type": "Polygon", "coordinates": [[[28.30, -26.50], [28.32, -26.52], [28.32, -26.50],
-                                                  [28.30, -26.52], [28.30, -26.50]]]}
-    path = write_geojson(tmp_path / "suburbs.geojson", [
-        {"type": "Feature", "properties": {"name": "Fine"}, "geometry": square(28.40, -26.50)},
-        {"type": "Feature", "properties": {"name": "Bowtie"}, "geometry": bowtie},
-    ])
+def test_invalid_geometry_is_repaired_and_reported(db, fixtures_dir, capsys):
+    path = fixtures_dir / "gis" / "suburbs_square_and_bowtie.geojson"
     call_command("import_areas", str(path), level="suburb", name_field="name", municipality="GT423", verbosity=1)
     out = capsys.readouterr().out
     assert "1 geometries repaired" in out
@@ -167,11 +147,8 @@ def test_levels_check_their_required_fields(db, lesedi_wards_file):
                      number_field="WardNumber", municipality="GT423", verbosity=0)
 
 
-def test_municipality_level_import_keeps_its_own_boundary(db, tmp_path, lesedi_wards_file):
-    path = write_geojson(tmp_path / "munis.geojson", [
-        {"type": "Feature", "properties": {"CAT_B": "GT423", "MUNICNAME": "Lesedi"},
-         "geometry": square(28.0, -27.0, 1.0)},
-    ])
+def test_municipality_level_import_keeps_its_own_boundary(db, fixtures_dir, lesedi_wards_file):
+    path = fixtures_dir / "gis" / "lesedi_municipality_square.geojson"
     call_command("import_areas", str(path), level="municipality", code_field="CAT_B", name_field="MUNICNAME",
                  verbosity=0)
     import_lesedi_wards(lesedi_wards_file)
@@ -180,11 +157,8 @@ def test_municipality_level_import_keeps_its_own_boundary(db, tmp_path, lesedi_w
     assert municipality.boundary.covers(Point(28.05, -26.05, srid=4326))  # the file's square, not the wards
 
 
-def test_duplicate_codes_in_one_file_are_refused(db, tmp_path):
-    path = write_geojson(tmp_path / "dupes.geojson", [
-        {"type": "Feature", "properties": {"name": "Same"}, "geometry": square(28.3, -26.5)},
-        {"type": "Feature", "properties": {"name": "Same"}, "geometry": square(28.4, -26.5)},
-    ])
+def test_duplicate_codes_in_one_file_are_refused(db, fixtures_dir):
+    path = fixtures_dir / "gis" / "suburbs_with_a_repeated_name.geojson"
     with pytest.raises(CommandError, match="feature 2: suburb code same is already used by feature 1"):
         call_command("import_areas", str(path), level="suburb", name_field="name", municipality="GT423", verbosity=0)
     assert not Suburb.objects.exists()

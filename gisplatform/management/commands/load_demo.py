@@ -4,11 +4,13 @@ from django.db import transaction
 from accounts.models import User
 from assets.demo import demo_load_assets
 from toolkit.conf import shared_data_dir
+from toolkit.fixtures import demo_fixture
 from triage.demo import ISSUES_PER_MUNICIPALITY, demo_load_issues
 from wards.demo import demo_load
 
-DEMO_ADMIN_EMAIL = "admin@imbizo.demo"
-DEMO_ADMIN_PASSWORD = "imbizo-demo"
+DEMO_ADMINISTRATOR = demo_fixture("administrator")
+DEMO_ADMIN_EMAIL = DEMO_ADMINISTRATOR["email"]
+DEMO_ADMIN_PASSWORD = DEMO_ADMINISTRATOR["password"]
 
 
 class Command(BaseCommand):
@@ -28,5 +30,5 @@ class Command(BaseCommand):
             demo_load_assets(shared_data=shared_data_dir(), log=log)
             demo_load_issues(per_municipality=options["issues"], log=log)
             if not User.objects.filter(email=DEMO_ADMIN_EMAIL).exists():
-                User.objects.create_superuser(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, full_name="Demo Administrator")
+                User.objects.create_superuser(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, full_name=DEMO_ADMINISTRATOR["full_name"])
         log(f"Demo administrator: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD} (http://127.0.0.1:8000/admin/)")
