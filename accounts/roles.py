@@ -58,3 +58,24 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_department", "accounts.add_department", "accounts.change_department",
     ],
 }
+
+
+# Who may give which role: a municipal administrator gives the roles below theirs, never their own
+# (nor superuser, staff status or single permissions: those stay with the platform's superusers).
+ROLE_RANK: dict[str, int] = {
+    RESIDENT: 0, DISPATCHER: 1, DEPARTMENT_STAFF: 1, PLANNER: 1, GIS_ANALYST: 1, COMMUNICATIONS_OFFICER: 1,
+    MUNICIPAL_ADMINISTRATOR: 2,
+}
+
+
+def role_rank(user) -> int:
+    """The rank of the highest role the user holds (a superuser outranks every role)."""
+    if user.is_superuser:
+        return max(ROLE_RANK.values()) + 1
+    return max((ROLE_RANK.get(name, max(ROLE_RANK.values())) for name in user.groups.values_list("name", flat=True)),
+               default=0)
+
+
+def grantable_roles(user) -> list[str]:
+    rank = role_rank(user)
+    return [name for name, needed in ROLE_RANK.items() if needed < rank]

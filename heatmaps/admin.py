@@ -1,10 +1,12 @@
 from django.contrib import admin
 
 from heatmaps.models import CategoryCost, ReportRun, ReportSubscription, SummaryState, UnlocatedIssue
+from toolkit.admin import MunicipalityScopedAdmin
 
 
 @admin.register(CategoryCost)
-class CategoryCostAdmin(admin.ModelAdmin):
+class CategoryCostAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    municipality_path = "category__municipality_id"
     list_display = ["category", "unit_cost", "currency", "note", "updated_at"]
     list_filter = ["category__municipality", "currency"]
     search_fields = ["category__name", "category__code"]
@@ -20,7 +22,7 @@ class ReportRunInline(admin.TabularInline):
 
 
 @admin.register(ReportSubscription)
-class ReportSubscriptionAdmin(admin.ModelAdmin):
+class ReportSubscriptionAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
     list_display = ["planner", "municipality", "frequency", "file_format", "is_active", "created_at"]
     list_filter = ["municipality", "frequency", "file_format", "is_active"]
     filter_horizontal = ["wards"]
@@ -28,8 +30,10 @@ class ReportSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReportRun)
-class ReportRunAdmin(admin.ModelAdmin):
+class ReportRunAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
     """Failed and given-up runs are listed here with their errors (they are also logged)."""
+
+    municipality_path = "subscription__municipality_id"
 
     list_display = ["subscription", "period_start", "period_end", "state", "attempts", "finished_at"]
     list_filter = ["state"]
@@ -37,7 +41,7 @@ class ReportRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnlocatedIssue)
-class UnlocatedIssueAdmin(admin.ModelAdmin):
+class UnlocatedIssueAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
     list_display = ["external_reference", "municipality", "category", "status", "created_at", "reason", "source"]
     list_filter = ["municipality", "reason", "status"]
     search_fields = ["external_reference"]
@@ -51,3 +55,6 @@ class SummaryStateAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser  # the platform's own bookkeeping, across municipalities

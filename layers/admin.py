@@ -15,6 +15,16 @@ class LayerTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["key_start", "created_at", "last_used_at"]
     autocomplete_fields = ["user"]
 
+    def get_queryset(self, request):
+        """Staff keep their own tokens; a superuser sees everyone's."""
+        tokens = super().get_queryset(request)
+        return tokens if request.user.is_superuser else tokens.filter(user=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = db_field.related_model.objects.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)

@@ -2,8 +2,10 @@ from django import forms
 from django.contrib import admin
 from leaflet.admin import LeafletGeoAdmin
 
+from toolkit.admin import MunicipalityScopedAdmin
 from triage.dispatch.models import RoutingRule
 from triage.issues.models import Category, Comment, Issue, IssueEvent, Question
+from triage.issues.permissions import can_see_internal
 from triage.media.models import Media
 from triage.open311.models import ApiClient
 
@@ -14,7 +16,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "code", "municipality", "kind", "default_department", "asset_type", "sla_hours", "is_private",
                     "is_active"]
     list_filter = ["municipality", "kind", "is_private", "is_active"]
@@ -29,38 +31,88 @@ class EventInline(admin.TabularInline):
     readonly_fields = ["at", "action", "actor", "actor_label", "from_status", "to_status", "public_note", "internal_note"]
     fields = readonly_fields
 
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PublicEventInline(EventInline):
+    """The history without internal notes, for staff who may not read them."""
+
+    readonly_fields = ["at", "action", "actor_label", "from_status", "to_status", "public_note"]
+    fields = readonly_fields
+
 
 class CommentInline(admin.TabularInline):
     model = Comment
     extra = 0
-    readonly_fields = ["created_at", "author_label", "is_internal"]
+    can_delete = False
+    readonly_fields = ["created_at", "author_label", "is_internal", "body"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PublicCommentInline(CommentInline):
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(is_internal=False)
 
 
 class MediaInline(admin.TabularInline):
     model = Media
     extra = 0
+    can_delete = False
     readonly_fields = ["kind", "content_type", "file", "thumbnail", "size", "created_at"]
     fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# Who reported and what they answered: only for staff who may read internal notes on this issue.
+REPORTER_FIELDS = ["reporter", "reporter_name", "reporter_phone", "reporter_email", "answers"]
 
 
 @admin.register(Issue)
 class IssueAdmin(LeafletGeoAdmin):
+    """Issues to look up, read-only: they change on the dispatcher board, through the services that
+    write their history and tell the reporter. Staff see the issues their role reaches
+    (IssueQuerySet.visible_to_staff), and reporter details only where they may read internal notes."""
+
     list_display = ["reference", "category", "status", "priority", "ward", "department", "channel", "created_at"]
-    list_filter = ["municipality", "status", "priority", "channel", "category__kind"]
+    list_filter = ["status", "priority", "channel", "category__kind"]
     search_fields = ["reference", "description", "address"]
     date_hierarchy = "created_at"
-    raw_id_fields = ["reporter", "assignee", "asset", "duplicate_of", "ward", "suburb"]
-    readonly_fields = ["reference", "token", "created_at", "updated_at", "acknowledged_at", "assigned_at", "started_at",
-                       "resolved_at", "closed_at", "time_to_acknowledge", "time_to_resolve", "upvotes"]
-    exclude = ["tracking_key"]
-    inlines = [EventInline, CommentInline, MediaInline]
+    exclude = ["tracking_key", "token"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to_staff(request.user)
+
+    def get_list_filter(self, request):
+        return ["municipality", *self.list_filter] if request.user.is_superuser else self.list_filter
+
+    def get_exclude(self, request, obj=None):
+        if obj is not None and can_see_internal(request.user, obj):
+            return self.exclude
+        return [*self.exclude, *REPORTER_FIELDS]
+
+    def get_inlines(self, request, obj):
+        if obj is not None and can_see_internal(request.user, obj):
+            return [EventInline, CommentInline, MediaInline]
+        return [PublicEventInline, PublicCommentInline]
 
     def has_add_permission(self, request):
         return False  # issues are filed through intake (numbered, located, announced), not typed in here
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "municipality", "may_post_updates", "is_active", "created_at"]
 
 
