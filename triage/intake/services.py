@@ -269,7 +269,7 @@ def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = 
             asset_distance_m=place.asset.distance_m if place.asset else None,
             department=department,
             priority=report.priority or live["default_priority"], created_at=now, updated_at=now,
-            expected_at=now + datetime.timedelta(hours=live["sla_hours"]) if live["sla_hours"] else None,
+            expected_at=now + datetime.timedelta(hours=live["sla_hours"]) if live["sla_hours"] is not None else None,
         )
         IssueEvent.objects.create(
             issue=issue, action=IssueEvent.Action.CREATED, actor=report.reporter, at=now, to_status=issue.status,
