@@ -287,6 +287,12 @@ def request_answers(params: Params, category: Category) -> dict:
     return answers
 
 
+def refused_fields(errors: dict) -> Open311Error:
+    """Intake's field-level errors as Open311 errors, one per message, named by Open311 parameter."""
+    return Open311Error(400, *(f"{_param_of(field)}: {message}" for field, messages in errors.items()
+                               for message in messages))
+
+
 def _param_of(field: str) -> str:
     """Intake's field names as the Open311 parameters they came from."""
     if field.startswith("answers."):
@@ -328,16 +334,14 @@ def request_create(params: Params, *, now: datetime.datetime | None = None, idem
         "reporter_phone": params.get("phone"), "reporter_email": email, "media_url": media_url,
     }, context={"user": None})
     if not form.is_valid():
-        raise Open311Error(400, *(f"{_param_of(field)}: {message}" for field, messages in form.errors.items()
-                                  for message in messages))
+        raise refused_fields(form.errors)
     if len(idempotency_key) > 128:
         raise bad_request("Idempotency-Key: at most 128 characters.")
     try:
         issue = intake.issue_create(report=report_from(form.validated_data, None), idempotency_key=idempotency_key,
                                     key_scope=f"open311:{client.pk}", now=now).issue
     except intake.InvalidReport as exc:
-        raise Open311Error(400, *(f"{_param_of(field)}: {message}" for field, messages in exc.errors.items()
-                                  for message in messages)) from None
+        raise refused_fields(exc.errors) from None
     except intake.IdempotencyKeyReused as exc:
         raise bad_request(str(exc)) from None
     return Result(200, "service_requests", [{
