@@ -139,3 +139,18 @@ def test_geojson_history_with_a_feature_without_geometry(fixtures_dir, categorie
                  created_field="logged", verbosity=0)
     assert Issue.objects.get().status == "submitted"
     assert UnlocatedIssue.objects.get().reason == "no coordinates"
+
+
+def test_durations_are_true_elapsed_time_across_a_daylight_saving_change(tmp_path, categories):
+    """A municipality on a clock with daylight saving: 01:30 to 03:30 on the night the clocks go
+    forward is one hour, not two."""
+    from wards.models import Municipality
+
+    Municipality.objects.filter(code="GT423").update(timezone="America/Los_Angeles")
+    rows = [["DST-1", "Potholes", "28.358", "-26.504", "2024-03-10 01:30", "2024-03-10 01:45", "2024-03-10 03:30",
+             "Completed", "Online"]]
+    import_history(write_csv(tmp_path / "dst.csv", rows))
+    issue = Issue.objects.get()
+    assert issue.time_to_resolve.total_seconds() == 3600
+    assert issue.time_to_acknowledge.total_seconds() == 15 * 60
+    assert IssueFact.objects.get(issue_id=issue.pk).seconds_to_resolve == 3600

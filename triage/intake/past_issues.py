@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import Point
 from django.db import connection
 
+from toolkit.clock import elapsed
 from toolkit.conf import STORAGE_SRID
 from triage.issues.models import Category, Issue, IssueEvent
 
@@ -132,8 +133,8 @@ def issues_history_upsert(*, municipality, issues: list[PastIssue], places: list
             created_at=issue.created_at, updated_at=max(moments), acknowledged_at=issue.acknowledged_at,
             resolved_at=issue.resolved_at, closed_at=issue.closed_at,
             expected_at=issue.created_at + datetime.timedelta(hours=category.sla_hours) if category.sla_hours else None,
-            time_to_acknowledge=issue.acknowledged_at - issue.created_at if issue.acknowledged_at else None,
-            time_to_resolve=issue.resolved_at - issue.created_at if issue.resolved_at else None,
+            time_to_acknowledge=elapsed(issue.created_at, issue.acknowledged_at),
+            time_to_resolve=elapsed(issue.created_at, issue.resolved_at),
         ))
     saved = Issue.objects.bulk_create(rows, update_conflicts=True, unique_fields=["reference"],
                                       update_fields=UPDATED_ON_REIMPORT)

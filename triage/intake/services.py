@@ -241,7 +241,8 @@ def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = 
     category, point = report.category, report.location
     municipality = category.municipality
     answers = validate_answers(category, report.answers or {})
-    now = now or timezone.now()
+    # In UTC: adding the SLA's hours to a local time would add wall-clock hours across a DST change.
+    now = (now or timezone.now()).astimezone(datetime.UTC)
     with transaction.atomic():
         print_ = fingerprint(report) if idempotency_key else ""
         if idempotency_key:

@@ -2,6 +2,7 @@
 field added to the model later never leaks by default; staff with the right permission get the
 reporter's contact details, answers and internal notes on top."""
 
+from toolkit.clock import elapsed
 from triage.issues.permissions import can_see_internal, is_reporter
 from triage.media.selectors import media_for, public_media, sees_more_than_public_media
 
@@ -43,7 +44,7 @@ def public_issue(issue, *, now, media: list | None = None) -> dict:
         "resolved_at": issue.resolved_at.isoformat() if issue.resolved_at else None,
         "closed_at": issue.closed_at.isoformat() if issue.closed_at else None,
         "expected_at": issue.expected_at.isoformat() if issue.expected_at else None,
-        "open_for_seconds": _seconds((issue.resolved_at or issue.closed_at or now) - issue.created_at),
+        "open_for_seconds": _seconds(elapsed(issue.created_at, issue.resolved_at or issue.closed_at or now)),
         "time_to_acknowledge_seconds": _seconds(issue.time_to_acknowledge),
         "time_to_resolve_seconds": _seconds(issue.time_to_resolve),
         "media": public_media(issue) if media is None else media,  # one query; never a photo's EXIF position

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from toolkit.clock import elapsed
 from triage.issues.models import Comment, Follower, Issue, IssueEvent, Priority, Rating, Upvote
 from triage.issues.notifications import issue_url, status_headline, tell_department_of_routed_issue, tell_of_public_update
 from triage.issues.permissions import is_reporter
@@ -115,14 +116,14 @@ def _stamp(issue: Issue, to: str, at) -> None:
     after a reopening, the next resolution is timed from the original report, as residents see it."""
     if to != Status.REOPENED and issue.acknowledged_at is None:
         issue.acknowledged_at = at
-        issue.time_to_acknowledge = at - issue.created_at
+        issue.time_to_acknowledge = elapsed(issue.created_at, at)
     if to == Status.ASSIGNED:
         issue.assigned_at = at
     if to == Status.IN_PROGRESS and issue.started_at is None:
         issue.started_at = at
     if to == Status.RESOLVED:
         issue.resolved_at = at
-        issue.time_to_resolve = at - issue.created_at
+        issue.time_to_resolve = elapsed(issue.created_at, at)
     if to in (Status.CLOSED, Status.REJECTED, Status.DUPLICATE):
         issue.closed_at = at
     if to == Status.REOPENED:

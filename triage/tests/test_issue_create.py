@@ -271,3 +271,17 @@ def test_concurrent_retries_with_one_key_file_one_issue(lesedi):
         idempotency_key="retry-storm").issue.reference)
     assert len(set(references)) == 1
     assert Issue.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_sla_clock_runs_in_real_hours_across_a_daylight_saving_change(pothole, lesedi):
+    import datetime
+    from zoneinfo import ZoneInfo
+
+    lesedi.timezone = "America/Los_Angeles"
+    lesedi.save(update_fields=["timezone"])
+    before_the_change = datetime.datetime(2024, 3, 9, 12, 0, tzinfo=ZoneInfo("America/Los_Angeles"))
+    issue = issue_create(report=report(pothole), now=before_the_change).issue  # SLA: 72 hours
+    issue.refresh_from_db()
+    assert (issue.expected_at - issue.created_at).total_seconds() == 72 * 3600
+    assert issue.reference.startswith("GT423-2024-")
