@@ -1,7 +1,9 @@
+import phonenumbers
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from accounts.roles import ROLE_PERMISSIONS
+from toolkit.conf import imbizo_setting
 
 
 @transaction.atomic
@@ -30,18 +32,16 @@ def roles_sync() -> dict[str, int]:
     return counts
 
 
-def normalise_phone(raw: str, *, country_code: str = "27") -> str:
-    """South African numbers as E.164: '082 123 4567' and '+27 82 123 4567' both give
-    '+27821234567'. Raises ValueError naming the input when it cannot be a phone number."""
-    digits = "".join(ch for ch in raw if ch.isdigit())
-    if raw.strip().startswith("+"):
-        normalised = "+" + digits
-    elif digits.startswith("00"):
-        normalised = "+" + digits[2:]
-    elif digits.startswith("0"):
-        normalised = f"+{country_code}{digits[1:]}"
-    else:
-        normalised = "+" + digits
-    if not 9 <= len(normalised) - 1 <= 15:
+def normalise_phone(raw: str, *, country: str | None = None) -> str:
+    """A phone number in E.164 ('+27821234567'), read the way people write numbers in `country`
+    (ISO 3166 alpha-2; the installation's DEFAULT_COUNTRY when not given): '082 123 4567' in South
+    Africa, '(213) 555-1234' in the United States. Raises ValueError naming the input when it is
+    not a valid number there."""
+    region = (country or imbizo_setting("DEFAULT_COUNTRY")).upper()
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise ValueError(f"'{raw}' is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
         raise ValueError(f"'{raw}' is not a phone number")
-    return normalised
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

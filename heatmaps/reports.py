@@ -10,6 +10,7 @@ issue, reporter or report text is ever read here.
 import datetime
 import io
 import json
+from zoneinfo import ZoneInfo
 
 import matplotlib
 
@@ -56,9 +57,11 @@ def _title(fig, query: FigureQuery, heading: str) -> None:
              + (f" · {filters}" if filters else ""), fontsize=10, color="#3b4650")
 
 
-def _footer(fig, page: int) -> None:
-    fig.text(0.04, 0.025, f"Imbizo · generated {timezone.localtime():%Y-%m-%d %H:%M} · figures at most 60 s behind "
-             "the issues · local days (Africa/Johannesburg)", fontsize=7.5, color="#5b6770")
+def _footer(fig, page: int, zone: str) -> None:
+    """The municipality's own clock: its reports are read in its local days."""
+    generated = timezone.localtime(timezone=ZoneInfo(zone))
+    fig.text(0.04, 0.025, f"Imbizo · generated {generated:%Y-%m-%d %H:%M} · figures at most 60 s behind "
+             f"the issues · local days ({zone})", fontsize=7.5, color="#5b6770")
     fig.text(0.96, 0.025, f"page {page}", fontsize=7.5, color="#5b6770", ha="right")
 
 
@@ -102,7 +105,7 @@ def _figures_page(pdf, query: FigureQuery, answer: dict) -> None:
             cell.set_text_props(weight="bold")
     if len(rows) > len(shown):
         fig.text(0.04, 0.06, f"{len(rows) - len(shown)} more areas in the CSV or Excel export of this table.", fontsize=8)
-    _footer(fig, 1)
+    _footer(fig, 1, query.municipality.timezone)
     pdf.savefig(fig)
     plt.close(fig)
 
@@ -169,7 +172,7 @@ def _maps_page(pdf, query: FigureQuery, answer: dict) -> None:
         fig.text(0.04, 0.065, f"Metres in EPSG:{srid} (UTM zone of the municipality). Darker is more; colour classes "
                  "at the quantiles of the values" + ("; other wards in white." if query.restricted else "."),
                  fontsize=8, color="#3b4650")
-    _footer(fig, 2)
+    _footer(fig, 2, query.municipality.timezone)
     pdf.savefig(fig)
     plt.close(fig)
 
@@ -210,7 +213,7 @@ def _trends_page(pdf, query: FigureQuery) -> None:
     axes.legend(loc="upper left", frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     fig.text(0.07, 0.07, "The first and last months may be part-months, cut by the report's dates.", fontsize=8)
-    _footer(fig, 3)
+    _footer(fig, 3, query.municipality.timezone)
     pdf.savefig(fig)
     plt.close(fig)
 
@@ -256,7 +259,7 @@ def _forecast_page(pdf, query: FigureQuery) -> None:
         "Projected cost: the forecast of issues x unit cost, for the",
         f"categories with a unit cost: {covered}.",
     ]), fontsize=8, color="#3b4650", va="top", linespacing=1.5)
-    _footer(fig, 4)
+    _footer(fig, 4, query.municipality.timezone)
     pdf.savefig(fig)
     plt.close(fig)
 

@@ -14,6 +14,9 @@ DEFAULTS = {
     "STORAGE_SRID": 4326,
     # Where the real reference data lives (tests and the demo); absent in a user's own clone.
     "SHARED_DATA": str(Path(__file__).resolve().parents[2] / "shared" / "data"),
+    # The country (ISO 3166 alpha-2) whose way of writing phone numbers is assumed where no
+    # municipality says otherwise (logging in by phone); each municipality has its own country.
+    "DEFAULT_COUNTRY": "ZA",
     # The municipality code the public home page shows when the URL names none ("": the first with real boundaries).
     "DEFAULT_MUNICIPALITY": "",
     # The address residents reach the site at, for links in messages.

@@ -5,8 +5,12 @@ which counts a point on the edge as inside: a point on the shared edge of two wa
 both, and AREA_TIE_BREAK picks one, the same one every time.
 """
 
+from zoneinfo import available_timezones
+
+import phonenumbers
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
@@ -16,6 +20,17 @@ from toolkit.conf import STORAGE_SRID
 # (wards) or, failing that, the lowest code: documented in the README, tested on a real vertex.
 WARD_TIE_BREAK = ("number", "code")
 SUBURB_TIE_BREAK = ("name", "code")
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA time zone name as zoneinfo knows it: 'America/Los_Angeles', never 'America/Los Angeles'."""
+    if value not in available_timezones():
+        raise ValidationError(f"'{value}' is not a time zone name (e.g. Africa/Johannesburg, America/Los_Angeles).")
+
+
+def validate_country(value: str) -> None:
+    if value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(f"'{value}' is not an ISO 3166 alpha-2 country code (e.g. ZA, US).")
 
 
 class MunicipalityQuerySet(models.QuerySet):
@@ -48,7 +63,9 @@ class Municipality(models.Model):
     boundary_source = models.CharField(
         max_length=8, choices=BoundarySource.choices, default=BoundarySource.WARDS
     )
-    timezone = models.CharField(max_length=64, default="Africa/Johannesburg")
+    timezone = models.CharField(max_length=64, default="Africa/Johannesburg", validators=[validate_timezone])
+    country = models.CharField(max_length=2, default="ZA", validators=[validate_country],
+                               help_text="ISO 3166 alpha-2 code: how residents write phone numbers, and defaults.")
     is_generated = models.BooleanField(
         default=False, help_text="Demo geometry made by load_demo, not real boundaries."
     )

@@ -52,3 +52,22 @@ def test_every_role_is_a_group_with_exactly_its_permissions():
     resident = User.objects.create_user("resident@example.org", "x-passphrase-2")
     resident.groups.add(Group.objects.get(name="resident"))
     assert not resident.has_perm("wards.change_ward")
+
+
+@pytest.mark.parametrize(("raw", "country", "expected"), [
+    ("082 123 4567", "ZA", "+27821234567"),
+    ("+27 82 123 4567", "US", "+27821234567"),
+    ("(213) 555-1234", "US", "+12135551234"),
+])
+def test_phone_numbers_are_read_the_way_the_country_writes_them(raw, country, expected):
+    from accounts.services import normalise_phone
+
+    assert normalise_phone(raw, country=country) == expected
+
+
+@pytest.mark.parametrize(("raw", "country"), [("(213) 555-1234", "ZA"), ("12", "ZA"), ("not a number", "US")])
+def test_a_number_that_is_not_valid_in_the_country_is_refused_by_name(raw, country):
+    from accounts.services import normalise_phone
+
+    with pytest.raises(ValueError, match="is not a phone number"):
+        normalise_phone(raw, country=country)

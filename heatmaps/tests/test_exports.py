@@ -153,3 +153,12 @@ def test_the_offline_map_opens_with_the_network_cut_off(browser, planner, client
     save_screenshot(page, "planning-offline-map")
     assert requests == [] and errors == []
     context.close()
+
+
+def test_the_pdf_report_names_the_municipalitys_own_clock(planner_client, filed):
+    from wards.models import Municipality
+
+    Municipality.objects.filter(code="GT423").update(timezone="America/Los_Angeles")
+    text = pdf_text(get(planner_client, "/api/v1/heatmaps/report.pdf", EVERYTHING).content)
+    text = re.sub(rb"\)\s*-?[\d.]+\s*\(", b"", text)  # a line's pieces, between kerning adjustments, joined
+    assert b"local days \\(America/Los_Angeles\\)" in text and b"Africa/Johannesburg" not in text

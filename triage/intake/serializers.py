@@ -43,13 +43,15 @@ class ReportSerializer(serializers.Serializer):
         category = Category.objects.for_intake().filter(pk=value).first() if 0 < value < 2**63 else None
         if category is None:
             raise serializers.ValidationError(f"No category has the id {value}.")
+        self.municipality = category.municipality  # whose way of writing phone numbers applies
         return category
 
     def validate_reporter_phone(self, value: str) -> str:
         if not value:
             return value
+        municipality = getattr(self, "municipality", None)
         try:
-            return normalise_phone(value)
+            return normalise_phone(value, country=municipality.country if municipality else None)
         except ValueError as exc:
             raise serializers.ValidationError(f"{exc}.") from None
 
