@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from toolkit.importing import RowError, SourceFeature
 from wards import services
-from wards.models import Municipality, Suburb, Ward
+from wards.models import Municipality, Suburb, Ward, validate_timezone
 
 LEVELS = ("municipality", "ward", "suburb")
 
@@ -27,6 +28,29 @@ class AreaMapping:
     year: int | None = None
     year_field: str | None = None
     source_name: str = ""
+    # A new municipality's name and settings (those not given come from its country).
+    municipality_name: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    emergency_number: str | None = None
+
+    @property
+    def municipality_settings(self) -> dict:
+        return {key: value for key, value in (("country", self.country), ("timezone", self.timezone),
+                                              ("emergency_number", self.emergency_number)) if value}
+
+    def _settings_problems(self) -> list[str]:
+        if self.timezone:
+            try:
+                validate_timezone(self.timezone)
+            except ValidationError as exc:
+                return [f"--timezone: {exc.messages[0]}"]
+        if self.country:
+            try:
+                services.municipality_settings(**self.municipality_settings)
+            except ValidationError as exc:
+                return [f"--country: {exc.messages[0]}"]
+        return []
 
     def problems(self) -> list[str]:
         needs = {
@@ -40,6 +64,7 @@ class AreaMapping:
             found.append(f"--municipality or --municipality-field is required for --level {self.level}")
         if self.level == "ward" and not (self.year or self.year_field):
             found.append("--year or --year-field is required for --level ward (the demarcation year)")
+        found += self._settings_problems()
         return found
 
 
@@ -106,7 +131,9 @@ class _AreaTarget:
         for record in records:
             code = record["municipality_code"]
             if code not in found:
-                found[code], _ = services.municipality_get_or_create(code=code, name=record.get("municipality_name"))
+                found[code], _ = services.municipality_get_or_create(
+                    code=code, name=record.get("municipality_name") or self.mapping.municipality_name,
+                    **self.mapping.municipality_settings)
                 self.municipality_codes.add(code)
         return found
 
@@ -128,6 +155,12 @@ class MunicipalityTarget(_AreaTarget):
         )
         report.updated += len(existing)
         report.created += len(records) - len(existing)
+        given = self.mapping.municipality_settings
+        created = set(codes) - existing
+        if created:
+            Municipality.objects.filter(code__in=created).update(**services.municipality_settings(**given))
+        if given and existing:
+            Municipality.objects.filter(code__in=existing).update(**given)
 
     def finish(self, report):
         pass

@@ -1,19 +1,73 @@
 """Every change to areas goes through these functions (imports, demo data, admin actions)."""
 
+import zoneinfo
+from pathlib import Path
+
 from django.contrib.gis.db.models import Union
 from django.contrib.gis.db.models.functions import GeoFunc
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 
-from wards.models import BoundarySet, Municipality, Ward
+from toolkit.conf import imbizo_setting
+from wards.models import BoundarySet, Municipality, Ward, validate_country, validate_timezone
 
 
 class Multi(GeoFunc):
     function = "ST_Multi"
 
 
-def municipality_get_or_create(*, code: str, name: str | None = None) -> tuple[Municipality, bool]:
-    return Municipality.objects.get_or_create(code=code, defaults={"name": name or code})
+# The number to call in an emergency where a country has its own; 112 reaches emergency services
+# from any GSM phone elsewhere.
+EMERGENCY_NUMBERS = {"ZA": "112", "US": "911", "CA": "911", "MX": "911", "GB": "999", "IE": "112", "KE": "999",
+                     "NG": "112", "BW": "997", "NA": "10111", "AU": "000", "NZ": "111", "IN": "112", "BR": "190"}
+
+
+def country_time_zones(country: str) -> list[str]:
+    """The IANA time zones of a country, from the tz database's own zone.tab."""
+    for root in zoneinfo.TZPATH:
+        table = Path(root) / "zone.tab"
+        if table.exists():
+            rows = (line.split("\t") for line in table.read_text().splitlines() if not line.startswith("#"))
+            return [row[2] for row in rows if len(row) >= 3 and row[0] == country]
+    return []
+
+
+def municipality_settings(*, country: str | None = None, timezone: str | None = None,
+                          emergency_number: str | None = None) -> dict:
+    """A new municipality's settings: those given, the rest from its country. Raises ValidationError
+    naming the setting when one is not valid, or when the country has several time zones and none
+    was chosen."""
+    country = (country or imbizo_setting("DEFAULT_COUNTRY")).upper()
+    validate_country(country)
+    if timezone is None:
+        zones = country_time_zones(country)
+        if len(zones) != 1:
+            raise ValidationError(f"{country} has {len(zones) or 'no'} time zones; say which with a time zone "
+                                  "(e.g. --timezone America/Los_Angeles).")
+        timezone = zones[0]
+    validate_timezone(timezone)
+    return {"country": country, "timezone": timezone,
+            "emergency_number": emergency_number or EMERGENCY_NUMBERS.get(country, "112")}
+
+
+def municipality_get_or_create(*, code: str, name: str | None = None, **settings) -> tuple[Municipality, bool]:
+    """The municipality with this code; a new one gets `settings` (country, timezone,
+    emergency_number), defaults from its country for those not given. Given settings also update
+    an existing municipality."""
+    municipality = Municipality.objects.filter(code=code).first()
+    given = {key: value for key, value in settings.items() if value}
+    if municipality is None:
+        municipality = Municipality(code=code, name=name or code, **municipality_settings(**given))
+        municipality.full_clean(exclude=["boundary"])
+        municipality.save()
+        return municipality, True
+    if given:
+        for key, value in given.items():
+            setattr(municipality, key, value.upper() if key == "country" else value)
+        municipality.full_clean(exclude=["boundary"])
+        municipality.save(update_fields=list(given))
+    return municipality, False
 
 
 def boundary_set_get_or_create(*, municipality: Municipality, year: int, source: str = "",

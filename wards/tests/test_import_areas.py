@@ -162,3 +162,34 @@ def test_duplicate_codes_in_one_file_are_refused(db, fixtures_dir):
     with pytest.raises(CommandError, match="feature 2: suburb code same is already used by feature 1"):
         call_command("import_areas", str(path), level="suburb", name_field="name", municipality="GT423", verbosity=0)
     assert not Suburb.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_new_municipality_is_set_up_from_the_command_line_with_its_countrys_defaults(fixtures_dir):
+    path = fixtures_dir / "gis" / "lesedi_municipality_square.geojson"
+    call_command("import_areas", str(path), level="municipality", code_field="CAT_B", name_field="MUNICNAME",
+                 country="us", timezone="America/Los_Angeles", verbosity=0)
+    made = Municipality.objects.get(code="GT423")
+    assert (made.country, made.timezone, made.emergency_number) == ("US", "America/Los_Angeles", "911")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("options", "message"), [
+    ({"timezone": "America/Los Angeles"}, "--timezone: 'America/Los Angeles' is not a time zone name"),
+    ({"country": "XX"}, "--country: 'XX' is not an ISO 3166 alpha-2 country code"),
+    ({"country": "US"}, "--country: US has"),  # several zones: which one must be said
+])
+def test_bad_municipality_settings_stop_the_import_naming_the_option(fixtures_dir, options, message):
+    path = fixtures_dir / "gis" / "lesedi_municipality_square.geojson"
+    with pytest.raises(CommandError, match=message):
+        call_command("import_areas", str(path), level="municipality", code_field="CAT_B", name_field="MUNICNAME",
+                     verbosity=0, **options)
+    assert not Municipality.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_municipality_with_one_time_zone_takes_it_from_its_country(fixtures_dir):
+    path = fixtures_dir / "gis" / "lesedi_municipality_square.geojson"
+    call_command("import_areas", str(path), level="municipality", code_field="CAT_B", name_field="MUNICNAME",
+                 country="KE", verbosity=0)
+    assert Municipality.objects.get(code="GT423").timezone == "Africa/Nairobi"

@@ -22,6 +22,11 @@ class Command(ImportCommand):
         parser.add_argument("--municipality-name-field", help="Field with the municipality's name.")
         parser.add_argument("--year", type=int, help="Wards: the demarcation year of the whole file.")
         parser.add_argument("--year-field", help="Wards: field with each feature's demarcation year.")
+        parser.add_argument("--name", help="The name of the municipality --municipality names, when it is new.")
+        parser.add_argument("--country", help="A new municipality's country (ISO 3166 alpha-2, e.g. US); its time "
+                                              "zone and emergency number default from it.")
+        parser.add_argument("--timezone", help="A municipality's time zone (IANA name, e.g. America/Los_Angeles).")
+        parser.add_argument("--emergency-number", help="A municipality's emergency number.")
 
     def build_target(self, options, source):
         mapping = AreaMapping(
@@ -30,6 +35,8 @@ class Command(ImportCommand):
             municipality_field=options["municipality_field"],
             municipality_name_field=options["municipality_name_field"],
             year=options["year"], year_field=options["year_field"], source_name=source.path.name,
+            municipality_name=options["name"], country=options["country"], timezone=options["timezone"],
+            emergency_number=options["emergency_number"],
         )
         problems = mapping.problems()
         if problems:
