@@ -338,6 +338,10 @@ class IssueEvent(models.Model):
         MERGED = "merged", "Duplicates merged in"
         UNMERGED = "unmerged", "Duplicate separated"
 
+    # What the public history shows: the report, status changes and back-office updates with their
+    # public notes; assignments, re-routing, priorities, merges and internal notes are staff business.
+    PUBLIC_ACTIONS = (Action.CREATED, Action.STATUS, Action.UPDATE)
+
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=10, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

@@ -75,7 +75,7 @@ def history_for(user, issue, events) -> list[dict]:
     internal = can_see_internal(user, issue)
     rows = []
     for event in events:
-        if not internal and event.action == event.Action.NOTE:
+        if not internal and event.action not in event.PUBLIC_ACTIONS:
             continue
         row = {
             "at": event.at.isoformat(), "action": event.action, "by": event.actor_label,

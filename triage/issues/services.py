@@ -15,7 +15,7 @@ from django.utils import timezone
 from toolkit.clock import elapsed
 from triage.issues.models import Comment, Follower, Issue, IssueEvent, Priority, Rating, Upvote
 from triage.issues.notifications import issue_url, status_headline, tell_department_of_routed_issue, tell_of_public_update
-from triage.issues.permissions import is_reporter
+from triage.issues.permissions import can_triage, is_reporter, works_on
 from triage.issues.workflow import OPEN_STATUSES, RATEABLE_STATUSES, IllegalTransition, Status, check_transition
 
 
@@ -29,13 +29,18 @@ class ActionRefused(Exception):
 
 
 def actor_label(user, issue) -> str:
-    """How an actor is shown publicly: never a resident's name."""
+    """How an actor is shown publicly: by their role (a dispatcher, the issue's department), never a
+    person's name."""
     if user is None or not user.is_authenticated:
         return "Resident"
     if user.pk == issue.reporter_id:
         return "Reporter"
+    if can_triage(user, issue):
+        return "Dispatcher"
+    if works_on(user, issue):
+        return issue.department.name
     if user.is_staff or user.municipality_id:
-        return issue.department.name if issue.department_id else f"{issue.municipality.title}"
+        return issue.municipality.title
     return "Resident"
 
 

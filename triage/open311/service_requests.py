@@ -64,7 +64,7 @@ def _requests(*, extensions: bool):
 
 # The history lines that are public: the report itself and status changes (with their public
 # notes). Assignments, re-routing, priority and internal notes are staff business.
-PUBLIC_EVENTS = (IssueEvent.Action.CREATED, IssueEvent.Action.STATUS, IssueEvent.Action.UPDATE)
+PUBLIC_EVENTS = IssueEvent.PUBLIC_ACTIONS
 
 
 def _clip(text: str) -> str | None:
