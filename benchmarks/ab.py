@@ -115,8 +115,9 @@ class Row:
 class Client:
     """One kept-alive connection per server per thread, as a browser or an app keeps one."""
 
-    def __init__(self, expect: int):
+    def __init__(self, expect: int, sides: dict[int, str]):
         self.expect = expect
+        self.sides = sides  # port -> "old" or "new", for the errors
         self.local = threading.local()
 
     def send(self, port: int, request: Request) -> float:
@@ -125,17 +126,20 @@ class Client:
             connections[port] = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         connection = connections[port]
         start = time.perf_counter()
-        connection.request(request.method, request.path, request.body, request.headers)
-        response = connection.getresponse()
-        body = response.read()
+        try:
+            connection.request(request.method, request.path, request.body, request.headers)
+            response = connection.getresponse()
+            body = response.read()
+        except OSError as exc:
+            raise RuntimeError(f"the {self.sides[port]} server, {request.method} {request.path}: {exc!r}") from exc
         elapsed = time.perf_counter() - start
-        assert response.status == self.expect, (port, request.path, response.status, body[:300])
+        assert response.status == self.expect, (self.sides[port], request.path, response.status, body[:300])
         return elapsed
 
 
 def compare(pair: Pair, scenario: Scenario) -> Row:
-    client = Client(scenario.expect)
     ports = {"old": pair.old, "new": pair.new}
+    client = Client(scenario.expect, {port: side for side, port in ports.items()})
     for i in range(scenario.warmup):
         for side in SIDES:
             client.send(ports[side], scenario.request(i))

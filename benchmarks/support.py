@@ -3,6 +3,7 @@
 import contextlib
 import http.client
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -49,6 +50,7 @@ def wsgi_server(workers: int = 2, app: str = "gisplatform.wsgi", *, tree: Path =
          "--port", str(port), "--workers", str(workers), "--blocking-threads", "2", "--log-level", "warning",
          f"{app}:application"],
         cwd=tree, env={**os.environ, "PYTHONPATH": str(tree), "DEBUG": "false", **(environment or {})},
+        start_new_session=True,  # its own process group, so a hung stop can take the workers with it
     )
     try:
         deadline = time.monotonic() + 30
@@ -62,8 +64,13 @@ def wsgi_server(workers: int = 2, app: str = "gisplatform.wsgi", *, tree: Path =
                 time.sleep(0.1)
         yield port
     finally:
+        # granian 2.8 can hang on stop (`./imbizo run` says more); after 10 s the workers go with it.
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def http_get(port: int, path: str) -> tuple[int, bytes]:
