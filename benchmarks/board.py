@@ -44,6 +44,20 @@ LIST_FILTERS = [
 ]
 
 
+def dispatcher_session(municipality) -> str:
+    """A session cookie of a dispatcher of the municipality (BENCH_USER, made when missing)."""
+    from django.contrib.auth.models import Group
+    from django.test import Client
+
+    from accounts.models import User
+
+    user, _ = User.objects.get_or_create(email=BENCH_USER, defaults={"municipality": municipality, "full_name": "Bench"})
+    user.groups.add(Group.objects.get(name="dispatcher"))
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--points", type=int, default=2000, help="duplicate-suggestion calls per column")
@@ -54,7 +68,6 @@ def main():
     setup_django()
     total = ensure_issues()
 
-    from django.contrib.auth.models import Group
     from django.contrib.gis.geos import Point
     from django.db import connection
     from django.test import Client
@@ -82,11 +95,8 @@ def main():
                        "WHERE id = %s), %s, 31)) AS d(path, g)", [municipality.pk, args.points])
         points = [(lon, lat, rng.choice(categories)[0]) for lon, lat in cursor.fetchall()]
 
-    user, _ = User.objects.get_or_create(email=BENCH_USER, defaults={"municipality": municipality, "full_name": "Bench"})
-    user.groups.add(Group.objects.get(name="dispatcher"))
+    cookie = dispatcher_session(municipality)
     client = Client()
-    client.force_login(user)
-    cookie = f"sessionid={client.cookies['sessionid'].value}"
 
     # --- 1. duplicate suggestions --------------------------------------------------------------------
     print("1. Duplicate suggestions (same category, open, within the category's radius and window, or the same asset)")

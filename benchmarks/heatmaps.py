@@ -73,6 +73,24 @@ def periods(today: datetime.date, count: int, rng: random.Random) -> list[tuple[
     return result
 
 
+def ensure_summaries(issues: int) -> None:
+    """Facts and summaries for all `issues`, rebuilt when they do not match (once per data set), and
+    vacuumed: the figures' index-only scans need the visibility map."""
+    from django.db import connection
+
+    from heatmaps.models import IssueFact, MonthlyAreaSummary, MonthlyHexSummary
+    from heatmaps.refresh import summary_refresh
+
+    if (IssueFact.objects.count() != issues or not MonthlyAreaSummary.objects.exists()
+            or not MonthlyHexSummary.objects.exists()):
+        result = summary_refresh(full=True)
+        print(f"full rebuild of facts and summaries: {result.changed:,} issues in {result.seconds:.1f} s (once)")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE heatmaps_issuefact")
+        cursor.execute("VACUUM ANALYZE heatmaps_dailysummary")
+        cursor.execute("VACUUM ANALYZE heatmaps_monthlysummary")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
@@ -82,7 +100,6 @@ def main():
     ensure_issues()
     from django.db import connection, transaction
 
-    from heatmaps.models import IssueFact, MonthlyAreaSummary, MonthlyHexSummary
     from heatmaps.refresh import summary_refresh
     from toolkit.conf import storage_srid
     from triage.issues.models import Issue
@@ -93,14 +110,7 @@ def main():
     print(f"{issues:,} issues in {connection.settings_dict['NAME']}\n")
 
     # --- keeping the summary fresh ----------------------------------------------------------------
-    if (IssueFact.objects.count() != issues or not MonthlyAreaSummary.objects.exists()
-            or not MonthlyHexSummary.objects.exists()):
-        result = summary_refresh(full=True)
-        print(f"full rebuild of facts and summaries: {result.changed:,} issues in {result.seconds:.1f} s (once)")
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE heatmaps_issuefact")  # index-only scans need the visibility map
-        cursor.execute("VACUUM ANALYZE heatmaps_dailysummary")
-        cursor.execute("VACUUM ANALYZE heatmaps_monthlysummary")
+    ensure_summaries(issues)
     idle = summary_refresh()
     # A busy minute: 200 issues resolved, refreshed, then rolled back so the benchmark data stays as it was.
     with transaction.atomic():

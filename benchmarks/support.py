@@ -3,6 +3,7 @@
 import contextlib
 import http.client
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -38,15 +39,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def wsgi_server(workers: int = 2, app: str = "gisplatform.wsgi"):
+def wsgi_server(workers: int = 2, app: str = "gisplatform.wsgi", *, tree: Path = ROOT, environment: dict | None = None):
     """The platform behind granian, as `./imbizo run` serves it (`app`: another WSGI module, e.g. one
-    adding a benchmark-only view). Yields the port; the server is this process's `granian` child."""
+    adding a benchmark-only view; `tree`: another checkout, e.g. benchmarks/ab.py's baseline, served
+    with this virtualenv; `environment`: variables added to this process's). Yields the port; the
+    server is this process's `granian` child."""
     port = free_port()
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--blocking-threads", "2", "--log-level", "warning",
          f"{app}:application"],
-        cwd=ROOT, env={**os.environ, "DEBUG": "false"},
+        cwd=tree, env={**os.environ, "PYTHONPATH": str(tree), "DEBUG": "false", **(environment or {})},
+        start_new_session=True,  # its own process group, so a hung stop can take the workers with it
     )
     try:
         deadline = time.monotonic() + 30
@@ -60,8 +64,13 @@ def wsgi_server(workers: int = 2, app: str = "gisplatform.wsgi"):
                 time.sleep(0.1)
         yield port
     finally:
+        # granian 2.8 can hang on stop (`./imbizo run` says more); after 10 s the workers go with it.
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def http_get(port: int, path: str) -> tuple[int, bytes]:
