@@ -42,10 +42,11 @@ class AreaLookupView(APIView):
         )
         if match is None:
             raise NotFound(f"The point {point.y:.6f}, {point.x:.6f} (lat, lon) is outside every municipality we serve.")
+        ward, suburb = match["ward_at"], match["suburb_at"]
         return Response({
             "municipality": {"code": match["code"], "name": match["name"]},
-            "ward": match["ward_at"],
-            "suburb": match["suburb_at"],
+            "ward": {key: ward[key] for key in ("number", "code", "year")} if ward else None,
+            "suburb": {key: suburb[key] for key in ("name", "code")} if suburb else None,
         })
 
 

@@ -43,11 +43,11 @@ class MunicipalityQuerySet(models.QuerySet):
         objects, or None), so one query answers "where is this?"."""
         ward = (
             Ward.objects.current().filter(municipality=OuterRef("pk")).covering(point)
-            .values(json=JSONObject(number="number", code="code", year="boundary_set__year"))[:1]
+            .values(json=JSONObject(id="id", number="number", code="code", year="boundary_set__year"))[:1]
         )
         suburb = (
             Suburb.objects.filter(municipality=OuterRef("pk")).covering(point)
-            .values(json=JSONObject(name="name", code="code"))[:1]
+            .values(json=JSONObject(id="id", name="name", code="code"))[:1]
         )
         return self.annotate(ward_at=Subquery(ward), suburb_at=Subquery(suburb))
 

@@ -17,7 +17,6 @@ from triage.intake.serializers import ReportSerializer
 from triage.issues.api import IssueListView, issue_or_404
 from triage.issues.models import Category
 from triage.issues.presenters import issue_for
-from wards.models import Municipality
 
 
 class PreviewView(APIView):
@@ -32,8 +31,9 @@ class PreviewView(APIView):
         category = Category.objects.with_municipality().select_related("asset_type").filter(pk=category_id).first()
         if category is None:
             raise bad_parameter("category", f"No category has the id {category_id}.")
-        inside = Municipality.objects.filter(pk=category.municipality_id).covering(point).exists()
-        place = intake.locate(category, point) if inside else intake.Place(ward=None, suburb=None, asset=None)
+        place = intake.locate(category, point)
+        inside = place is not None
+        place = place or intake.Place(ward=None, suburb=None, asset=None)
         asset = place.asset
         return Response({
             "inside": inside,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.contrib.gis.geos import Point
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -74,17 +74,25 @@ class Place:
     asset: Asset | None  # with .distance_m, metres on the spheroid
 
 
-def locate(category: Category, point: Point) -> Place:
-    """The current ward and suburb covering the point (the tie-break rule picks one on a shared
-    edge) and the nearest asset of the category's type within its snap radius."""
-    municipality_id = category.municipality_id
-    ward = Ward.objects.current().filter(municipality_id=municipality_id).covering(point).only("number", "code").first()
-    suburb = Suburb.objects.filter(municipality_id=municipality_id).covering(point).only("name", "code").first()
+def locate(category: Category, point: Point) -> Place | None:
+    """Where the point falls in the category's municipality: its current ward and suburb (the
+    tie-break rule picks one on a shared edge) and the nearest asset of the category's type within
+    its snap radius; None when the municipality does not cover the point."""
+    found = (Municipality.objects.filter(pk=category.municipality_id).covering(point).with_areas_at(point)
+             .values("ward_at", "suburb_at").first())
+    if found is None:
+        return None
+    ward, suburb = found["ward_at"], found["suburb_at"]
     asset = None
     if category.asset_type_id:
         asset = (Asset.objects.snap_target(point, asset_type=category.asset_type_id, metres=category.snap_radius_m)
                  .select_related("asset_type").defer("geom", "attributes").first())
-    return Place(ward=ward, suburb=suburb, asset=asset)
+    return Place(
+        # Enough of each to file and show the issue; their polygons are never needed here.
+        ward=Ward(pk=ward["id"], number=ward["number"], code=ward["code"]) if ward else None,
+        suburb=Suburb(pk=suburb["id"], name=suburb["name"], code=suburb["code"]) if suburb else None,
+        asset=asset,
+    )
 
 
 def outside_message(municipality, point: Point) -> str:
@@ -212,23 +220,30 @@ def stored_key(key: str, scope: str) -> str:
     return hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()
 
 
+# Raw SQL: "insert, or tell me the row was there" is one statement in PostgreSQL; the ORM would
+# need a savepoint and a caught IntegrityError around its INSERT.
+CLAIM_KEY_SQL = """
+INSERT INTO triage_intakekey (key, fingerprint, created_at) VALUES (%(key)s, %(fingerprint)s, %(now)s)
+ON CONFLICT (key) DO NOTHING RETURNING key AS claimed
+"""
+
+
 def claim_key(key: str, scope: str, print_: str, now: datetime.datetime) -> IntakeKey | None:
     """Claim the sender's Idempotency-Key for this report, or return the claim an earlier try made.
 
     A concurrent first try holding the key makes this insert wait on the unique index until it
     commits (then this is a retry) or rolls back (then this claims the key)."""
     stored = stored_key(key, scope)
-    try:
-        with transaction.atomic():
-            IntakeKey.objects.create(key=stored, fingerprint=print_, created_at=now)
-    except IntegrityError:
-        earlier = IntakeKey.objects.select_related("issue").get(key=stored)
-        if earlier.fingerprint != print_:
-            raise IdempotencyKeyReused(
-                f"The Idempotency-Key '{key}' was already used for a different report; use a new key for a new report."
-            ) from None
-        return earlier
-    return None
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_KEY_SQL, {"key": stored, "fingerprint": print_, "now": now})
+        if cursor.fetchone() is not None:
+            return None
+    earlier = IntakeKey.objects.select_related("issue").get(key=stored)
+    if earlier.fingerprint != print_:
+        raise IdempotencyKeyReused(
+            f"The Idempotency-Key '{key}' was already used for a different report; use a new key for a new report."
+        )
+    return earlier
 
 
 # --- filing -----------------------------------------------------------------------------------
@@ -254,9 +269,9 @@ def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = 
             "kind", "default_priority", "sla_hours", "default_department_id").first()
         if live is None:
             raise InvalidReport({"category": [f"'{category.name}' no longer takes reports."]})
-        if not Municipality.objects.filter(pk=municipality.pk).covering(point).exists():
-            raise InvalidReport({"location": [outside_message(municipality, point)]})
         place = locate(category, point)
+        if place is None:
+            raise InvalidReport({"location": [outside_message(municipality, point)]})
         rule = RoutingRule.objects.first_matching(category=category, point=point, ward_id=getattr(place.ward, "pk", None),
                                                   snapped=place.asset is not None)
         department = rule.department if rule else _default_department(category, live["default_department_id"])
