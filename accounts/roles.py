@@ -1,7 +1,7 @@
 """The roles people hold, as Django groups with permissions.
 
-A role lists permissions as "app_label.codename". Apps that arrive later (triage, heatmaps,
-notices, ...) add their permissions here; `roles_sync` runs after every migrate.
+A role lists permissions as "app_label.codename", from every app (wards, triage, heatmaps,
+notices, ...); `roles_sync` runs after every migrate.
 """
 
 RESIDENT = "resident"

@@ -32,7 +32,7 @@ SELECT w.id, count(i.id)
 # The textbook hex grid (PostGIS's ST_HexagonGrid example): generate the hexagons over the
 # municipality in metres, bring each back to WGS 84 and join the issues through the GiST index of
 # their location. (Transforming every issue instead and joining on the metric hexagons has no index
-# to use: a nested loop of hexagons x issues that ran for over eight minutes before it was stopped.)
+# to use: a nested loop of hexagons x issues that takes many minutes.)
 NAIVE_HEXGRID_SQL = """
 SELECT g.i, g.j, count(*)
   FROM wards_municipality m

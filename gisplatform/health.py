@@ -1,6 +1,6 @@
 """/healthz: for load balancers and monitoring (is the app up, does the database answer?).
 A plain Django view with one `SELECT 1`, so it is also the floor every API request stands on
-(benchmarks/intake.py prints it beside the intake figures)."""
+(the benchmarks print it beside their figures)."""
 
 from django.db import connection
 from django.http import JsonResponse

@@ -86,10 +86,10 @@ TEMPLATES = [
 # The README's commands export DATABASE_URL for the project-local PostGIS when none is given.
 DATABASE_URL = os.environ.get("DATABASE_URL", "postgis://imbizo@127.0.0.1:54329/imbizo")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, engine="django.contrib.gis.db.backends.postgis")}
-# Persistent connections: opening one per request cost ~15 ms (benchmarks/area_lookup.py).
+# Persistent connections: opening one costs about 15 ms, more than a whole point-in-ward lookup.
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# No JIT: every web query is short, and a JIT compile set off by a high cost estimate took 400 ms of a 9 ms lookup.
+# No JIT: every web query is short, and a compile set off by a high cost estimate can add 400 ms to a 9 ms lookup.
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -147,7 +147,7 @@ IMBIZO = {
     "PUBLIC_URL": os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000"),
     "TILE_URL": os.environ.get("IMBIZO_TILE_URL", ""),
     "TILE_ATTRIBUTION": os.environ.get("IMBIZO_TILE_ATTRIBUTION", ""),
-    # SMS and push gateways are configured by the issues that bring them; until then their messages wait, queued.
+    # Email only: until an SMS or push gateway is configured here, their messages wait, queued.
     "CHANNELS": {"email": "notices.channels.EmailChannel"},
     "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "worker"),
     "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},

@@ -1,6 +1,6 @@
 """The figures planners read, per ward or suburb, for any period and filter.
 
-Where each number comes from (measured at a million issues, benchmarks/heatmaps.py):
+Where each number comes from:
 
 - Counts and sums (logged, acknowledged, resolved, open backlog, means, share within SLA, mean
   rating) from the summary tables: whole months from MonthlySummary, the days at either end

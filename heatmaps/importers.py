@@ -1,6 +1,6 @@
 """The history import: an earlier system's past issues, through the shared importer.
 
-Each row becomes a past issue in triage (triage.history) or, without a usable location (no
+Each row becomes a past issue in triage (triage.intake.past_issues) or, without a usable location (no
 coordinates, a 0, 0 placeholder, or a point outside the municipality), an UnlocatedIssue counted
 under "no location". A wrong row (unknown category or status, unreadable time, times out of order,
 a repeated reference) stops the import naming every such row, and nothing is kept: the whole file

@@ -3,7 +3,7 @@
 `send_scheduled_reports` (cron, hourly) first creates a ReportRun for every period of every active
 subscription that has ended and has none yet (back to the period in which the subscription was
 made: a scheduler that was down for three weeks sends three weekly reports, none is skipped),
-then makes each waiting or failed run and hands it to notices.notify with the files attached.
+then makes each waiting or failed run and hands it to notices.outbound.notify with the files attached.
 A run that fails is recorded with its error, logged, and retried by the next invocation, up to
 MAX_ATTEMPTS; then it is given up, logged at ERROR, and the planner is told. The command exits
 non-zero whenever a run failed, so cron's mail reaches an operator too.

@@ -5,7 +5,7 @@ Django views: a browser's session, or credentials a GIS tool sends with every re
 - `Authorization: Basic` with a layer token as the password (any user name): QGIS's "Basic"
   authentication, fast, and revocable without changing the password.
 - `Authorization: Basic` with the email (or phone) and password: works, but every request pays
-  the password hash (about half a second with Django's PBKDF2), so QGIS paging through a layer
+  the password hash (about a third of a second with Django's PBKDF2), so QGIS paging through a layer
   is slow; a token is the better habit.
 
 Wrong credentials are a 401 at once (never silently anonymous), so a typo is not mistaken for

@@ -1,11 +1,10 @@
 """Layer downloads: GeoJSON streamed straight out of PostgreSQL, the other formats written by GDAL
 (ogr2ogr reads PostgreSQL directly with one SQL query).
 
-The formats are a registry (EXPORT_FORMATS): a new format is one entry, not another branch.
-Measured (REFERENCES.md): ogr2ogr writes a million points to a Shapefile in 10.5 s without Python
-touching a feature; GeoPackage's spatial index is built apart (layers/geopackage.py). GeoJSON needs no GDAL at all: PostgreSQL
-builds each feature (ST_AsGeoJSON, json_build_object) and COPY streams them, so a million features
-take about as long as the bare COPY and the memory of one buffer (benchmarks/layers.py).
+The formats are a registry (EXPORT_FORMATS): a new format is one entry, not another branch. Python
+never touches a feature: GDAL reads the rows itself, and GeoPackage's spatial index is built apart
+(layers/geopackage.py). GeoJSON needs no GDAL at all: PostgreSQL builds each feature (ST_AsGeoJSON,
+json_build_object) and COPY streams them, in the memory of one buffer.
 """
 
 from __future__ import annotations
@@ -62,8 +61,7 @@ def geojson_copy_sql(layer: Layer, rows: QuerySet) -> str:
     properties = dict(layer.properties)
     if layer.id_path not in properties.values():
         properties = {"id": layer.id_path, **properties}
-    # No order: sorting a million features (with the model's default ordering, or by id) spilled to
-    # disk and took longer than writing them (benchmarks/layers.py).
+    # No order: sorting a million features spills to disk and takes longer than writing them.
     sql, params = geojson.feature_rows_sql(rows.order_by(), geometry=layer.geometry,
                                            properties=properties, feature_id=layer.id_path)
     query = connection.ops.compose_sql(f"SELECT ',' || r.feature::text FROM ({sql}) AS r", params)
@@ -92,12 +90,8 @@ def stream_geojson(layer: Layer, rows: QuerySet) -> Iterator[bytes]:
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {
     fmt.key: fmt for fmt in [
-        # The file is new and thrown away if the export fails, so SQLite need not wait for the disk
-        # after each transaction. ogr2ogr's defaults take about 11 s for a million issues: 5 s writing
-        # the rows and 6-7 s as GDAL 3.6 inserts them one by one into the spatial index. Written without
-        # it, the index is then built by pyogrio's newer GDAL in about 2 s (layers/geopackage.py);
-        # spatially sorted rows, a larger SQLite cache or bigger transactions gained nothing measurable
-        # (benchmarks/layers.py).
+        # The file is new and thrown away if the export fails, so SQLite need not wait for the disk. The
+        # spatial index is built afterwards by a newer GDAL (layers/geopackage.py), several times faster.
         ExportFormat("gpkg", "GeoPackage", "GPKG", "gpkg", "application/geopackage+sqlite3",
                      layer_options=("SPATIAL_INDEX=NO",), config=(("OGR_SQLITE_SYNCHRONOUS", "OFF"),),
                      finish=lambda path, layer: geopackage.add_spatial_index(path, layer.key)),
@@ -162,7 +156,7 @@ def write(layer: Layer, rows: QuerySet, export_format: ExportFormat, destination
         target = Path(work) / f"{layer.key}.{'shp' if export_format.zipped else export_format.extension}"
         command = [OGR2OGR, "-f", export_format.driver, str(target), source, "-sql", sql, "-nln", layer.key,
                    "-a_srs", f"EPSG:{storage_srid()}", "-nlt", layer.geometry_type().upper(),
-                   # 10,000 rows a fetch from PostgreSQL instead of GDAL's 500.
+                   # 10,000 rows a fetch from PostgreSQL, not GDAL's default 500.
                    "--config", "OGR_PG_CURSOR_PAGE", "10000"]
         for name, value in export_format.config:
             command += ["--config", name, value]

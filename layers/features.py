@@ -138,13 +138,9 @@ def feature_rows_sql(layer: Layer, rows: QuerySet, *, precision: int = PRECISION
 
 
 def fetch_in_one_process(sql: str, params) -> list[tuple]:
-    """The rows of one statement run in one server process.
-
-    A page of 100 features, or a tile of a few thousand, is milliseconds of work: the planner still
-    picks a parallel plan on a million-row table, and launching the workers cost 40-50 ms on a busy
-    2-core machine for 8 ms of work (benchmarks/layers.py, OGC items with a bbox). SET LOCAL and the
-    statement go as one message: PostgreSQL runs the two as one implicit transaction, so the setting
-    ends with the statement, in one round trip instead of four (BEGIN, SET, the statement, COMMIT)."""
+    """The rows of one statement run in one server process: no parallel workers, since starting them
+    costs more than a page's or a tile's 8 ms of work. SET LOCAL and the statement go as one message, one
+    implicit transaction, so the setting ends with the statement."""
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = 0; {sql}", params)
         cursor.nextset()
@@ -166,8 +162,7 @@ class Page:
 
 def _page_query(layer: Layer, rows: QuerySet, ordering: str, limit: int) -> QuerySet:
     """The first `limit` rows in `ordering`. The ids are chosen first, on the filtered table alone; only
-    those rows are then joined to what their properties read (category, ward, ...): joining every issue
-    of the bbox before keeping 100 was half the time of a page at a million issues."""
+    those rows are then joined to what their properties read (category, ward, ...), not every row of the bbox."""
     chosen = rows.order_by(ordering).values(layer.id_path)[:limit]
     return rows.model._base_manager.filter(**{f"{layer.id_path}__in": chosen}).order_by(ordering)
 
@@ -199,12 +194,10 @@ def page(layer: Layer, rows: QuerySet, *, limit: int, after=None, before=None) -
 
 
 # --- prepared pages ---------------------------------------------------------------------------------
-# A page's SQL depends on which filters are given, not on their values. Compiling it with the ORM took
-# about half of a page's time at a million issues (3-4 ms of 8, cProfile in the worker), so each shape's
-# SQL is built once per layer, by the same ORM code with placeholders (Bound) where the values go, and
-# each request binds its values. The layer's own rows (Layer.queryset) are compiled into that SQL once:
-# their SQL must not change between calls (checked for every registered layer by a test). A layer whose
-# rows depend on the viewer (Layer.restrict) is compiled per request, as before.
+# A page's SQL depends on which filters are given, not on their values, and compiling it with the ORM is
+# about half of a page's time: so each shape's SQL is built once per layer, with placeholders (Bound) where
+# the values go, and each request binds its values. Layer.queryset is compiled in with it, so its SQL must
+# not change between calls (a test checks every layer); a layer with Layer.restrict is compiled per request.
 
 
 @dataclass(frozen=True)
@@ -326,7 +319,7 @@ def bound_filter(layer: Layer, feature_filter: FeatureFilter, *, user=None) -> B
 
 
 def bind(params, values: Mapping) -> list:
-    """A prepared statement's parameters with each Slot replaced by its value."""
+    """A prepared page's or tile's parameters with each Slot replaced by its value."""
     return [values[param.name] if isinstance(param, Slot) else param for param in params]
 
 

@@ -2,11 +2,11 @@
 
 ogr2ogr (Debian's GDAL 3.6) writes the features with `-lco SPATIAL_INDEX=NO`; the R-tree is then made
 by GDAL's own `CreateSpatialIndex`, the same SQL function ogr2ogr would call, run by the GDAL library
-pyogrio ships (3.12: pyogrio is already a dependency, for exports and tests). GDAL 3.6 inserts the
-points into SQLite's R-tree one by one: 7-13 s for a million issues, more than writing them. Since 3.7
-GDAL packs the tree in memory and writes its nodes at once: 2.9 s (benchmarks/layers.py). The result is
-the standard `rtree_<table>_<column>` virtual table with its triggers and its gpkg_extensions row,
-whichever GDAL builds it. Without pyogrio's library, Debian's ogrinfo runs the same function.
+pyogrio ships (pyogrio is already a dependency, for exports and tests). GDAL 3.6 inserts the points into
+the R-tree one by one, which takes longer than writing them; GDAL 3.7 and later pack the tree in memory
+and write it at once, several times faster. The result is the standard `rtree_<table>_<column>` virtual
+table with its triggers and its gpkg_extensions row, whichever GDAL builds it. Without pyogrio's library,
+Debian's ogrinfo runs the same function.
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ class Layer:
 
     @cached_property
     def model(self) -> type[Model]:
-        # Kept: building the queryset to learn its model cost 0.6 ms, and every field lookup asked for it.
+        # Cached: every field lookup needs the model, and building the queryset to learn it costs 0.6 ms.
         return self.queryset().model
 
     @property

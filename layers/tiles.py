@@ -1,8 +1,7 @@
 """Mapbox vector tiles built by PostGIS (ST_AsMVT), and the TileJSON that describes them.
 
 The tile filter is `geom && ST_Transform(ST_TileEnvelope(z, x, y), <storage SRID>)`: the constant envelope
-is transformed to the storage SRID, never the indexed column, so the GiST index finds the rows
-(REFERENCES.md: wrapping the column in ST_Transform skipped the index, 7.5 s against 131 ms).
+is transformed to the storage SRID, never the indexed column, so the GiST index finds the rows.
 Only the rows found are transformed to Web Mercator and clipped by ST_AsMVTGeom. A point layer whose table
 has the grid index (TileRules.grid_index) finds a tile's points as one key range of that btree instead, at
 every zoom.
@@ -84,13 +83,10 @@ positions AS (
 TILE_ORIGIN = [Slot("scale"), Slot("x"), Slot("y")]
 
 
-# Points feature by feature, found on the GiST index: what ST_AsMVTGeom(ST_Transform(...), ..., buffer, clip)
-# gives a point (its tile position rounded to the grid, kept if within the buffer), without the two calls on
-# each point: 13 ms instead of 16 for the densest z14 tile of the million-issue benchmark (3,005 issues),
-# same bytes. OFFSET 0 keeps the buffer test out of the scan: pushed down, it made PostgreSQL compute each
-# position twice (in the test and in the row) and misjudge how many rows pass (one, so a nested loop for
-# each join): 13 ms instead of 10 for that tile, same bytes. The buffer only matters at high zoom, where
-# the index's single-precision boxes find points a little outside the tile.
+# Points feature by feature, found on the GiST index: what ST_AsMVTGeom(ST_Transform(...)) gives a point
+# (its tile position rounded, kept if within the buffer), without either call. OFFSET 0 keeps the buffer
+# test out of the scan: pushed down, PostgreSQL computes each position twice and expects one row (so nested
+# loops). The buffer matters only at high zoom, where the index's single-precision boxes reach past the tile.
 POINT_FEATURES_SQL = TILE_POSITIONS + f"""
 SELECT ST_AsMVT(t, %s, {TILE_EXTENT}, 'geom'{{id_argument}}) FROM (
     SELECT ST_MakePoint(round(f.px), round(f.py)) AS geom{{id_column}}{{columns}}
@@ -99,13 +95,9 @@ SELECT ST_AsMVT(t, %s, {TILE_EXTENT}, 'geom'{{id_argument}}) FROM (
 ) AS t
 """
 
-# Points feature by feature, read from the grid index (TileRules.grid_index): the tile is one key range of
-# grid codes (below), so every point found is in the tile, half-open as the grid is: no buffer test. A point
-# beyond Web Mercator's 85.05 degrees is kept on the grid's edge row, as the aggregated tiles count it, and
-# drawn on the tile's edge. The densest z14 tile of the million-issue benchmark (3,002 issues): an index-only
-# scan of 54 pages and 8 ms, against 270 pages and 10 ms on the GiST index and the table (where the table's
-# rows lie in the order they were reported, one page per issue). A point within a rounding error of a tile
-# edge is in one tile, not both (three such points of the 3,005 the GiST index found for that tile).
+# Points feature by feature, from the grid index (TileRules.grid_index): the tile is one key range of grid
+# codes, half-open as the grid is, so each point is in exactly one tile and needs no buffer test. A point
+# beyond Web Mercator's 85.05 degrees stays on the grid's edge row, as the aggregated tiles count it.
 GRID_POINT_FEATURES_SQL = TILE_POSITIONS + f"""
 SELECT ST_AsMVT(t, %s, {TILE_EXTENT}, 'geom'{{id_argument}}) FROM (
     SELECT ST_MakePoint(round(f.px), least(greatest(round(f.py), 0), {TILE_EXTENT})) AS geom{{id_column}}{{columns}}
@@ -114,16 +106,10 @@ SELECT ST_AsMVT(t, %s, {TILE_EXTENT}, 'geom'{{id_argument}}) FROM (
 """
 
 
-# One feature per occupied grid cell of the tile: how many points it stands for, drawn at their mean
-# position. The points found on the index (`geom && envelope`) are placed in the tile's own 4096-unit
-# grid by the Web Mercator formulas on their longitude and latitude, which is cheaper than
-# ST_Transform for each of half a million points and needs no ST_AsMVTGeom: the position already is
-# in tile units, y down. A point counts in the one tile whose half-open square [0, 4096) holds it, so
-# a point on a tile edge is not counted twice and the counts of all tiles add up to the layer's total.
-# Measured on the densest z10 tile of the million-issue benchmark (393,000 issues): this plan (a
-# parallel bitmap scan of the GiST index, each worker grouping its share) takes about 350 ms; the same
-# rule written on whole cells (HAVING on aggregates) let the planner expect every row and pick a
-# single-process sequential scan, 600-700 ms. The floor is reading the rows from the table's heap.
+# One feature per occupied grid cell of the tile: how many points it stands for, at their mean position
+# (TILE_POSITIONS, no ST_Transform on half a million points). A point counts in the one tile whose half-open
+# square [0, 4096) holds it, so the counts of all tiles add up to the layer's total. The rule is on points,
+# not on whole cells (HAVING), so the planner keeps its parallel scan of the GiST index.
 # Parameters: the tile row, the inner query's own, then the layer name and the cell's side in tile units twice.
 AGGREGATE_SQL = TILE_POSITIONS + f"""
 SELECT ST_AsMVT(c, %s, {TILE_EXTENT}, 'geom') FROM (
@@ -136,18 +122,13 @@ SELECT ST_AsMVT(c, %s, {TILE_EXTENT}, 'geom') FROM (
 """
 
 
-# The same cells read from the grid index (TileRules.grid_index): each point's column and row on the
-# 2^24 Web Mercator grid and their Morton code, computed once when the issue is written. A tile at zoom z
-# is the code range [morton(x, y) << 2(24 - z), (morton(x, y) + 1) << 2(24 - z)), a cell of it the codes
-# sharing all but their last `shift` bits, so the tile is one key range of a btree that also carries what
-# the layer's filter reads: an index-only scan, grouped by code >> shift. The half-open rule is the grid's
-# own (a point has one code), so every tile's counts still add up to the layer's total. A grid unit is
-# 2^(12 - z) tile units at zoom z <= 12; a cell's point is the mean of its points' grid positions, each
-# taken at the middle of its grid square. OFFSET 0 keeps the inner query a scan of its own: its output
-# is then exactly the index's columns, read as stored. Flattened, PostgreSQL handed the aggregate only
-# the location and computed the grid functions again for every point: 3.4 s instead of 0.14 s for the
-# densest z10 tile of the million-issue benchmark (361,000 issues), in one server process (with two
-# parallel workers, 0.25 s: the workers' rows cross a queue to the one process that groups them).
+# The same cells from the grid index (TileRules.grid_index): each point's column, row and Morton code on the
+# 2^24 Web Mercator grid, stored with the row. A tile at zoom z is the codes [morton(x, y) << 2(24 - z),
+# (morton(x, y) + 1) << 2(24 - z)) and a cell the codes sharing all but their last `shift` bits: one key range
+# of an index-only scan, grouped by code >> shift; a point has one code, so the counts still add up. A grid
+# unit is 2^(12 - z) tile units; a cell's point is the mean of its points' grid squares' middles.
+# OFFSET 0 keeps the inner query reading the index's stored columns: flattened, PostgreSQL computes the grid
+# functions again for every point, about 25 times slower.
 GRID_LEVEL = 24
 GRID_AGGREGATE_SQL = f"""
 SELECT ST_AsMVT(c, %s, {TILE_EXTENT}, 'geom') FROM (
@@ -271,10 +252,9 @@ def tile_sql(layer: Layer, rows: QuerySet, z: int, x: int, y: int) -> tuple[str,
 
 
 # --- prepared tiles ---------------------------------------------------------------------------------
-# As pages (layers/features.py): a tile's SQL depends on the layer, the kind of tile, the properties it
-# carries and which filters are given, never on z, x, y or the filters' values. Compiling it with the ORM
-# took 1.5-2 ms of each z14 tile request (cProfile in the worker, ~10 ms of SQL), so it is built once per
-# shape and each request binds its values.
+# As pages (layers/features.py): a tile's SQL depends on the layer, the kind of tile, its properties and
+# which filters are given, never on z, x, y or the filters' values, so the ORM compiles it once per shape
+# and each request binds its values.
 
 
 @dataclass(frozen=True)
@@ -294,11 +274,8 @@ prepared_tile_sql = PreparedByShape(_prepare)  # (layer, TileShape) -> the tile'
 
 
 def run_tile(layer: Layer, z: int, sql: str, params: list) -> bytes:
-    # A tile drawn feature by feature holds a few thousand rows: starting parallel workers and merging
-    # their partial ST_AsMVT costs more than it saves (the densest z14 tile of the million-issue
-    # benchmark, 3,000 issues: 29 ms in parallel, 14 ms without). Aggregated tiles read from the table
-    # read hundreds of thousands of rows and keep their workers (470 ms against 1,170 ms); from the grid
-    # index, one process is faster (above).
+    # Only aggregated tiles read from the table (hundreds of thousands of rows) gain from parallel workers;
+    # for a few thousand features, or one key range of the grid index, starting them costs more than it saves.
     if tile_kind(layer, z) == CELLS:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

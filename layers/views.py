@@ -43,9 +43,8 @@ def tile(request, key: str, z: int, x: int, y: int):
     layer = registry.get_for(key, request.user)
     feature_filter = features.parse_filter(layer, request.GET)
     if layer.public and layer.aggregated_at(z):
-        # Low-zoom tiles of a big point layer read hundreds of thousands of rows (a third of a second for
-        # the densest z10 tile of a million issues) and are the same for every visitor of the public map:
-        # each worker keeps them for a minute (shared caches may already keep any public tile 5 minutes).
+        # Low-zoom tiles of a big point layer read hundreds of thousands of rows (up to a third of a second)
+        # and are the same for every visitor of the public map: each worker keeps them for a minute.
         cache_key = "layers:tile:" + hashlib.sha256(
             f"{layer.key}/{z}/{x}/{y}?{urlencode(sorted(request.GET.items()))}".encode()).hexdigest()
         body = cache.get(cache_key)

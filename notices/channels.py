@@ -1,8 +1,8 @@
 """How a message leaves the building, one class per channel.
 
-A channel has `deliver(message)`: it raises on failure (the message is retried later). SMS and
-push gateways arrive with their own issues; until one is configured, their messages stay queued
-with the reason recorded, never silently dropped.
+A channel has `deliver(message)`: it raises on failure (the message is retried later). No SMS or
+push gateway is configured yet: until one is, their messages stay queued with the reason recorded,
+never silently dropped.
 """
 
 from django.conf import settings

@@ -1,7 +1,7 @@
 """Issues as published layers (see layers/registry.py): a public one built from an allow-list, and
 a fuller one for staff.
 
-Public (`issues`): the same rule as the public API and map (triage/presenters.py) — no issues of
+Public (`issues`): the same rule as the public API and map (triage/issues/presenters.py) — no issues of
 private categories (reports about people or homes), no duplicates, and only the fields listed
 here: never the reporter's name, phone, email or account, the address, the description or the
 answers. The registry refuses a public layer whose properties reach the user model.

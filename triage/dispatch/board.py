@@ -1,12 +1,12 @@
 """What the dispatcher board reads: who sees which issues, the filtered queue (GeoJSON built in
 SQL, the same rows for the map and the list), clusters of likely duplicates, and SLA counts per
-department. Changes go through triage.services; this module only reads.
+department. Changes go through triage.issues.services; this module only reads.
 
 - Dispatchers (triage.triage_issue) see every issue of their municipality; department staff
   (triage.work_issue) only their departments' issues; superusers everything.
 - The queue and the map draw one response: a FeatureCollection of the filtered issues, ordered for
-  the queue, with the properties a queue row shows. Lists of thousands are built by PostgreSQL
-  (STYLE.md: SQL-built GeoJSON is ~50x a per-feature serializer).
+  the queue, with the properties a queue row shows. Lists of thousands are built by PostgreSQL,
+  far faster than a per-feature serializer.
 - Likely duplicates are clusters of open issues of the same municipality and category, found by
   ST_ClusterDBSCAN partitioned by (municipality, category) in a metric CRS (the UTM zone of the
   municipality, so eps is in metres), eps = the category's duplicate radius. With minpoints 2 an
@@ -29,7 +29,7 @@ from triage.issues.workflow import OPEN_STATUSES
 MAX_LIST = 10_000
 DEFAULT_LIST = 5_000
 
-# Each order but the last is read straight from a partial index of open issues (triage.models).
+# Each order but the last is read straight from a partial index of open issues (triage.issues.models).
 SORTS = {
     # Most pressing first: urgent before low, then the target that is (or will be) missed first.
     "priority": ("priority_rank", F("expected_at").asc(nulls_last=True), "created_at", "id"),
@@ -65,7 +65,7 @@ def board_issues(user):
 @dataclass
 class BoardFilter:
     """What the dispatcher chose in the filter bar. Empty means 'any'. Parsed (and refused with the
-    parameter named) at the edge, in triage.board_api."""
+    parameter named) at the edge, in triage.dispatch.board_api."""
 
     municipality_id: int | None = None  # a superuser's choice, as an id: a constant the planner sees, so the
     # queue's indexes give its order (staff see their own municipality's issues, board_issues)
@@ -86,11 +86,9 @@ class BoardFilter:
 def filtered(issues, choice: BoardFilter, *, now: datetime.datetime):
     """The issues matching the filter; `duplicates=likely` clusters the rest of the filter's open
     issues first (see likely_duplicate_ids_sql)."""
-    # Codes and numbers become lists of ids first (one small query), not joins or subqueries: the
-    # issue rows are then read in the order of an index, and PostgreSQL, seeing the ids as constants,
-    # tests them on each index entry cheaply or picks the ward's or category's own index when they
-    # are few (with a subquery it tested a hashed subplan on every open issue: 66 ms for a ward of
-    # 94 open issues among 100,000, benchmarks/board.py).
+    # Codes and numbers become lists of ids first (one small query), not joins or subqueries: seeing the
+    # ids as constants, PostgreSQL reads the issues in an index's order, or picks the ward's or category's
+    # own index when they are few, rather than testing a subplan on every open issue.
     if choice.municipality_id is not None:
         issues = issues.filter(municipality_id=choice.municipality_id)
     ids = _ids_of(wards=choice.wards, departments=[code for code in choice.departments if code != "none"],
@@ -157,7 +155,7 @@ def _ids_of(*, wards: list[int], departments: list[str], categories: list[str]) 
 
 # What a queue row and its marker need, and no more (the rest of an issue is read when it is
 # selected, GET board/issues/<reference>). Every one of these columns is in each of the open-issue
-# indexes (triage.models), so the page is read from an index alone, in the queue's order, without
+# indexes (triage.issues.models), so the page is read from an index alone, in the queue's order, without
 # visiting the table; a test reads the plan.
 PAGE_COLUMNS = ("id", "reference", "location", "status", "priority_rank", "category_id", "department_id", "ward_id",
                 "created_at", "updated_at", "expected_at")
@@ -165,11 +163,10 @@ PAGE_COLUMNS = ("id", "reference", "location", "status", "priority_rank", "categ
 _PRIORITY_JSON = "CASE p.priority_rank " + " ".join(
     f"WHEN {rank} THEN '\"{name}\"'" for name, rank in PRIORITY_RANK.items()) + " ELSE 'null' END"
 
-# Each feature is written as text by concatenation, not json_build_object: that function works out
-# each argument's type on every call, and with ISO timestamps and numeric-rounded coordinates it
-# was 110 of the 150 ms for 5,000 features (benchmarks/board.py). Names come escaped from the few
-# category, department and ward rows (once each, not per issue); the reference is escaped too;
-# statuses are a checked list of plain words. Times are seconds since 1970 (UTC), a number the
+# Each feature is written as text by concatenation, not json_build_object: that function works out each
+# argument's type on every call, which would be most of the time of a page of 5,000. Names come escaped
+# from the few category, department and ward rows (once each, not per issue); the reference is escaped
+# too; statuses are a checked list of plain words. Times are seconds since 1970 (UTC), a number the
 # browser compares without parsing. `{page}` is the ORM's page query (filters, order, limit) with
 # its row number in the queue.
 QUEUE_FEATURES_SQL = """
@@ -229,8 +226,8 @@ def queue_features(issues, *, now: datetime.datetime, sort: str = "priority", li
 # Issues snapped to an asset stand at the asset (a line: a point on it).
 CLUSTERED_SQL = """
 (WITH zones AS MATERIALIZED (
-    -- once per municipality; not MATERIALIZED, PostgreSQL carried each boundary along every issue
-    -- row into the window's sort (776 MB on disk for 100,000 issues)
+    -- once per municipality: without MATERIALIZED, PostgreSQL carries each boundary along every issue
+    -- row into the window's sort (hundreds of MB on disk)
     SELECT m.id, CASE WHEN ST_YMax(m.boundary) < 0 THEN 32700 ELSE 32600 END
                  + floor(((ST_XMin(m.boundary) + ST_XMax(m.boundary)) / 2 + 180) / 6)::int + 1 AS srid
       FROM wards_municipality m WHERE m.boundary IS NOT NULL

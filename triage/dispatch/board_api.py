@@ -2,8 +2,8 @@
 (one response for the list and the map, refreshed by `updated_since`), clusters of likely
 duplicates, SLA counts per department, one issue in full, and actions on one or many issues.
 
-Views parse, authorise and call: reading lives in triage.board, every change in triage.services,
-who may do what in triage.permissions. Bad input is a 400 naming the parameter.
+Views parse, authorise and call: reading lives in triage.dispatch.board, every change in
+triage.issues.services, who may do what in triage.issues.permissions. Bad input is a 400 naming the parameter.
 """
 
 import datetime

@@ -2,7 +2,7 @@
 
 A resident who drops a pin is shown the open issues of the same category already reported near
 it, so they can say "me too" or follow one instead of filing the same pothole again (FixMyStreet
-and Mark-a-Spot do the same; see REFERENCES.md). Per category (Category.duplicate_radius_m and
+and Mark-a-Spot do the same). Per category (Category.duplicate_radius_m and
 duplicate_window_days):
 
 - open issues within the radius, on the WGS 84 spheroid, reported within the window (0 = any age);

@@ -1,5 +1,5 @@
 """The dispatcher board page (/board/<municipality code>/): a shell with the filter choices; the
-browser reads and acts through /api/v1/board/ (triage/board_api.py). Staff only: anonymous people
+browser reads and acts through /api/v1/board/ (triage/dispatch/board_api.py). Staff only: anonymous people
 are sent to log in, residents and other staff get 403, and a dispatcher sees only the board of the
 municipality they work for."""
 

@@ -1,6 +1,6 @@
 """Past issues from an earlier system, filed in bulk: the history import's way into triage.
 
-Intake (`triage.intake.issue_create`) files one live report: it checks answers, numbers it from the
+Intake (`triage.intake.services.issue_create`) files one live report: it checks answers, numbers it from the
 live sequence, tells the reporter and the department. Past issues were reported, handled and
 closed elsewhere, thousands at a time: they keep their own timestamps and status, tell nobody,
 and are written in batches. Where they are is found the way intake finds it, in one statement per

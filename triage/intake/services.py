@@ -215,7 +215,7 @@ def fingerprint(report: Report) -> str:
 
 
 def stored_key(key: str, scope: str) -> str:
-    """Keys belong to whoever sent them (an account, an API client, a device): the same key from
+    """Keys belong to whoever sent them (an account, an API client, a device, a session): the same key from
     another sender is another key. Stored as a digest of both, so any key fits the column."""
     return hashlib.sha256(f"{scope}\0{key}".encode()).hexdigest()
 
@@ -251,8 +251,8 @@ def claim_key(key: str, scope: str, print_: str, now: datetime.datetime) -> Inta
 def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = "anonymous",
                  now: datetime.datetime | None = None) -> Intake:
     """File the report as a new issue, or return the one an earlier try with the same
-    Idempotency-Key from the same sender (`key_scope`: "user:12", "open311:3", "client:<device id>")
-    filed. Raises InvalidReport (with field names) or IdempotencyKeyReused."""
+    Idempotency-Key from the same sender (`key_scope`: "user:12", "open311:3", "client:<device id>",
+    "session:<key>") filed. Raises InvalidReport (with field names) or IdempotencyKeyReused."""
     category, point = report.category, report.location
     municipality = category.municipality
     answers = validate_answers(category, report.answers or {})

@@ -88,7 +88,7 @@ def can_log_staff_issue(user, municipality) -> bool:
     )
 
 
-# The dispatcher board's actions (triage/board_api.py). Dispatchers may take every one on the
+# The dispatcher board's actions (triage/dispatch/board_api.py). Dispatchers may take every one on the
 # issues of their municipality; department staff only move their departments' issues through in
 # progress and resolved, and add internal notes to them.
 BOARD_ACTIONS = ("acknowledge", "assign", "route", "priority", "status", "note", "merge", "unmerge", "reject")

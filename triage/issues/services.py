@@ -1,7 +1,7 @@
 """What people do to an issue after it is filed. Each function locks the issue row, checks the
 rule, records a history line and tells the reporter and followers where the change is public.
 
-Permission checks (who may do this) live in triage.permissions; these functions assume the caller
+Permission checks (who may do this) live in triage.issues.permissions; these functions assume the caller
 has already asked there.
 """
 

@@ -1,7 +1,7 @@
 """Serving an issue's files: /media/issues/<id>/file and /media/issues/<id>/thumbnail.
 
 Nothing serves MEDIA_ROOT directly, so every file passes the same visibility rule as the API
-(triage.media.can_see_media). Files are immutable (a new upload is a new row), so each response
+(triage.media.selectors.can_see_media). Files are immutable (a new upload is a new row), so each response
 carries an ETag and may be cached; files that not everyone may see are cached privately only.
 Single byte ranges are answered (206), because Safari plays a video only from ranges.
 """
