@@ -390,7 +390,7 @@ def test_track_page_shows_progress_history_and_comments_without_personal_data(li
     for line in ["Reported", "Acknowledged", "In progress", "Resolved", "Thank you: the roads team will look at it.",
                  "Filled and compacted."]:
         assert line in history
-    assert "by Reporter" in history and "by Roads and Stormwater" in history
+    assert "by Reporter" in history and "by Dispatcher" in history  # staff are credited by role
     assert "A crew is booked for Thursday." in page.inner_text("#comments")
     assert page.inner_text("#time-taken")
     assert "Expected by" in page.inner_text("#facts")
