@@ -59,6 +59,27 @@ def lesedi(db, lesedi_wards_file):
     return Municipality.objects.get(code="GT423")
 
 
+class PolicyWatchingBrowser:
+    """The browser, each of whose contexts (every page test's) notes Content-Security-Policy violations:
+    Chromium reports each as a console error."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.policy_violations: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("console", self._note_violation)
+        return context
+
+    def _note_violation(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.policy_violations.append(message.text)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
@@ -71,8 +92,20 @@ def browser():
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"],
         )
-        yield browser
+        yield PolicyWatchingBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(request):
+    """Every test that drives the browser fails on a Content-Security-Policy violation."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    browser.policy_violations.clear()
+    yield
+    assert browser.policy_violations == [], "the pages broke their Content-Security-Policy"
 
 
 @pytest.fixture

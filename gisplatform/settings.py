@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,9 +24,7 @@ def env_list(name: str, default: str) -> list[str]:
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is not set (./imbizo sets one up in var/secret_key)")
-    SECRET_KEY = "insecure-development-key-never-use-in-production"
+    raise ImproperlyConfigured("SECRET_KEY is not set (./imbizo sets one up in var/secret_key)")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
 
@@ -176,4 +175,48 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# --- HTTPS and the Content-Security-Policy ---------------------------------------------------------
+# The defaults suit http://127.0.0.1:8000; behind TLS, the variables of docs/operations.md
+# ("Production") turn everything on, and `./imbizo manage check --deploy` is then clean.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+# Load balancers probe the health check over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_SSL_REDIRECT)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE_SSL_REDIRECT)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+# The header a TLS-terminating proxy sets to "https" (e.g. X-Forwarded-Proto). Only when that proxy
+# always sets it, overwriting a client's: otherwise any client could claim a secure connection.
+_proxy_ssl_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+
+# django-csp. Every script and style is served by the site itself (no CDN); the few inline <script>
+# and <style> elements carry the request's nonce (`{{ request.csp_nonce }}`), and scripts set styles
+# through the CSSOM, which the policy does not restrict, so no 'unsafe-inline' is needed.
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+
+
+def _csp_origin(url: str) -> list[str]:
+    """The origin of a tile URL template as a CSP source ({s} subdomains become a wildcard)."""
+    scheme, _, rest = url.partition("://")
+    return [f"{scheme}://{rest.split('/', 1)[0].replace('{s}', '*')}"] if rest else []
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # data: for the images Leaflet's and Swagger UI's stylesheets carry; the optional base map's tiles.
+        "img-src": [SELF, "data:", *_csp_origin(IMBIZO["TILE_URL"])],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
+        "report-uri": os.environ.get("CSP_REPORT_URI") or None,
+    },
 }

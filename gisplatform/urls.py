@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from gisplatform import health
 from layers.ogc import views as ogc_views
@@ -13,7 +13,8 @@ urlpatterns = [
     path("api/v1/", include("triage.api_urls")),
     path("api/v1/", include("heatmaps.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file: the Content-Security-Policy allows no inline script.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),
     # QGIS's OAPIF provider does not follow the redirect to /ogc/: the landing page answers at both.
     path("ogc", ogc_views.landing, name="ogc-landing-without-slash"),
     path("ogc/", include("layers.ogc.urls")),

@@ -1,5 +1,6 @@
 """Helpers the tests of every app share."""
 
+import time
 from pathlib import Path
 
 from django.core.management import call_command
@@ -20,3 +21,13 @@ def save_screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def wait_until(page, expression: str, timeout: float = 30) -> None:
+    """Wait until the JavaScript `expression` is true in the page. Playwright's own wait_for_function
+    runs its expression through eval(), which the site's Content-Security-Policy refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(50)

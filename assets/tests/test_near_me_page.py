@@ -5,7 +5,7 @@ from django.contrib.gis.geos import Point
 
 from assets.models import Facility, FacilityType
 from assets.services import facility_set_opening_hours
-from tests.support import save_screenshot
+from tests.support import save_screenshot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HEIDELBERG = {"latitude": -26.5040, "longitude": 28.3580}
@@ -36,7 +36,7 @@ def test_near_me_lists_nearest_facilities_with_distance_and_open_state(health_fa
     save_screenshot(page, "near-me")
 
     page.select_option("#facility-type", "hospital")
-    page.wait_for_function("document.querySelectorAll('.facility').length > 0 && "
-                           "[...document.querySelectorAll('.facility')].every(li => li.innerText.includes('Hospital'))")
+    wait_until(page, "document.querySelectorAll('.facility').length > 0 && "
+                     "[...document.querySelectorAll('.facility')].every(li => li.innerText.includes('Hospital'))")
     assert outside == []
     context.close()

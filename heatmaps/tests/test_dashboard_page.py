@@ -6,7 +6,7 @@ from django.conf import settings
 
 from heatmaps.refresh import summary_refresh
 from heatmaps.tests.conftest import file_issues
-from tests.support import save_screenshot
+from tests.support import save_screenshot, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared_data, pytest.mark.django_db(transaction=True)]
 
@@ -52,7 +52,7 @@ def test_the_dashboard_draws_choropleth_hex_grid_density_chart_and_table(logged_
 
     page.select_option("#map-figure", "median_hours_to_resolve")
     page.wait_for_selector('#map[data-drawn^="choropleth:"]')
-    page.wait_for_function("document.querySelector('.map-legend').innerText.includes('Median time to resolve')")
+    wait_until(page, "document.querySelector('.map-legend').innerText.includes('Median time to resolve')")
 
     page.select_option("#map-layer", "hexgrid")
     page.wait_for_selector('#map[data-drawn^="hexgrid:"]')
@@ -63,7 +63,7 @@ def test_the_dashboard_draws_choropleth_hex_grid_density_chart_and_table(logged_
     save_screenshot(page, "planning-hexgrid")
 
     page.select_option("#hex-size", "1000")
-    page.wait_for_function("document.querySelector('.map-legend').innerText.includes('1 km hexagon')")
+    wait_until(page, "document.querySelector('.map-legend').innerText.includes('1 km hexagon')")
     page.select_option("#map-layer", "density")
     page.wait_for_selector('#map[data-drawn^="density:"]')
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
@@ -72,7 +72,7 @@ def test_the_dashboard_draws_choropleth_hex_grid_density_chart_and_table(logged_
     total_cell = "#figures-foot tr:last-child td:nth-child(2)"
     total_before = page.inner_text(total_cell)
     page.select_option("#filter-category", "pothole")
-    page.wait_for_function(f"document.querySelector('{total_cell}').innerText !== '{total_before}'")
+    wait_until(page, f"document.querySelector('{total_cell}').innerText !== '{total_before}'")
     potholes = sum(f.category == "pothole" for f in history)
     assert int("".join(ch for ch in page.inner_text(total_cell) if ch.isdigit())) <= potholes
     assert "category=pothole" in page.get_attribute("#downloads a[data-export='report.pdf']", "href")

@@ -57,8 +57,9 @@ class Result:
 
 
 class Open311Error(Exception):
-    """An Open311 error answer: 404 unknown resource, 403 missing or bad api_key, 400 anything
-    else. Several descriptions become several <error> elements (the body is a list)."""
+    """An Open311 error answer: 404 unknown resource, 403 missing or bad api_key, 405 a method the
+    resource does not answer, 400 anything else. Several descriptions become several <error>
+    elements (the body is a list)."""
 
     def __init__(self, status: int, *descriptions: str):
         super().__init__(*descriptions)
@@ -92,6 +93,10 @@ def not_found(description: str) -> Open311Error:
 
 def forbidden(description: str) -> Open311Error:
     return Open311Error(403, description)
+
+
+def method_not_allowed(description: str) -> Open311Error:
+    return Open311Error(405, description)
 
 
 class Params:

@@ -16,30 +16,43 @@ def respond(result: core.Result, format_name: str) -> HttpResponse:
     return HttpResponse(body, status=result.status, content_type=content_type)
 
 
+def without_body_for_head(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """HEAD is GET without the body (RFC 9110, 9.3.2): the same status and headers, the length included."""
+    if request.method == "HEAD":
+        response["Content-Length"] = str(len(response.content))
+        response.content = b""
+    return response
+
+
 def endpoint(*methods: str):
-    """Pick the format, refuse other methods, and turn an Open311Error into its answer. POSTs
-    come from other systems with an api_key, never from a browser session: no CSRF token."""
+    """Pick the format, answer HEAD wherever GET is answered, refuse other methods with a 405, and
+    turn an Open311Error into its answer. POSTs come from other systems with an api_key, never
+    from a browser session: no CSRF token."""
+    allowed = sorted({*methods, "HEAD"} if "GET" in methods else methods)
 
     def decorate(view):
         @csrf_exempt
         @wraps(view)
         def wrapper(request: HttpRequest, *args, format: str | None = None, **kwargs):
-            format_name = (format or DEFAULT_FORMAT).lower()
-            if format_name not in FORMATS:
-                error = core.bad_request(f"The format '.{format}' is not offered; use .xml or .json.")
-                return respond(error.result(), DEFAULT_FORMAT)
-            if request.method not in methods:
-                error = core.bad_request(f"{request.method} is not supported here; use {' or '.join(methods)}.")
-                response = respond(error.result(), format_name)
-                response["Allow"] = ", ".join(methods)
-                return response
-            try:
-                result = view(request, *args, **kwargs)
-            except core.Open311Error as exc:
-                result = exc.result()
-            return respond(result, format_name)
+            return without_body_for_head(request, answer(view, request, args, kwargs, format))
 
         return wrapper
+
+    def answer(view, request: HttpRequest, args, kwargs, format: str | None) -> HttpResponse:
+        format_name = (format or DEFAULT_FORMAT).lower()
+        if format_name not in FORMATS:
+            error = core.bad_request(f"The format '.{format}' is not offered; use .xml or .json.")
+            return respond(error.result(), DEFAULT_FORMAT)
+        if request.method not in allowed:
+            error = core.method_not_allowed(f"{request.method} is not supported here; use {' or '.join(allowed)}.")
+            response = respond(error.result(), format_name)
+            response["Allow"] = ", ".join(allowed)
+            return response
+        try:
+            result = view(request, *args, **kwargs)
+        except core.Open311Error as exc:
+            result = exc.result()
+        return respond(result, format_name)
 
     return decorate
 
@@ -106,4 +119,4 @@ def unknown(request, path: str):
     stem, _, suffix = path.rpartition(".")
     format_name = suffix.lower() if stem and suffix.lower() in FORMATS else DEFAULT_FORMAT
     error = core.not_found(f"There is no Open311 resource '{path}'; the resources are listed at discovery.xml.")
-    return respond(error.result(), format_name)
+    return without_body_for_head(request, respond(error.result(), format_name))

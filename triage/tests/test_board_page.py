@@ -10,7 +10,7 @@ from django.utils import timezone
 from pyproj import Geod
 
 from accounts.models import Department, User
-from tests.support import save_screenshot
+from tests.support import save_screenshot, wait_until
 from triage.intake.services import Report, issue_create
 from triage.issues.models import Category, Issue
 from triage.issues.workflow import Status
@@ -108,12 +108,12 @@ def log_in(page, live_server, user) -> None:
 def open_board(page, live_server, query: str = "") -> None:
     page.goto(f"{live_server.url}/board/GT423/{query}")
     page.wait_for_selector("#board[data-loaded]")
-    page.wait_for_function("document.getElementById('map').dataset.wardsDrawn !== undefined")
+    wait_until(page, "document.getElementById('map').dataset.wardsDrawn !== undefined")
 
 
 def wait_loaded(page, count: int) -> None:
-    page.wait_for_function(f"document.getElementById('board').dataset.loaded === '{count}'"
-                           " && document.getElementById('board').dataset.loading === 'false'")
+    wait_until(page, f"document.getElementById('board').dataset.loaded === '{count}'"
+                     " && document.getElementById('board').dataset.loading === 'false'")
 
 
 def click_marker(page, issue: Issue) -> None:
@@ -137,7 +137,7 @@ def test_filter_select_on_the_map_bulk_assign_and_merge(live_server, offline_pag
     log_in(page, live_server, dispatcher)
     open_board(page, live_server)
     wait_loaded(page, 40)
-    page.wait_for_function("document.getElementById('cluster-count').textContent === '1'")
+    wait_until(page, "document.getElementById('cluster-count').textContent === '1'")
     assert page.locator("#queue .queue-row").count() > 5  # only the rows in view are drawn
     assert "40" in page.inner_text("#queue-count")
     assert "overdue" in page.inner_text("#board-totals")
@@ -178,11 +178,11 @@ def test_filter_select_on_the_map_bulk_assign_and_merge(live_server, offline_pag
     page.fill("#a-public-note", "The depot crew will come this week.")
     save_screenshot(page, "board-4-bulk-assign-dialog")
     page.click("#action-submit")
-    page.wait_for_function("document.getElementById('board').dataset.lastAction === 'assign:3:0'")
+    wait_until(page, "document.getElementById('board').dataset.lastAction === 'assign:3:0'")
     assigned = Issue.objects.filter(reference__in=chosen)
     assert {(i.status, i.department.code) for i in assigned} == {(Status.ASSIGNED, "depot")}
-    page.wait_for_function(f"[...document.querySelectorAll('#queue .queue-row')].some(r => r.dataset.ref === '{chosen[0]}'"
-                           " && r.querySelector('.dept').textContent === 'Ratanda Depot')")
+    wait_until(page, f"[...document.querySelectorAll('#queue .queue-row')].some(r => r.dataset.ref === '{chosen[0]}'"
+                     " && r.querySelector('.dept').textContent === 'Ratanda Depot')")
     save_screenshot(page, "board-5-after-bulk-assign")
 
     # Likely duplicates: the twins form one group; merge it into the older one.
@@ -195,13 +195,13 @@ def test_filter_select_on_the_map_bulk_assign_and_merge(live_server, offline_pag
     assert page.input_value("#a-parent") == town["twin-a"].reference
     save_screenshot(page, "board-6-merge-dialog")
     page.click("#action-submit")
-    page.wait_for_function("document.getElementById('board').dataset.lastAction === 'merge:1:0'")
+    wait_until(page, "document.getElementById('board').dataset.lastAction === 'merge:1:0'")
     twin_b = Issue.objects.get(pk=town["twin-b"].pk)
     assert (twin_b.status, twin_b.duplicate_of_id) == (Status.DUPLICATE, town["twin-a"].pk)
-    page.wait_for_function("document.getElementById('cluster-count').textContent === '0'")
-    page.wait_for_function("document.getElementById('board').dataset.loaded === '40'")  # unchanged full load count
-    page.wait_for_function(f"!document.querySelector(\"[data-ref='{town['twin-b'].reference}']\")"
-                           " || true")
+    wait_until(page, "document.getElementById('cluster-count').textContent === '0'")
+    wait_until(page, "document.getElementById('board').dataset.loaded === '40'")  # unchanged full load count
+    wait_until(page, f"!document.querySelector(\"[data-ref='{town['twin-b'].reference}']\")"
+                     " || true")
     page.keyboard.press("d")
     save_screenshot(page, "board-7-after-merge")
 
@@ -243,7 +243,7 @@ def test_department_staff_move_their_issue_to_in_progress(live_server, offline_p
     page.select_option("#a-status", "in_progress")
     page.fill("#a-public-note", "Crew on site.")
     page.click("#action-submit")
-    page.wait_for_function("document.getElementById('board').dataset.lastAction === 'status:1:0'")
+    wait_until(page, "document.getElementById('board').dataset.lastAction === 'status:1:0'")
     issue.refresh_from_db()
     assert (issue.status, issue.status_note) == (Status.IN_PROGRESS, "Crew on site.")
     save_screenshot(page, "board-9-department-staff")
@@ -296,7 +296,7 @@ def test_on_a_phone_the_list_and_the_map_take_turns_and_every_action_is_reachabl
     assert fits("#action-dialog") and fits("#action-submit")
     page.select_option("#a-department", "depot")
     page.click("#action-submit")
-    page.wait_for_function("document.getElementById('board').dataset.lastAction === 'assign:1:0'")
+    wait_until(page, "document.getElementById('board').dataset.lastAction === 'assign:1:0'")
     assert Issue.objects.get(pk=leak.pk).status == Status.ASSIGNED
 
     # "On the map": the map takes the screen, centred on the issue above the sheet; a marker selects.

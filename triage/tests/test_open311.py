@@ -10,7 +10,9 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import resolve
 from django.utils import timezone
 from referencing import Registry
 from referencing.jsonschema import DRAFT7
@@ -850,16 +852,46 @@ def test_an_update_key_of_another_municipality_is_refused(client, pothole):
 # --- the edges of the API --------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_unknown_formats_methods_and_paths(client, pothole):
+def test_unknown_formats_and_paths(client, pothole):
     (description,) = errors_of(client.get(url("services", "csv")), "xml", 400)
     assert ".csv" in description
-    response = client.delete(url("services", "json"))
-    (description,) = errors_of(response, "json", 400)
-    assert response["Allow"] == "GET"
-    response = client.get(url("servicerequestupdates", "json"))
-    assert errors_of(response, "json", 400) and response["Allow"] == "POST"
     errors_of(client.get(ROOT + "nonsense.json"), "json", 404)
     errors_of(client.get(ROOT + "services/pothole/extra"), "xml", 404)
+
+
+def every_resource(issue) -> dict[str, str]:
+    """Each Open311 resource (a path without its suffix) and the methods it answers."""
+    return {"discovery": "GET, HEAD", "services": "GET, HEAD", "services/pothole": "GET, HEAD",
+            "requests": "GET, HEAD, POST", f"requests/{issue.reference}": "GET, HEAD",
+            f"tokens/{issue.token}": "GET, HEAD", "servicerequestupdates": "POST"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", [*FORMATS, None])
+def test_head_answers_like_get_without_the_body(client, pothole, fmt):
+    issue = file_issue(pothole)
+    paths = [path for path, allowed in every_resource(issue).items() if "HEAD" in allowed]
+    for path in [*paths, "services/no-such-service", "nonsense"]:
+        got, head = client.get(url(path, fmt)), client.head(url(path, fmt))
+        assert (head.status_code, dict(head.headers)) == (got.status_code, dict(got.headers)), path
+        assert int(head["Content-Length"]) == len(got.content) > 0, path
+        # The test client drops a HEAD answer's body itself: call the view to see what it sends.
+        match = resolve(url(path, fmt))
+        assert match.func(RequestFactory().head(url(path, fmt)), *match.args, **match.kwargs).content == b"", path
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
+def test_other_methods_are_405_naming_the_allowed_ones(client, pothole, fmt, method):
+    issue = file_issue(pothole)
+    for path, allowed in every_resource(issue).items():
+        response = client.generic(method, url(path, fmt))
+        (description,) = errors_of(response, fmt, 405)
+        assert response["Allow"] == allowed, path
+        assert method in description and allowed.replace(", ", " or ") in description, path
+    response = client.head(url("servicerequestupdates", fmt))
+    assert (response.status_code, response["Allow"], response.content) == (405, "POST", b"")
 
 
 @pytest.mark.django_db

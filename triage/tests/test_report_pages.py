@@ -7,7 +7,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from PIL import Image
 
-from tests.support import save_screenshot
+from tests.support import save_screenshot, wait_until
 from triage.intake import services as intake
 from triage.issues import services
 from triage.issues.models import Comment, Issue, Rating
@@ -273,7 +273,7 @@ def test_a_photo_with_a_location_moves_the_pin_and_is_shown_once_filed(live_serv
     page.select_option("#answer-size", "large")
     page.set_input_files("#photos", str(photo))
     page.click("#use-photo-location")
-    page.wait_for_function("document.getElementById('place-ward')?.textContent === 'Ward 1'")
+    wait_until(page, "document.getElementById('place-ward')?.textContent === 'Ward 1'")
     page.click("#submit")
     page.wait_for_selector("#confirmation[data-uploads-done='true']")
     assert "Photo street.jpg added." in page.inner_text(".upload-ok")
@@ -283,8 +283,8 @@ def test_a_photo_with_a_location_moves_the_pin_and_is_shown_once_filed(live_serv
 
     page.click("#track-link")
     page.wait_for_selector("#photos img")
-    page.wait_for_function("document.querySelector('#photos img').complete && "
-                           "document.querySelector('#photos img').naturalWidth > 0")  # the thumbnail is served
+    wait_until(page, "document.querySelector('#photos img').complete && "
+                     "document.querySelector('#photos img').naturalWidth > 0")  # the thumbnail is served
     save_screenshot(page, "track-with-photo")
     assert_clean(page)
 
@@ -573,7 +573,7 @@ def test_public_map_draws_clusters_and_single_issues_and_filters_by_category(
     page.wait_for_selector("#map[data-ready='true'][data-matched='5']")
     zoom = page.evaluate("window.imbizoMap.getZoom()")
     page.click(".leaflet-marker-pane .cluster-marker")
-    page.wait_for_function(f"window.imbizoMap.getZoom() > {zoom}")
+    wait_until(page, f"window.imbizoMap.getZoom() > {zoom}")
     # Zoomed in until the four separate (a cell is 60 pixels; they are 30 m apart).
     for _ in range(6):
         page.wait_for_selector("#map[data-ready='true']")
@@ -581,7 +581,7 @@ def test_public_map_draws_clusters_and_single_issues_and_filters_by_category(
             break
         zoom = page.evaluate("window.imbizoMap.getZoom()")
         page.click(".leaflet-marker-pane .cluster-marker")
-        page.wait_for_function(f"window.imbizoMap.getZoom() > {zoom}")
+        wait_until(page, f"window.imbizoMap.getZoom() > {zoom}")
     page.wait_for_selector("#map[data-ready='true']")
     assert page.locator(".leaflet-marker-pane .issue-marker").count() == 4
     page.locator(".leaflet-marker-pane .issue-marker").first.click()

@@ -94,11 +94,13 @@
     const offset = PALETTE.length - breaks.length - 1;
     let html = `<strong>${escapeHtml(title)}</strong>`;
     for (let k = 0; k <= breaks.length; k += 1) {
-      html += `<div><i style="background:${PALETTE[Math.max(0, offset + k)]}"></i>` +
+      html += `<div><i data-colour="${PALETTE[Math.max(0, offset + k)]}"></i>` +
         `${rangeLabel(bounds[k], bounds[k + 1], unit, k === breaks.length)}</div>`;
     }
-    if (values.length > present.length) html += `<div><i style="background:${NO_VALUE}"></i>No value (nothing to measure)</div>`;
+    if (values.length > present.length) html += `<div><i data-colour="${NO_VALUE}"></i>No value (nothing to measure)</div>`;
     legendElement.innerHTML = present.length ? html : `<strong>${escapeHtml(title)}</strong><div>Nothing in this period</div>`;
+    // Coloured through the CSSOM: the Content-Security-Policy refuses style attributes in markup.
+    legendElement.querySelectorAll("i[data-colour]").forEach((swatch) => { swatch.style.background = swatch.dataset.colour; });
   }
 
   let mapRequest = 0;

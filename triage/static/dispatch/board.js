@@ -320,14 +320,16 @@
     const first = Math.max(0, Math.floor(queue.scrollTop / ROW_HEIGHT) - 5);
     const last = Math.min(state.rows.length, first + Math.ceil(queue.clientHeight / ROW_HEIGHT) + 10);
     const html = [];
-    for (let index = first; index < last; index += 1) html.push(rowHtml(state.rows[index], index));
+    for (let index = first; index < last; index += 1) html.push(rowHtml(state.rows[index]));
     spacer.innerHTML = html.join("");
+    // Positioned through the CSSOM: the Content-Security-Policy refuses style attributes in markup.
+    spacer.querySelectorAll(".queue-row").forEach((row, offset) => { row.style.top = `${(first + offset) * ROW_HEIGHT}px`; });
     if (state.current) queue.setAttribute("aria-activedescendant", rowId(state.current)); else queue.removeAttribute("aria-activedescendant");
   }
 
   function rowId(reference) { return "row-" + reference.replace(/[^A-Za-z0-9-]/g, "_"); }
 
-  function rowHtml(entry, index) {
+  function rowHtml(entry) {
     const p = entry.feature.properties;
     const reference = entry.feature.id;
     const selected = state.selected.has(reference);
@@ -341,7 +343,7 @@
     if (state.inCluster.has(reference)) badges.push('<span class="badge likely" title="Likely duplicates nearby">dup?</span>');
     if (p.private) badges.push('<span class="badge private" title="Private category">private</span>');
     return `<div class="${classes.join(" ")}" id="${rowId(reference)}" role="option" aria-selected="${selected}" ` +
-      `data-ref="${escapeHtml(reference)}" style="top:${index * ROW_HEIGHT}px">` +
+      `data-ref="${escapeHtml(reference)}">` +
       `<input type="checkbox" tabindex="-1" aria-label="Select ${escapeHtml(reference)}"${selected ? " checked" : ""}>` +
       `<span class="ref">${escapeHtml(reference)}${badges.join("")}</span>` +
       `<span class="cat" title="${escapeHtml(p.category_name)}">${escapeHtml(p.category_name)}</span>` +

@@ -8,6 +8,9 @@
   const map = L.map(mapElement, { zoomControl: true });
   window.imbizoMap = map; // for the browser tests and for debugging in the console
 
+  const switcher = document.getElementById("municipality-switch");
+  if (switcher) switcher.addEventListener("change", () => { window.location.href = "/m/" + switcher.value + "/"; });
+
   if (mapElement.dataset.tileUrl) {
     L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
   }
