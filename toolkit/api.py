@@ -2,7 +2,7 @@
 exception handler that keeps DRF's field-level 400s and never lets a bad input become a 500."""
 
 from django.contrib.gis.geos import Point
-from rest_framework import exceptions
+from rest_framework import exceptions, parsers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from toolkit import params as params_module
@@ -15,6 +15,20 @@ def exception_handler(exc, context):
     if isinstance(exc, params_module.BadParameter):
         exc = bad_parameter(exc.name, exc.sentence)
     return drf_exception_handler(exc, context)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser (the default one, REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]), refusing with a
+    400 what would fail later as a 500: deep nesting and NUL characters (toolkit.params.check_json)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise params_module.BadParameter(
+                "body", f"the JSON is nested deeper than {params_module.MAX_JSON_DEPTH} levels.") from None
+        params_module.check_json(data)
+        return data
 
 
 def bad_parameter(name: str, message: str) -> exceptions.ValidationError:

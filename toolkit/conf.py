@@ -28,6 +28,15 @@ DEFAULTS = {
     # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.
     "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
     "MEDIA_PER_ISSUE": 10,
+    # How each interface answers errors no view answered (toolkit.errors): path prefix -> dotted path of a
+    # function (request, status, message, parameter) -> response. Other paths are pages: Django's error pages.
+    "ERROR_FORMATS": {
+        "/api/": "toolkit.errors.rest_error",
+        "/open311/": "triage.open311.views.error_response",
+        "/ogc": "toolkit.errors.coded_error",
+        "/tiles/": "toolkit.errors.coded_error",
+        "/layers/": "toolkit.errors.coded_error",
+    },
 }
 
 

@@ -11,7 +11,6 @@ import datetime
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -21,6 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Department, User
 from toolkit.api import bad_parameter, parse_int
+from toolkit.params import parse_datetime
 from triage.dispatch import board
 from triage.dispatch.sla import DEFAULT_TIMEZONE, local_day, sla_of
 from triage.issues import permissions, services
@@ -129,18 +129,7 @@ def _days(params, name: str) -> int | None:
 
 
 def _parse_since(params) -> datetime.datetime | None:
-    raw = params.get("updated_since", "").strip()
-    if not raw:
-        return None
-    try:
-        moment = parse_datetime(raw.replace(" ", "+"))  # a '+' left unescaped in a query string arrives as a space
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise bad_parameter("updated_since", f"'{raw[:40]}' is not a date and time (ISO 8601, e.g. 2026-11-23T08:30:00+02:00).")
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, datetime.UTC)
-    return moment
+    return parse_datetime(params.get("updated_since"), "updated_since", zone=datetime.UTC)
 
 
 # Rows committed just after a refresh read the table can carry an updated_at a little before it:

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from django.contrib.gis.geos import Point
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts.models import Department
 from assets.models import Asset
+from toolkit.params import BadParameter, parse_datetime
 from triage.dispatch.models import RoutingRule
 from triage.intake.models import IntakeKey
 from triage.issues.models import Category, Channel, Issue, IssueEvent, Question
@@ -168,9 +168,10 @@ def _clean_answer(question: Question, value):
             raise ValueError(f"'{value}' is not a number.")
         return int(number) if number.is_integer() else number
     if question.datatype == kind.DATETIME:
-        moment = parse_datetime(str(value))
-        if moment is None:
-            raise ValueError(f"'{value}' is not a date and time (use ISO 8601, e.g. 2026-11-23T08:30:00+02:00).")
+        try:
+            moment = parse_datetime(str(value), question.code)
+        except BadParameter as exc:
+            raise ValueError(exc.sentence) from None
         return moment.isoformat()
     if question.datatype in (kind.YES_NO, kind.SINGLE_CHOICE):
         key = str(value).strip().lower() if question.datatype == kind.YES_NO else str(value)

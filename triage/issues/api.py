@@ -6,7 +6,6 @@ from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import Department, User
 from toolkit.api import bad_parameter, parse_bbox, parse_int
 from toolkit.geojson import GEOJSON_CONTENT_TYPE, feature_rows_sql
+from toolkit.params import parse_datetime
 from triage.issues import permissions, services
 from triage.issues.models import Category, Issue, Priority
 from triage.issues.presenters import comment_for, history_for, issue_for
@@ -95,10 +95,8 @@ class IssueListView(APIView):
         bbox = parse_bbox(params)
         if bbox is not None:
             issues = issues.in_bbox(bbox)
-        if params.get("updated_since"):
-            since = parse_datetime(params["updated_since"])
-            if since is None:
-                raise bad_parameter("updated_since", f"'{params['updated_since']}' is not an ISO 8601 date and time.")
+        since = parse_datetime(params.get("updated_since"), "updated_since", zone=timezone.get_current_timezone())
+        if since is not None:
             issues = issues.filter(updated_at__gte=since)
         limit = parse_int(params, "limit", default=500, minimum=1, maximum=5000)
         after = parse_int(params, "after", default=0, minimum=0, maximum=2**62)

@@ -39,7 +39,6 @@ from triage.open311.core import (
     parse_flag,
     parse_moment,
     parse_whole_number,
-    path_value,
     service_notice,
     w3c,
     zone_of,
@@ -210,7 +209,7 @@ def request_window(params: Params, zone: ZoneInfo, now: datetime.datetime) -> tu
 def request_detail(service_request_id: str, params: Params) -> Result:
     extensions = parse_flag(params, "extensions")
     municipality = jurisdiction(params, required=False)
-    issues = _requests(extensions=extensions).filter(reference=path_value(service_request_id, "service_request_id").upper())
+    issues = _requests(extensions=extensions).filter(reference=service_request_id.upper())
     if municipality is not None:
         issues = issues.filter(municipality=municipality)
     issue = issues.first()
