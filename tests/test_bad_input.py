@@ -193,6 +193,45 @@ def test_a_nul_character_in_json_is_a_400_naming_where_it_is(world):
     assert client.post("/api/v1/issues", json.dumps(body), content_type="application/json").status_code == 201
 
 
+# --- error bodies stay small ----------------------------------------------------------------------
+
+def test_a_report_with_150000_answers_is_refused_in_a_short_answer(world):
+    body = {"category": world["category"].pk, "lat": -25.95, "lon": 28.05,
+            "answers": {f"k{number}": 1 for number in range(150_000)}}
+    response = Client().post("/api/v1/issues", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"answers": ["At most 100 answers are taken, not 150,000."]}
+    assert world["category"].issues.count() == 1
+
+
+def test_at_most_20_field_errors_are_listed_then_how_many_more(world):
+    body = {"category": world["category"].pk, "lat": -25.95, "lon": 28.05,
+            "answers": {f"unknown-{number:02}": "x" for number in range(60)}}
+    errors = Client().post("/api/v1/issues", json.dumps(body), content_type="application/json").json()
+    assert len(errors) == 21
+    assert errors["more_errors"] == ["…and 40 more fields with errors, not listed."]
+    assert errors["answers.unknown-00"] == ["'Pothole' asks no question 'unknown-00'."]
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_at_most_20_open311_errors_are_listed_then_how_many_more(world, fmt):
+    fields = {"api_key": API_KEY, "service_code": "pothole", "lat": "-25.95", "long": "28.05",
+              **{f"attribute[unknown-{number:02}]": "x" for number in range(60)}}
+    response = Client().post(f"/open311/v2/requests.{fmt}", fields)
+    assert response.status_code == 400
+    descriptions = open311_errors(response, fmt)
+    assert len(descriptions) == 21 and descriptions[-1] == "…and 40 more errors, not listed."
+    assert descriptions[0] == "attribute[unknown-00]: 'Pothole' asks no question 'unknown-00'."
+
+
+def test_a_huge_unknown_answer_name_is_not_echoed_whole(world):
+    name = "x" * 1_000_000
+    body = {"category": world["category"].pk, "lat": -25.95, "lon": 28.05, "answers": {name: "x"}}
+    response = Client().post("/api/v1/issues", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert len(response.content) < 500
+
+
 # --- errors no view answered ---------------------------------------------------------------------
 
 def test_an_unknown_path_is_a_404_in_the_interfaces_format(world):

@@ -2,7 +2,9 @@
 unknown path, a request Django could not read, an uncaught exception, the database away. Each
 interface answers in its own format, chosen by the path's prefix (`IMBIZO["ERROR_FORMATS"]`): a GIS
 tool or an app reads JSON (Open311 clients, Open311's errors), never Django's HTML error page.
-Pages keep Django's own. The project's URLconf names the four handlers (handler400 … handler500)."""
+Pages keep Django's own. The project's URLconf names the four handlers (handler400 … handler500).
+
+Error bodies stay small: at most MAX_LISTED_ERRORS errors are listed, then how many more there were."""
 
 import sys
 
@@ -15,6 +17,7 @@ from django.views import defaults
 from toolkit.conf import imbizo_setting
 from toolkit.params import shown
 
+MAX_LISTED_ERRORS = 20
 # How long a client should wait before trying again when the database does not answer: a restart or
 # a fail-over takes tens of seconds.
 RETRY_AFTER_SECONDS = 30
@@ -31,6 +34,27 @@ UNREADABLE = {
 # OGC API's error codes, for the interfaces that answer {"code", "description"} (OGC, tiles, downloads).
 CODES = {400: "InvalidParameterValue", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
          500: "ServerError", 503: "ServiceUnavailable"}
+
+
+def listed(errors: list) -> list:
+    """The first MAX_LISTED_ERRORS errors, then a line saying how many more there were."""
+    if len(errors) <= MAX_LISTED_ERRORS:
+        return errors
+    return [*errors[:MAX_LISTED_ERRORS], f"…and {len(errors) - MAX_LISTED_ERRORS:,} more errors, not listed."]
+
+
+def listed_fields(errors):
+    """A field-by-field error body (DRF's shape, nested for nested fields) with at most
+    MAX_LISTED_ERRORS fields at each level; `more_errors` says how many were left out."""
+    if isinstance(errors, dict):
+        names = list(errors)
+        kept = {name: listed_fields(errors[name]) for name in names[:MAX_LISTED_ERRORS]}
+        if len(names) > MAX_LISTED_ERRORS:
+            kept["more_errors"] = [f"…and {len(names) - MAX_LISTED_ERRORS:,} more fields with errors, not listed."]
+        return kept
+    if isinstance(errors, list):
+        return listed([listed_fields(item) for item in errors])
+    return errors
 
 
 # --- the formats -------------------------------------------------------------------------------

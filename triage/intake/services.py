@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import Department
 from assets.models import Asset
-from toolkit.params import BadParameter, parse_datetime
+from toolkit.params import BadParameter, parse_datetime, shown
 from triage.dispatch.models import RoutingRule
 from triage.intake.models import IntakeKey
 from triage.issues.models import Category, Channel, Issue, IssueEvent, Question
@@ -131,6 +131,9 @@ def next_reference(municipality, now: datetime.datetime) -> str:
 
 # --- answers ----------------------------------------------------------------------------------
 
+# More answers than any category has questions: a report, from any channel, with more is refused whole.
+MAX_ANSWERS = 100
+
 def validate_answers(category: Category, answers: dict) -> dict:
     """The reporter's answers to the category's questions, checked and normalised; raises
     InvalidReport naming each bad answer as answers.<code>."""
@@ -138,10 +141,12 @@ def validate_answers(category: Category, answers: dict) -> dict:
     if ordered is None:
         ordered = category.questions.order_by("order", "code")
     questions = {question.code: question for question in ordered}
+    if len(answers) > MAX_ANSWERS:
+        raise InvalidReport({"answers": [f"At most {MAX_ANSWERS} answers are taken, not {len(answers):,}."]})
     errors, clean = {}, {}
     for code in answers:
         if code not in questions:
-            errors[f"answers.{code}"] = [f"'{category.name}' asks no question '{code}'."]
+            errors[f"answers.{shown(code)}"] = [f"'{category.name}' asks no question '{shown(code)}'."]
     for code, question in questions.items():
         value = answers.get(code)
         if value is None or value == "" or value == []:

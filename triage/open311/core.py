@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Exists, OuterRef
 
+from toolkit.errors import listed
 from toolkit.params import BadParameter, parse_datetime, shown
 from triage.issues.models import Category, Question
 from triage.open311.models import ApiClient
@@ -61,7 +62,7 @@ class Open311Error(Exception):
     def __init__(self, status: int, *descriptions: str):
         super().__init__(*descriptions)
         self.status = status
-        self.descriptions = descriptions
+        self.descriptions = listed(list(descriptions))
 
     def result(self) -> Result:
         return Result(self.status, "errors", [{"code": self.status, "description": text} for text in self.descriptions])

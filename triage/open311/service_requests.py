@@ -292,7 +292,7 @@ def _param_of(field: str) -> str:
         return f"attribute[{field.removeprefix('answers.')}]"
     return {"location": "lat/long", "lon": "long", "category": "service_code", "reporter_phone": "phone",
             "reporter_email": "email", "reporter_name": "first_name/last_name", "address": "address_string",
-            "channel": "api_key"}.get(field, field)
+            "channel": "api_key", "answers": "attribute"}.get(field, field)
 
 
 def request_create(params: Params, *, now: datetime.datetime | None = None, idempotency_key: str = "") -> Result:
