@@ -141,6 +141,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "toolkit.api.lift_defaults_out_of_one_of",
+                             "toolkit.api.document_error_responses", "toolkit.api.required_text_is_not_empty"],
 }
 
 # Imbizo's own settings, in one namespaced dict: toolkit/conf.py documents each with its default, and
