@@ -4,7 +4,8 @@ interface answers in its own format, chosen by the path's prefix (`IMBIZO["ERROR
 tool or an app reads JSON (Open311 clients, Open311's errors), never Django's HTML error page.
 Pages keep Django's own. The project's URLconf names the four handlers (handler400 … handler500).
 
-Error bodies stay small: at most MAX_LISTED_ERRORS errors are listed, then how many more there were."""
+Error bodies stay small: at most MAX_LISTED_ERRORS errors are listed, then how many more there were,
+and each message is cut to MAX_MESSAGE characters."""
 
 import sys
 
@@ -18,6 +19,7 @@ from toolkit.conf import imbizo_setting
 from toolkit.params import shown
 
 MAX_LISTED_ERRORS = 20
+MAX_MESSAGE = 1000  # characters of one message: a message quoting a megabyte of input is cut
 # How long a client should wait before trying again when the database does not answer: a restart or
 # a fail-over takes tens of seconds.
 RETRY_AFTER_SECONDS = 30
@@ -36,11 +38,17 @@ CODES = {400: "InvalidParameterValue", 403: "Forbidden", 404: "NotFound", 405: "
          500: "ServerError", 503: "ServiceUnavailable"}
 
 
+def cut(message):
+    return message[:MAX_MESSAGE] + "…" if isinstance(message, str) and len(message) > MAX_MESSAGE else message
+
+
 def listed(errors: list) -> list:
-    """The first MAX_LISTED_ERRORS errors, then a line saying how many more there were."""
+    """The first MAX_LISTED_ERRORS errors, each cut to MAX_MESSAGE characters, then a line saying how
+    many more there were."""
     if len(errors) <= MAX_LISTED_ERRORS:
-        return errors
-    return [*errors[:MAX_LISTED_ERRORS], f"…and {len(errors) - MAX_LISTED_ERRORS:,} more errors, not listed."]
+        return [cut(error) for error in errors]
+    return [*(cut(error) for error in errors[:MAX_LISTED_ERRORS]),
+            f"…and {len(errors) - MAX_LISTED_ERRORS:,} more errors, not listed."]
 
 
 def listed_fields(errors):
@@ -54,7 +62,7 @@ def listed_fields(errors):
         return kept
     if isinstance(errors, list):
         return listed([listed_fields(item) for item in errors])
-    return errors
+    return cut(errors)
 
 
 # --- the formats -------------------------------------------------------------------------------

@@ -168,9 +168,9 @@ def _clean_answer(question: Question, value):
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"'{value}' is not a number.") from None
+            raise ValueError(f"'{shown(str(value))}' is not a number.") from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(f"'{value}' is not a number.")
+            raise ValueError(f"'{shown(str(value))}' is not a number.")
         return int(number) if number.is_integer() else number
     if question.datatype == kind.DATETIME:
         try:
@@ -185,11 +185,13 @@ def _clean_answer(question: Question, value):
         if question.datatype == kind.YES_NO and key in {"false", "0"}:
             key = "no"
         if key not in question.choice_keys():
-            raise ValueError(f"'{value}' is not one of: {', '.join(question.choice_keys())}.")
+            raise ValueError(f"'{shown(str(value))}' is not one of: {', '.join(question.choice_keys())}.")
         return key
     if question.datatype == kind.MULTIPLE_CHOICE:
         values = value if isinstance(value, list) else [value]
-        unknown = [str(item) for item in values if str(item) not in question.choice_keys()]
+        if len(values) > len(question.choice_keys()):
+            raise ValueError(f"At most {len(question.choice_keys())} choices, not {len(values):,}.")
+        unknown = [shown(str(item)) for item in values if str(item) not in question.choice_keys()]
         if unknown:
             raise ValueError(f"{', '.join(unknown)} not among: {', '.join(question.choice_keys())}.")
         return [str(item) for item in values]
