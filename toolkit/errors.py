@@ -1,8 +1,8 @@
 """The answers to errors no view answered: input refused before any view (toolkit.middleware), an
 unknown path, a request Django could not read, an uncaught exception, the database away. Each
-interface answers in its own format, chosen by the path's prefix (`IMBIZO["ERROR_FORMATS"]`): a GIS
-tool or an app reads JSON (Open311 clients, Open311's errors), never Django's HTML error page.
-Pages keep Django's own. The project's URLconf names the four handlers (handler400 … handler500).
+interface answers in its own format, chosen by the path's prefix (`IMBIZO["ERROR_FORMATS"]`): apps
+and GIS tools read JSON (Open311 clients, Open311's own errors), never Django's HTML error page;
+pages keep Django's. The project's URLconf names the four handlers (handler400 … handler500).
 
 Error bodies stay small: at most MAX_LISTED_ERRORS errors are listed, then how many more there were,
 and each message is cut to MAX_MESSAGE characters."""
