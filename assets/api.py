@@ -1,12 +1,12 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.models import Asset, AssetType, Facility, FacilityType
-from toolkit.api import bad_parameter, parse_bbox, parse_bool, parse_float, parse_int, parse_point
+from toolkit.api import LAT_LON_PARAMETERS, NumberParameter, bad_parameter, parse_bbox, parse_bool, parse_point
 from toolkit.geojson import feature_collection_response
-from wards.api import LAT_LON_PARAMETERS
 
 FACILITY_PROPERTIES = {
     "name": "name", "type": "facility_type__code", "type_name": "facility_type__name", "address": "address",
@@ -37,6 +37,11 @@ def filtered_facilities(params):
     return facilities
 
 
+NEAREST_FACILITIES = NumberParameter("k", 1, 50, default=5, description="How many (default 5).")
+FACILITY_LIMIT = NumberParameter("limit", 1, 10_000, default=1000, description="At most this many (default 1000).")
+ASSET_RADIUS = NumberParameter("within", 1, 5000, default=50, integer=False, description="Search radius in metres (default 50).")
+NEAREST_ASSETS = NumberParameter("k", 1, 20, default=1, description="How many (default 1).")
+
 class NearestFacilitiesView(APIView):
     """The k facilities nearest a point, nearest first, with distance_m (metres on the WGS 84
     spheroid) and open_now (on the municipality's local clock)."""
@@ -45,7 +50,7 @@ class NearestFacilitiesView(APIView):
         parameters=[
             *LAT_LON_PARAMETERS,
             OpenApiParameter("type", str, description="Facility type code (see /api/v1/facility-types/)."),
-            OpenApiParameter("k", int, description="How many, 1 to 50 (default 5)."),
+            NEAREST_FACILITIES.openapi(),
             OpenApiParameter("open_now", bool, description="Only facilities open at this moment."),
         ],
         responses=GEOJSON_RESPONSES,
@@ -53,7 +58,7 @@ class NearestFacilitiesView(APIView):
     def get(self, request):
         params = request.query_params
         point = parse_point(params)
-        k = parse_int(params, "k", default=5, minimum=1, maximum=50)
+        k = NEAREST_FACILITIES.parse(params)
         facilities = filtered_facilities(params)
         return feature_collection_response(
             facilities.nearest(point, k=k), geometry="location", feature_id="pk",
@@ -71,7 +76,7 @@ class FacilityCollectionView(APIView):
             OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (WGS 84)."),
             OpenApiParameter("municipality", str, description="Municipality code."),
             OpenApiParameter("open_now", bool, description="Only facilities open at this moment."),
-            OpenApiParameter("limit", int, description="At most this many, 1 to 10000 (default 1000)."),
+            FACILITY_LIMIT.openapi(),
         ],
         responses=GEOJSON_RESPONSES,
     )
@@ -86,7 +91,7 @@ class FacilityCollectionView(APIView):
             facilities = facilities.filter(location__bboverlaps=Polygon.from_bbox(bbox))
         if municipality := params.get("municipality"):
             facilities = facilities.filter(municipality__code=municipality)
-        limit = parse_int(params, "limit", default=1000, minimum=1, maximum=10000)
+        limit = FACILITY_LIMIT.parse(params)
         return feature_collection_response(
             facilities.order_by("name", "pk")[:limit], geometry="location", feature_id="pk",
             properties={**FACILITY_PROPERTIES, "open_now": "open_now"},
@@ -94,7 +99,8 @@ class FacilityCollectionView(APIView):
 
 
 class FacilityTypeListView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: inline_serializer("FacilityTypeSummary", many=True, fields={
+        "code": serializers.CharField(), "name": serializers.CharField()})})
     def get(self, request):
         return Response(list(FacilityType.objects.order_by("name").values("code", "name")))
 
@@ -106,8 +112,8 @@ class NearestAssetView(APIView):
         parameters=[
             *LAT_LON_PARAMETERS,
             OpenApiParameter("type", str, required=True, description="Asset type code, e.g. streetlight."),
-            OpenApiParameter("within", OpenApiTypes.DOUBLE, description="Search radius in metres, 1 to 5000 (default 50)."),
-            OpenApiParameter("k", int, description="How many, 1 to 20 (default 1)."),
+            ASSET_RADIUS.openapi(),
+            NEAREST_ASSETS.openapi(),
         ],
         responses=GEOJSON_RESPONSES,
     )
@@ -120,8 +126,8 @@ class NearestAssetView(APIView):
         if not AssetType.objects.filter(code=code).exists():
             known = ", ".join(sorted(set(AssetType.objects.values_list("code", flat=True))))
             raise bad_parameter("type", f"Unknown asset type '{code}'; known types: {known}.")
-        within = parse_float(params, "within", minimum=1, maximum=5000, required=False) or 50
-        k = parse_int(params, "k", default=1, minimum=1, maximum=20)
+        within = ASSET_RADIUS.parse(params)
+        k = NEAREST_ASSETS.parse(params)
         return feature_collection_response(
             Asset.objects.of_type(code).nearest(point, within=within, k=k), geometry="geom", feature_id="pk",
             properties={"external_id": "external_id", "type": "asset_type__code", "type_name": "asset_type__name",

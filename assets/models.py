@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assets.spatial import GeographyField, distance_metres, knn_order, within_metres
 from toolkit.conf import STORAGE_SRID
+from toolkit.images import validate_pixel_count
 
 
 def geography_index(field: str, name: str) -> GistIndex:
@@ -220,7 +221,7 @@ class OpeningPeriod(models.Model):
 
 class FacilityPhoto(models.Model):
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="photos")
-    image = models.ImageField(upload_to="facilities/photos/")
+    image = models.ImageField(upload_to="facilities/photos/", validators=[validate_pixel_count])
     caption = models.CharField(max_length=160, blank=True)
 
     def __str__(self):

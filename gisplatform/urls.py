@@ -27,3 +27,9 @@ urlpatterns = [
     path("", include("heatmaps.urls")),
     path("", include("wards.urls")),
 ]
+
+# Errors no view answered, in the format of the interface the path belongs to (toolkit.errors).
+handler400 = "toolkit.errors.bad_request"
+handler403 = "toolkit.errors.permission_denied"
+handler404 = "toolkit.errors.page_not_found"
+handler500 = "toolkit.errors.server_error"

@@ -21,7 +21,7 @@ from heatmaps.grid import HEX_SIZE_RANGE
 from heatmaps.models import ReportSubscription
 from heatmaps.query import FigureQuery, parse_figure_query
 from heatmaps.refresh import summary_ensure_fresh, summary_freshness
-from toolkit.api import bad_parameter, parse_bool, parse_int
+from toolkit.api import NumberParameter, bad_parameter, parse_bool
 from toolkit.geojson import GEOJSON_CONTENT_TYPE
 
 
@@ -100,19 +100,26 @@ class ChoroplethView(PlannerView):
     """The areas as GeoJSON with one figure as each feature's `value` (0 for an area without issues)."""
 
     @extend_schema(parameters=[*QUERY_PARAMETERS, OpenApiParameter(
-        "figure", str, enum=FIGURE_KEYS, description="The figure to map (default logged).")], responses={200: GEOJSON})
+        "figure", str, enum=FIGURE_KEYS, description="The figure to map (default logged).")],
+        responses={(200, GEOJSON_CONTENT_TYPE): GEOJSON})
     def get(self, request):
         query = figure_query(request)
         figure = figures.FIGURES_BY_KEY[parse_choice(request.query_params, "figure", FIGURE_KEYS, "logged")]
         return geojson_response(figures.choropleth_geojson(query, figure))
 
 
+HEX_SIZE = NumberParameter("size", *HEX_SIZE_RANGE, default=500, description="Hexagon edge length in metres (default 500).")
+DENSITY_CELL = NumberParameter("cell", 25, 5000, default=200, description="Square size in metres (default 200).")
+FORECAST_MONTHS = NumberParameter("months", 1, 24, default=6, description="Months to forecast from the current one (default 6).")
+FORECAST_HISTORY = NumberParameter("history", 3, 120, default=24, description="Whole months of history to fit (default 24).")
+
+
 def parse_hex_size(params) -> int:
-    return parse_int(params, "size", default=500, minimum=HEX_SIZE_RANGE[0], maximum=HEX_SIZE_RANGE[1])
+    return HEX_SIZE.parse(params)
 
 
 HEX_PARAMETERS = [
-    OpenApiParameter("size", int, description="Hexagon edge length in metres (default 500; 50 to 20000)."),
+    HEX_SIZE.openapi(),
     OpenApiParameter("include_empty", bool, description="Also the hexagons of the municipality without issues (0)."),
 ]
 
@@ -121,7 +128,7 @@ class HexGridView(PlannerView):
     """Issues logged in the period per hexagon (`size` metres edge), laid in the municipality's
     UTM zone (ST_HexagonGrid cells) and returned in WGS 84."""
 
-    @extend_schema(parameters=[*QUERY_PARAMETERS, *HEX_PARAMETERS], responses={200: GEOJSON})
+    @extend_schema(parameters=[*QUERY_PARAMETERS, *HEX_PARAMETERS], responses={(200, GEOJSON_CONTENT_TYPE): GEOJSON})
     def get(self, request):
         query = figure_query(request)
         size = parse_hex_size(request.query_params)
@@ -132,11 +139,10 @@ class HexGridView(PlannerView):
 class DensityView(PlannerView):
     """Issues logged in the period per square of `cell` metres, as weighted points for a heat layer."""
 
-    @extend_schema(parameters=[*QUERY_PARAMETERS, OpenApiParameter(
-        "cell", int, description="Square size in metres (default 200; 25 to 5000).")], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[*QUERY_PARAMETERS, DENSITY_CELL.openapi()], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         query = figure_query(request)
-        cell = parse_int(request.query_params, "cell", default=200, minimum=25, maximum=5000)
+        cell = DENSITY_CELL.parse(request.query_params)
         return Response(figures.density_points(query, cell))
 
 
@@ -162,8 +168,8 @@ class TrendsView(PlannerView):
 
 
 FORECAST_PARAMETERS = [
-    OpenApiParameter("months", int, description="Months to forecast from the current one (default 6; 1 to 24)."),
-    OpenApiParameter("history", int, description="Whole months of history to fit (default 24; 3 to 120)."),
+    FORECAST_MONTHS.openapi(),
+    FORECAST_HISTORY.openapi(),
     OpenApiParameter("by", str, enum=list(projections.BY), description="Series: total (default), area, category, area_category."),
     OpenApiParameter("method", str, enum=list(projections.METHODS),
                      description="auto (seasonal naive with 24+ months, else linear trend), seasonal_naive, linear_trend."),
@@ -174,8 +180,8 @@ FORECAST_PARAMETERS = [
 def forecast_options(params) -> dict:
     band = parse_choice(params, "band", ["80", "90", "95"], "80")
     return {
-        "months": parse_int(params, "months", default=6, minimum=1, maximum=24),
-        "history": parse_int(params, "history", default=24, minimum=3, maximum=120),
+        "months": FORECAST_MONTHS.parse(params),
+        "history": FORECAST_HISTORY.parse(params),
         "by": parse_choice(params, "by", projections.BY, "total"),
         "method": parse_choice(params, "method", projections.METHODS, "auto"),
         "level": int(band),
@@ -210,7 +216,7 @@ class ExportView(PlannerView):
         OpenApiParameter("table", str, OpenApiParameter.PATH, enum=list(exports.TABLES)),
         OpenApiParameter("extension", str, OpenApiParameter.PATH, enum=list(exports.FORMATS)),
         *QUERY_PARAMETERS, *HEX_PARAMETERS, *TREND_PARAMETERS[:1], *FORECAST_PARAMETERS,
-    ], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    ], responses={(200, output.content_type.split(";")[0]): OpenApiTypes.BINARY for output in exports.FORMATS.values()})
     def get(self, request, table: str, extension: str):
         if table not in exports.TABLES:
             raise bad_parameter("table", f"'{table}' is not one of: {', '.join(exports.TABLES)}.")

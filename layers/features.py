@@ -21,6 +21,7 @@ from layers.registry import Layer
 from toolkit import geojson
 from toolkit.conf import STORAGE_SRID, storage_srid
 from toolkit.params import BadParameter, parse_bbox
+from toolkit.params import parse_datetime as parse_date_time
 
 # Six decimals of a degree is about 0.1 m, the same as the other GeoJSON the platform serves.
 PRECISION = 6
@@ -36,17 +37,14 @@ class FeatureFilter:
 
 
 def _parse_instant(raw: str, *, end: bool) -> dt.datetime:
-    try:
-        if "T" not in raw.upper() and len(raw) == 10:
+    if "T" not in raw.upper() and len(raw) == 10:
+        try:
             day = dt.date.fromisoformat(raw)
-            moment = dt.datetime.combine(day, dt.time.max if end else dt.time.min, tzinfo=dt.UTC)
-        else:
-            moment = dt.datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise BadParameter("datetime", f"'{raw}' is not an RFC 3339 date or date-time.") from None
-    if moment.tzinfo is None:
-        raise BadParameter("datetime", f"'{raw}' has no time zone (add Z or an offset such as +02:00).")
-    return moment
+        except ValueError:
+            raise BadParameter("datetime", f"'{raw}' is not an RFC 3339 date or date-time.") from None
+        return dt.datetime.combine(day, dt.time.max if end else dt.time.min, tzinfo=dt.UTC)
+    # RFC 3339 date-times always carry their offset.
+    return parse_date_time(raw, "datetime", zone_required=True)
 
 
 def parse_datetime(raw: str | None) -> tuple[dt.datetime | None, dt.datetime | None] | None:

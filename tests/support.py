@@ -1,6 +1,8 @@
 """Helpers the tests of every app share."""
 
+import struct
 import time
+import zlib
 from pathlib import Path
 
 from django.core.management import call_command
@@ -31,3 +33,14 @@ def wait_until(page, expression: str, timeout: float = 30) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"still false after {timeout} s: {expression}")
         page.wait_for_timeout(50)
+
+
+def huge_png(side: int) -> bytes:
+    """A real PNG of side × side white one-bit pixels: at 9,400 a side, 88 million pixels in some 11 KB."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = (b"\x00" + b"\xff" * ((side + 7) // 8)) * side
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b""))

@@ -29,3 +29,12 @@ def test_schema_generation_has_no_warnings():
     errors = StringIO()
     call_command("spectacular", "--fail-on-warn", "--validate", stdout=StringIO(), stderr=errors)
     assert errors.getvalue() == ""
+
+
+def test_the_schema_is_valid_openapi(client):
+    from openapi_spec_validator import OpenAPIV30SpecValidator
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    errors = [f"{'/'.join(str(part) for part in error.absolute_path)}: {error.message}"
+              for error in OpenAPIV30SpecValidator(schema).iter_errors()]
+    assert errors == []

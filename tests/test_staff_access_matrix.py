@@ -1,10 +1,13 @@
 """Every staff power stops at the person's municipality and, for department staff, their
-departments: one table of role x action x whose issue, over REST, Open311, OGC, tiles, downloads,
-media and the admin. Each row says what a role may do to an issue of its own department, of
-another department of its municipality, and of another municipality."""
+departments: one table of role x action x whose issue, over REST, OGC, tiles, downloads, media and
+the admin, and Open311 keys that reach only their own municipality. Each row says what a role may
+do to an issue of its own department, of another department of its municipality, and of another
+municipality."""
 
 import io
+import math
 
+import mapbox_vector_tile
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import MultiPolygon, Point, Polygon
@@ -21,6 +24,7 @@ from wards.models import Municipality
 pytestmark = pytest.mark.django_db
 PASSWORD = "pw-matrix-1"
 SECRET_EMAIL = "reporter.private@example.org"
+HERE_KEY = "key-of-here-0001"
 
 # Where each role's power reaches: "own" = an issue routed to the person's own department,
 # "department" = another department's issue in their municipality, "elsewhere" = another municipality.
@@ -53,6 +57,7 @@ def world():
     issues = {OWN: issue(here, roads, 28.05), DEPARTMENT: issue(here, water, 28.06),
               ELSEWHERE: issue(there, elsewhere_roads, 29.05)}
     ApiClient.objects.create(name="Their app", key="key-of-there-0001", municipality=there)
+    ApiClient.objects.create(name="Our back office", key=HERE_KEY, municipality=here, may_post_updates=True)
     return {"here": here, "there": there, "roads": roads, "issues": issues}
 
 
@@ -104,6 +109,23 @@ def sees_on_staff_layer(client, issue) -> bool:
     return response.status_code == 200
 
 
+def tile_of(point, z: int) -> tuple[int, int]:
+    """The Web Mercator tile (column, row) at zoom z holding a WGS 84 point."""
+    column = (point.x + 180) / 360 * 2**z
+    row = (1 - math.asinh(math.tan(math.radians(point.y))) / math.pi) / 2 * 2**z
+    return int(column), int(row)
+
+
+def sees_on_staff_tiles(client, issue) -> bool:
+    z = 16  # every property from z15, the reference among them
+    column, row = tile_of(issue.location, z)
+    response = client.get(f"/tiles/issues-staff/{z}/{column}/{row}.mvt")
+    if response.status_code != 200:
+        return False
+    layer = mapbox_vector_tile.decode(response.content).get("issues-staff", {"features": []})
+    return any(feature["properties"].get("reference") == issue.reference for feature in layer["features"])
+
+
 def downloads_on_staff_layer(client, issue) -> bool:
     response = client.get("/layers/issues-staff/download", {"format": "geojson"})
     if response.status_code != 200:
@@ -128,6 +150,7 @@ ACTIONS = {
     "attaches a file (media)": attaches_file,
     "sees it on the board": sees_on_board,
     "sees it on the staff layer (OGC)": sees_on_staff_layer,
+    "sees it on the staff tiles": sees_on_staff_tiles,
     "downloads it (staff layer)": downloads_on_staff_layer,
     "opens it in the admin": opens_in_admin,
     "reads reporter in the admin": reads_reporter_in_admin,
@@ -142,13 +165,16 @@ MATRIX = {
     "department staff": {
         "reads reporter (REST)": OWN_ONLY, "writes internal note (REST)": OWN_ONLY, "acknowledges (REST)": NONE,
         "attaches a file (media)": OWN_ONLY, "sees it on the board": OWN_ONLY,
-        "sees it on the staff layer (OGC)": OWN_ONLY, "downloads it (staff layer)": OWN_ONLY,
+        "sees it on the staff layer (OGC)": OWN_ONLY, "sees it on the staff tiles": OWN_ONLY,
+        "downloads it (staff layer)": OWN_ONLY,
         "opens it in the admin": OWN_ONLY, "reads reporter in the admin": OWN_ONLY,
     },
     "planner": {**dict.fromkeys(ACTIONS, NONE), "sees it on the staff layer (OGC)": ALL_HERE,
-                "downloads it (staff layer)": ALL_HERE, "opens it in the admin": ALL_HERE},
+                "sees it on the staff tiles": ALL_HERE, "downloads it (staff layer)": ALL_HERE,
+                "opens it in the admin": ALL_HERE},
     "GIS analyst": {**dict.fromkeys(ACTIONS, NONE), "sees it on the staff layer (OGC)": ALL_HERE,
-                    "downloads it (staff layer)": ALL_HERE, "opens it in the admin": ALL_HERE},
+                    "sees it on the staff tiles": ALL_HERE, "downloads it (staff layer)": ALL_HERE,
+                    "opens it in the admin": ALL_HERE},
     "communications officer": dict.fromkeys(ACTIONS, NONE),
     "municipal administrator": dict.fromkeys(ACTIONS, ALL_HERE),
 }
@@ -193,3 +219,30 @@ def test_no_edit_through_the_admin_bypasses_the_history(world):
     assert response.status_code == 403
     issue.refresh_from_db()
     assert issue.status == "submitted"
+
+
+# --- Open311: an API key works for its own municipality only -----------------------------------
+
+def posts_update(issue, update_id: str) -> bool:
+    response = Client().post("/open311/v2/servicerequestupdates.json", {
+        "api_key": HERE_KEY, "service_request_id": issue.reference, "update_id": update_id, "status": "IN_PROGRESS"})
+    return response.status_code == 200
+
+
+def files_request(municipality, x: float) -> bool:
+    response = Client().post("/open311/v2/requests.json", {
+        "api_key": HERE_KEY, "jurisdiction_id": municipality.code, "service_code": "pothole",
+        "lat": "-25.95", "long": str(x), "description": "Filed by a back office"})
+    return response.status_code == 200
+
+
+def test_an_open311_key_files_and_updates_only_its_own_municipalitys_issues(world):
+    elsewhere = world["issues"][ELSEWHERE]
+    assert not posts_update(elsewhere, "u-there")
+    elsewhere.refresh_from_db()
+    assert elsewhere.status == "submitted" and not elsewhere.events.filter(action="status").exists()
+    assert not files_request(world["there"], 29.05)
+    assert world["there"].issues.count() == 1
+    # The same key does both for its own municipality.
+    assert posts_update(world["issues"][OWN], "u-here")
+    assert files_request(world["here"], 28.05)

@@ -31,6 +31,18 @@ DEFAULTS = {
     # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.
     "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
     "MEDIA_PER_ISSUE": 10,
+    # The most pixels an uploaded image (issue photos, logos, facility photos) may have, read from its header
+    # before decoding: a 48-megapixel phone photo fits; decoding 88 megapixels took 4.7 s and 252 MB.
+    "IMAGE_MAX_PIXELS": 50_000_000,
+    # How each interface answers errors no view answered (toolkit.errors): path prefix -> dotted path of a
+    # function (request, status, message, parameter) -> response. Other paths are pages: Django's error pages.
+    "ERROR_FORMATS": {
+        "/api/": "toolkit.errors.rest_error",
+        "/open311/": "triage.open311.views.error_response",
+        "/ogc": "toolkit.errors.coded_error",
+        "/tiles/": "toolkit.errors.coded_error",
+        "/layers/": "toolkit.errors.coded_error",
+    },
 }
 
 

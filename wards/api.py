@@ -5,14 +5,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from toolkit.api import bad_parameter, parse_int, parse_point
+from toolkit.api import LAT_LON_PARAMETERS, NumberParameter, bad_parameter, parse_point
 from toolkit.geojson import feature_collection_response
 from wards.models import Municipality, Ward
 
-LAT_LON_PARAMETERS = [
-    OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True, description="Latitude, WGS 84 (-90 to 90)."),
-    OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True, description="Longitude, WGS 84 (-180 to 180)."),
-]
+YEAR = NumberParameter("year", 1990, 2100, description="Demarcation year; the current wards when absent.")
 
 
 class AreaLookupView(APIView):
@@ -56,7 +53,7 @@ class WardCollectionView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("municipality", str, description="Municipality code, e.g. GT423."),
-            OpenApiParameter("year", int, description="Demarcation year; the current wards when absent."),
+            YEAR.openapi(),
         ],
         responses={(200, "application/geo+json"): OpenApiTypes.OBJECT, 400: OpenApiResponse(description="Bad filter.")},
     )
@@ -68,7 +65,7 @@ class WardCollectionView(APIView):
                 raise bad_parameter("municipality", f"No municipality has the code '{code}'.")
             wards = wards.filter(municipality__code=code)
         if request.query_params.get("year"):
-            wards = wards.of_year(parse_int(request.query_params, "year", default=0, minimum=1990, maximum=2100))
+            wards = wards.of_year(YEAR.parse(request.query_params))
         else:
             wards = wards.current()
         return feature_collection_response(
@@ -83,7 +80,9 @@ class WardCollectionView(APIView):
 class MunicipalityListView(APIView):
     """The municipalities served, with their branding and contact numbers."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: inline_serializer("MunicipalitySummary", many=True, fields={
+        name: serializers.CharField() for name in ("code", "name", "display_name", "colour", "emergency_number",
+                                                   "customer_care_number", "customer_care_email", "timezone")})})
     def get(self, request):
         rows = Municipality.objects.order_by("code").values(
             "code", "name", "display_name", "colour", "emergency_number", "customer_care_number",

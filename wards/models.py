@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
 from toolkit.conf import STORAGE_SRID
+from toolkit.images import validate_pixel_count
 
 # A point exactly on the shared edge of two areas belongs to the one with the lowest number
 # (wards) or, failing that, the lowest code: documented in the README, tested on a real vertex.
@@ -72,7 +73,7 @@ class Municipality(models.Model):
     # Branding shown on the public pages.
     display_name = models.CharField(max_length=120, blank=True, help_text="e.g. 'Lesedi Local Municipality'.")
     colour = models.CharField(max_length=7, default="#1f5f8b", help_text="Brand colour as #rrggbb.")
-    logo = models.ImageField(upload_to="municipalities/logos/", blank=True)
+    logo = models.ImageField(upload_to="municipalities/logos/", blank=True, validators=[validate_pixel_count])
     emergency_number = models.CharField(max_length=20, blank=True, default="112")
     customer_care_number = models.CharField(max_length=20, blank=True)
     customer_care_email = models.EmailField(blank=True)

@@ -11,7 +11,6 @@ import datetime
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -20,7 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department, User
-from toolkit.api import bad_parameter, parse_int
+from toolkit.api import NumberParameter, bad_parameter, parse_int
+from toolkit.params import parse_datetime
 from triage.dispatch import board
 from triage.dispatch.sla import DEFAULT_TIMEZONE, local_day, sla_of
 from triage.issues import permissions, services
@@ -30,6 +30,11 @@ from triage.issues.presenters import comment_for, history_for, issue_for
 from triage.issues.workflow import IllegalTransition, Status
 from triage.media.selectors import media_for
 
+OLDER_THAN = NumberParameter("older_than", 0, 36500, description="Reported more than this many days ago.")
+NEWER_THAN = NumberParameter("newer_than", 0, 36500, description="Reported within this many days.")
+LIMIT = NumberParameter("limit", 1, board.MAX_LIST, default=board.DEFAULT_LIST,
+                        description=f"At most this many (default {board.DEFAULT_LIST}).")
+
 FILTER_PARAMETERS = [
     OpenApiParameter("municipality", str, description="Municipality code (a dispatcher's own by default)."),
     OpenApiParameter("ward", str, description="Ward numbers, comma-separated."),
@@ -38,12 +43,13 @@ FILTER_PARAMETERS = [
     OpenApiParameter("status", str, description="open (default), closed, all, or status names, comma-separated."),
     OpenApiParameter("priority", str, description="low, normal, high, urgent; comma-separated."),
     OpenApiParameter("channel", str, description="web, api, sms, staff, phone, import; comma-separated."),
-    OpenApiParameter("older_than", int, description="Reported more than this many days ago."),
-    OpenApiParameter("newer_than", int, description="Reported within this many days."),
+    OLDER_THAN.openapi(),
+    NEWER_THAN.openapi(),
     OpenApiParameter("overdue", bool, description="true: only open issues past their target; false: none of them."),
     OpenApiParameter("duplicates", str, description="likely: in a cluster of likely duplicates; merged: has duplicates "
                                                     "merged into it."),
-    OpenApiParameter("assignee", str, description="A staff member's id, or 'me'."),
+    OpenApiParameter("assignee", {"type": "string", "pattern": "^(me|[1-9][0-9]{0,17})$"},
+                     description="A staff member's id, or 'me'."),
     OpenApiParameter("q", str, description="Part of a reference or address."),
 ]
 
@@ -117,30 +123,13 @@ def parse_filter(request) -> board.BoardFilter:
         categories=_codes(params, "category"), statuses=statuses,
         priorities=_codes(params, "priority", allowed=Priority.values),
         channels=_codes(params, "channel", allowed=Channel.values),
-        older_than_days=_days(params, "older_than"), newer_than_days=_days(params, "newer_than"),
+        older_than_days=OLDER_THAN.parse(params), newer_than_days=NEWER_THAN.parse(params),
         overdue=_tri_state(params, "overdue"), duplicates=duplicates, assignee=assignee, query=query,
     )
 
 
-def _days(params, name: str) -> int | None:
-    if not params.get(name, "").strip():
-        return None
-    return parse_int(params, name, default=0, minimum=0, maximum=36500)
-
-
 def _parse_since(params) -> datetime.datetime | None:
-    raw = params.get("updated_since", "").strip()
-    if not raw:
-        return None
-    try:
-        moment = parse_datetime(raw.replace(" ", "+"))  # a '+' left unescaped in a query string arrives as a space
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise bad_parameter("updated_since", f"'{raw[:40]}' is not a date and time (ISO 8601, e.g. 2026-11-23T08:30:00+02:00).")
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, datetime.UTC)
-    return moment
+    return parse_datetime(params.get("updated_since"), "updated_since", zone=datetime.UTC)
 
 
 # Rows committed just after a refresh read the table can carry an updated_at a little before it:
@@ -154,7 +143,7 @@ class BoardIssuesView(APIView):
     @extend_schema(
         parameters=[*FILTER_PARAMETERS,
                     OpenApiParameter("sort", str, description=f"One of: {', '.join(board.SORTS)} (default priority)."),
-                    OpenApiParameter("limit", int, description=f"1 to {board.MAX_LIST} (default {board.DEFAULT_LIST})."),
+                    LIMIT.openapi(),
                     OpenApiParameter("updated_since", str, description="Only issues changed since (ISO 8601), plus "
                                                                        "`removed`: those changed that no longer match.")],
         responses={(200, "application/geo+json"): OpenApiTypes.OBJECT,
@@ -168,7 +157,7 @@ class BoardIssuesView(APIView):
         sort = request.query_params.get("sort", "").strip() or "priority"
         if sort not in board.SORTS:
             raise bad_parameter("sort", f"'{sort[:40]}' is not one of: {', '.join(board.SORTS)}.")
-        limit = parse_int(request.query_params, "limit", default=board.DEFAULT_LIST, minimum=1, maximum=board.MAX_LIST)
+        limit = LIMIT.parse(request.query_params)
         since = _parse_since(request.query_params)
         now = timezone.now()
         scope = board.board_issues(user)
@@ -318,7 +307,8 @@ class BoardActionsView(APIView):
 
     @extend_schema(request=BoardActionSerializer,
                    responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="Bad input, named; or "
-                              "every issue refused."), 403: OpenApiResponse(description="Not yours to act on.")},
+                              "every issue refused."), 403: OpenApiResponse(description="Not yours to act on."),
+                              404: OpenApiResponse(description="Not on your board, named.")},
                    operation_id="board_actions")
     def post(self, request):
         user = _board_user(request)

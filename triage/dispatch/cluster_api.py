@@ -23,7 +23,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from toolkit.api import bad_parameter, parse_bbox, parse_int
+from toolkit.api import NumberParameter, bad_parameter, parse_bbox
 from toolkit.geojson import GEOJSON_CONTENT_TYPE
 from triage.issues.api import statuses_from
 from triage.issues.models import Issue
@@ -39,6 +39,9 @@ MAX_ZOOM = 22
 MAX_VIEW_PIXELS = 8192
 DEFAULT_STATUSES = "open,resolved,closed"
 DEFAULT_DAYS = 30
+ZOOM = NumberParameter("zoom", 0, MAX_ZOOM, required=True, description="The map's zoom level.")
+ENDED_WITHIN = NumberParameter("days", 1, 3650, default=DEFAULT_DAYS, description=(
+    f"Issues no longer open count only if they ended within this many days (default {DEFAULT_DAYS})."))
 
 
 def cell_size_m(zoom: int) -> float:
@@ -115,13 +118,12 @@ class IssueClusterView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("bbox", str, required=True, description="minLon,minLat,maxLon,maxLat (WGS 84): the map's view."),
-            OpenApiParameter("zoom", int, required=True, description=f"The map's zoom level, 0 to {MAX_ZOOM}."),
+            ZOOM.openapi(),
             OpenApiParameter("municipality", str, description="e.g. GT423."),
             OpenApiParameter("category", str, description="Category code(s), comma-separated."),
             OpenApiParameter("status", str, description=f"open, closed, or status names, comma-separated "
                                                         f"(default {DEFAULT_STATUSES})."),
-            OpenApiParameter("days", int, description="Issues no longer open count only if they ended within "
-                                                      f"this many days (default {DEFAULT_DAYS})."),
+            ENDED_WITHIN.openapi(),
         ],
         responses={(200, GEOJSON_CONTENT_TYPE): OpenApiTypes.OBJECT,
                    400: OpenApiResponse(description="A bad parameter, named.")},
@@ -132,9 +134,7 @@ class IssueClusterView(APIView):
         bbox = parse_bbox(params)
         if bbox is None:
             raise bad_parameter("bbox", "This parameter is required: minLon,minLat,maxLon,maxLat.")
-        if not params.get("zoom"):
-            raise bad_parameter("zoom", f"This parameter is required: the map's zoom level, 0 to {MAX_ZOOM}.")
-        zoom = parse_int(params, "zoom", default=0, minimum=0, maximum=MAX_ZOOM)
+        zoom = ZOOM.parse(params)
         width, height = view_pixels(bbox, zoom)
         if max(width, height) > MAX_VIEW_PIXELS:
             raise bad_parameter("bbox", f"The box is {max(width, height):,.0f} pixels across at zoom {zoom}; "
@@ -147,7 +147,7 @@ class IssueClusterView(APIView):
                 raise bad_parameter("municipality", f"No municipality has the code '{municipality}'.")
         categories = [code.strip() for code in params.get("category", "").split(",") if code.strip()]
         statuses = [s for s in statuses_from(params.get("status") or DEFAULT_STATUSES) if s != Status.DUPLICATE]
-        days = parse_int(params, "days", default=DEFAULT_DAYS, minimum=1, maximum=3650)
+        days = ENDED_WITHIN.parse(params)
 
         issues = public_map_issues(municipality=municipality, categories=categories, statuses=statuses,
                                    ended_since=timezone.now() - datetime.timedelta(days=days), bbox=bbox)

@@ -3,11 +3,12 @@
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
-from toolkit.api import bad_parameter, parse_int, parse_point
+from toolkit.api import LAT_LON_PARAMETERS, bad_parameter, parse_point
 from triage.dispatch.duplicates import duplicate_rules, likely_duplicates_json
+from triage.issues.api import CATEGORY_ID
 
 
 class DuplicatesView(APIView):
@@ -15,17 +16,14 @@ class DuplicatesView(APIView):
     first, at most five, each with distance_m, so the resident can say "me too" or follow instead."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("category", int, required=True, description="A category id."),
-                    OpenApiParameter("lat", float, required=True), OpenApiParameter("lon", float, required=True)],
+        parameters=[CATEGORY_ID.openapi(), *LAT_LON_PARAMETERS],
         responses={200: OpenApiTypes.OBJECT, 400: OpenApiResponse(description="A bad parameter, named.")},
         operation_id="issues_duplicates",
     )
     def get(self, request):
         params = request.query_params
         point = parse_point(params)
-        if not params.get("category"):
-            raise bad_parameter("category", "This parameter is required: a category id.")
-        category_id = parse_int(params, "category", default=None, minimum=1, maximum=2**62)
+        category_id = CATEGORY_ID.parse(params)
         rules = duplicate_rules(category_id)
         if rules is None:
             raise bad_parameter("category", f"No category has the id {category_id}.")

@@ -10,11 +10,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from toolkit.api import bad_parameter, parse_int, parse_point
+from toolkit.api import LAT_LON_PARAMETERS, bad_parameter, parse_point
 from toolkit.conf import storage_srid
 from triage.intake import services as intake
 from triage.intake.serializers import ReportSerializer
-from triage.issues.api import IssueListView, issue_or_404
+from triage.issues.api import CATEGORY_ID, IssueListView, issue_or_404
 from triage.issues.models import Category
 from triage.issues.presenters import issue_for
 
@@ -22,12 +22,10 @@ from triage.issues.presenters import issue_for
 class PreviewView(APIView):
     """Where a pin is, for a category: ward, suburb, and the asset the report would snap to."""
 
-    @extend_schema(parameters=[
-        OpenApiParameter("category", int, required=True), OpenApiParameter("lat", float, required=True),
-        OpenApiParameter("lon", float, required=True)], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[CATEGORY_ID.openapi(), *LAT_LON_PARAMETERS], responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         point = parse_point(request.query_params)
-        category_id = parse_int(request.query_params, "category", default=0, minimum=1, maximum=2**62)
+        category_id = CATEGORY_ID.parse(request.query_params)
         category = Category.objects.with_municipality().select_related("asset_type").filter(pk=category_id).first()
         if category is None:
             raise bad_parameter("category", f"No category has the id {category_id}.")

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts.models import Department
 from assets.models import Asset
+from toolkit.params import BadParameter, parse_datetime, shown
 from triage.dispatch.models import RoutingRule
 from triage.intake.models import IntakeKey
 from triage.issues.models import Category, Channel, Issue, IssueEvent, Question
@@ -139,6 +139,9 @@ def next_reference(municipality, now: datetime.datetime) -> str:
 
 # --- answers ----------------------------------------------------------------------------------
 
+# More answers than any category has questions: a report, from any channel, with more is refused whole.
+MAX_ANSWERS = 100
+
 def validate_answers(category: Category, answers: dict) -> dict:
     """The reporter's answers to the category's questions, checked and normalised; raises
     InvalidReport naming each bad answer as answers.<code>."""
@@ -146,10 +149,12 @@ def validate_answers(category: Category, answers: dict) -> dict:
     if ordered is None:
         ordered = category.questions.order_by("order", "code")
     questions = {question.code: question for question in ordered}
+    if len(answers) > MAX_ANSWERS:
+        raise InvalidReport({"answers": [f"At most {MAX_ANSWERS} answers are taken, not {len(answers):,}."]})
     errors, clean = {}, {}
     for code in answers:
         if code not in questions:
-            errors[f"answers.{code}"] = [f"'{category.name}' asks no question '{code}'."]
+            errors[f"answers.{shown(code)}"] = [f"'{category.name}' asks no question '{shown(code)}'."]
     for code, question in questions.items():
         value = answers.get(code)
         if value is None or value == "" or value == []:
@@ -171,14 +176,15 @@ def _clean_answer(question: Question, value):
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"'{value}' is not a number.") from None
+            raise ValueError(f"'{shown(str(value))}' is not a number.") from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(f"'{value}' is not a number.")
+            raise ValueError(f"'{shown(str(value))}' is not a number.")
         return int(number) if number.is_integer() else number
     if question.datatype == kind.DATETIME:
-        moment = parse_datetime(str(value))
-        if moment is None:
-            raise ValueError(f"'{value}' is not a date and time (use ISO 8601, e.g. 2026-11-23T08:30:00+02:00).")
+        try:
+            moment = parse_datetime(str(value), question.code)
+        except BadParameter as exc:
+            raise ValueError(exc.sentence) from None
         return moment.isoformat()
     if question.datatype in (kind.YES_NO, kind.SINGLE_CHOICE):
         key = str(value).strip().lower() if question.datatype == kind.YES_NO else str(value)
@@ -187,11 +193,13 @@ def _clean_answer(question: Question, value):
         if question.datatype == kind.YES_NO and key in {"false", "0"}:
             key = "no"
         if key not in question.choice_keys():
-            raise ValueError(f"'{value}' is not one of: {', '.join(question.choice_keys())}.")
+            raise ValueError(f"'{shown(str(value))}' is not one of: {', '.join(question.choice_keys())}.")
         return key
     if question.datatype == kind.MULTIPLE_CHOICE:
         values = value if isinstance(value, list) else [value]
-        unknown = [str(item) for item in values if str(item) not in question.choice_keys()]
+        if len(values) > len(question.choice_keys()):
+            raise ValueError(f"At most {len(question.choice_keys())} choices, not {len(values):,}.")
+        unknown = [shown(str(item)) for item in values if str(item) not in question.choice_keys()]
         if unknown:
             raise ValueError(f"{', '.join(unknown)} not among: {', '.join(question.choice_keys())}.")
         return [str(item) for item in values]

@@ -6,7 +6,6 @@ from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -15,8 +14,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department, User
-from toolkit.api import bad_parameter, parse_bbox, parse_int
+from toolkit.api import NumberParameter, bad_parameter, parse_bbox
 from toolkit.geojson import GEOJSON_CONTENT_TYPE, feature_rows_sql
+from toolkit.params import parse_datetime
 from triage.issues import permissions, services
 from triage.issues.models import Category, Issue, Priority
 from triage.issues.presenters import comment_for, history_for, issue_for
@@ -38,7 +38,7 @@ class CategoryListView(APIView):
     """The categories a municipality takes reports in, with their questions."""
 
     @extend_schema(parameters=[OpenApiParameter("municipality", str, required=True, description="e.g. GT423.")],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: list[dict]})
     def get(self, request):
         code = request.query_params.get("municipality", "")
         if not code:
@@ -65,6 +65,11 @@ def _choices(question) -> list[tuple[str, str]]:
 
 # --- the public list ---------------------------------------------------------------------
 
+WARD_NUMBER = NumberParameter("ward", 1, 999, description="Ward number (current demarcation).")
+ISSUE_LIMIT = NumberParameter("limit", 1, 5000, default=500, description="At most this many (default 500).")
+AFTER = NumberParameter("after", 0, 2**62, default=0, description="The `next` cursor of the previous page.")
+CATEGORY_ID = NumberParameter("category", 1, 2**62, required=True, description="A category id.")
+
 class IssueListView(APIView):
     """Issues as GeoJSON (public fields only), newest first, keyset-paged."""
 
@@ -73,10 +78,9 @@ class IssueListView(APIView):
             OpenApiParameter("municipality", str),
             OpenApiParameter("category", str, description="Category code(s), comma-separated."),
             OpenApiParameter("status", str, description="open, closed, or status names, comma-separated."),
-            OpenApiParameter("ward", int, description="Ward number (current demarcation)."),
+            WARD_NUMBER.openapi(),
             OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (WGS 84)."),
-            OpenApiParameter("updated_since", OpenApiTypes.DATETIME), OpenApiParameter("limit", int),
-            OpenApiParameter("after", int, description="The `next` cursor of the previous page."),
+            OpenApiParameter("updated_since", OpenApiTypes.DATETIME), ISSUE_LIMIT.openapi(), AFTER.openapi(),
         ],
         responses={(200, GEOJSON_CONTENT_TYPE): OpenApiTypes.OBJECT},
         operation_id="issues_list",
@@ -91,17 +95,15 @@ class IssueListView(APIView):
         if params.get("status"):
             issues = issues.filter(status__in=statuses_from(params["status"]))
         if params.get("ward"):
-            issues = issues.filter(ward__number=parse_int(params, "ward", default=0, minimum=1, maximum=999))
+            issues = issues.filter(ward__number=WARD_NUMBER.parse(params))
         bbox = parse_bbox(params)
         if bbox is not None:
             issues = issues.in_bbox(bbox)
-        if params.get("updated_since"):
-            since = parse_datetime(params["updated_since"])
-            if since is None:
-                raise bad_parameter("updated_since", f"'{params['updated_since']}' is not an ISO 8601 date and time.")
+        since = parse_datetime(params.get("updated_since"), "updated_since", zone=timezone.get_current_timezone())
+        if since is not None:
             issues = issues.filter(updated_at__gte=since)
-        limit = parse_int(params, "limit", default=500, minimum=1, maximum=5000)
-        after = parse_int(params, "after", default=0, minimum=0, maximum=2**62)
+        limit = ISSUE_LIMIT.parse(params)
+        after = AFTER.parse(params)
         if after:
             issues = issues.filter(pk__lt=after)
         page = issues.order_by("-pk")[: limit + 1]
@@ -152,7 +154,7 @@ class IssueDetailView(APIView):
 
 
 class IssueHistoryView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: list[dict]})
     def get(self, request, reference):
         issue = issue_or_404(reference)
         return Response(history_for(request.user, issue, issue.events.order_by("at", "id")))
@@ -164,7 +166,7 @@ class CommentSerializer(serializers.Serializer):
 
 
 class IssueCommentsView(APIView):
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: list[dict]})
     def get(self, request, reference):
         issue = issue_or_404(reference)
         comments = issue.comments.order_by("created_at", "id")

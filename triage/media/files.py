@@ -24,6 +24,7 @@ from django.contrib.gis.geos import Point
 from PIL import Image, ImageCms
 
 from toolkit.conf import storage_srid
+from toolkit.images import too_many_pixels
 from triage.issues.services import ActionRefused
 from triage.media.models import Media
 
@@ -162,11 +163,10 @@ class Photo:
 
 
 def _check_pixels(image) -> None:
-    # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a photo that large is refused
-    # here already, before its pixels are decoded into memory.
-    limit = Image.MAX_IMAGE_PIXELS
-    if limit and image.width * image.height > limit:
-        raise MediaRefused(f"The photo is {image.width} × {image.height} pixels; at most {limit:,} pixels are taken.")
+    """Refuse a photo with too many pixels from its header, before anything decodes them."""
+    message = too_many_pixels(image.width, image.height)
+    if message:
+        raise MediaRefused(message)
 
 
 def _open(upload, content_type: str):

@@ -27,8 +27,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Exists, OuterRef
-from django.utils.dateparse import parse_date, parse_datetime
 
+from toolkit.errors import listed
+from toolkit.params import BadParameter, parse_datetime, shown
 from triage.issues.models import Category, Question
 from triage.open311.models import ApiClient
 from wards.models import Municipality
@@ -44,9 +45,7 @@ CLOCK_SKEW = datetime.timedelta(minutes=5)  # how far ahead of us a back office'
 LIST_DATATYPES = (Question.Datatype.SINGLE_CHOICE, Question.Datatype.MULTIPLE_CHOICE)
 _URL = URLValidator(schemes=["http", "https"])
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
-# "2026-01-31T08:00:00 02:00": a '+' sent unencoded in a query string arrives as a space.
 _DATE_ONLY = re.compile(r"^\d{4}-\d\d-\d\d$")
-_LOST_PLUS = re.compile(r"^(.*T\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class Open311Error(Exception):
     def __init__(self, status: int, *descriptions: str):
         super().__init__(*descriptions)
         self.status = status
-        self.descriptions = descriptions
+        self.descriptions = listed(list(descriptions))
 
     def result(self) -> Result:
         return Result(self.status, "errors", [{"code": self.status, "description": text} for text in self.descriptions])
@@ -105,9 +104,6 @@ class Params:
 
     def __init__(self, values: Mapping[str, Iterable[str]]):
         self._values = {name: [str(value) for value in items] for name, items in values.items()}
-        for name, items in self._values.items():
-            if "\x00" in name or any("\x00" in value for value in items):
-                raise bad_request(f"{name.replace(chr(0), '')}: a NUL character is not text.")
 
     def get(self, name: str) -> str:
         for value in self._values.get(name, []):
@@ -177,21 +173,20 @@ def parse_moment(params: Params, name: str, zone: ZoneInfo, *, end_of_day: bool 
     raw = params.get(name)
     if not raw:
         return None
-    text = _LOST_PLUS.sub(r"\1+\2", raw)
-    try:
-        if _DATE_ONLY.match(text):
-            day = parse_date(text)
+    if _DATE_ONLY.match(raw):
+        try:
+            day = datetime.date.fromisoformat(raw)
             if end_of_day:
                 return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), tzinfo=zone) - (
                     datetime.timedelta(microseconds=1))
             return datetime.datetime.combine(day, datetime.time(), tzinfo=zone)
-        moment = parse_datetime(text)
-        if moment is None:
-            raise ValueError(raw)
-    except (ValueError, OverflowError):
-        raise bad_request(f"{name}: '{raw}' is not a date and time in W3C format, "
-                          "e.g. 2026-01-31T00:00:00Z or 2026-01-31T08:00:00+02:00.") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+        except (ValueError, OverflowError):
+            raise bad_request(f"{name}: '{shown(raw)}' is not a date and time in W3C format, "
+                              "e.g. 2026-01-31T00:00:00Z or 2026-01-31T08:00:00+02:00.") from None
+    try:
+        return parse_datetime(raw, name, zone=zone)
+    except BadParameter as exc:
+        raise bad_request(f"{name}: {exc.message}") from None
 
 
 def parse_flag(params: Params, name: str) -> bool:
@@ -272,15 +267,8 @@ def attribute_values(question: Question) -> list[dict]:
     return [{"key": str(choice["key"]), "name": str(choice.get("name", choice["key"]))} for choice in question.choices]
 
 
-def path_value(value: str, name: str) -> str:
-    """A value from the URL's path, refused if the database could not even compare it."""
-    if "\x00" in value:
-        raise bad_request(f"{name}: a NUL character is not text.")
-    return value
-
-
 def service_definition(service_code: str, params: Params) -> Result:
-    category = _service(jurisdiction(params), path_value(service_code, "service_code"))
+    category = _service(jurisdiction(params), service_code)
     attributes = []
     # `order` is the position (1 first): our order values may repeat or start at 0.
     for position, question in enumerate(category.questions.order_by("order", "code"), start=1):

@@ -39,7 +39,6 @@ from triage.open311.core import (
     parse_flag,
     parse_moment,
     parse_whole_number,
-    path_value,
     service_notice,
     w3c,
     zone_of,
@@ -210,7 +209,7 @@ def request_window(params: Params, zone: ZoneInfo, now: datetime.datetime) -> tu
 def request_detail(service_request_id: str, params: Params) -> Result:
     extensions = parse_flag(params, "extensions")
     municipality = jurisdiction(params, required=False)
-    issues = _requests(extensions=extensions).filter(reference=path_value(service_request_id, "service_request_id").upper())
+    issues = _requests(extensions=extensions).filter(reference=service_request_id.upper())
     if municipality is not None:
         issues = issues.filter(municipality=municipality)
     issue = issues.first()
@@ -299,7 +298,7 @@ def _param_of(field: str) -> str:
         return f"attribute[{field.removeprefix('answers.')}]"
     return {"location": "lat/long", "lon": "long", "category": "service_code", "reporter_phone": "phone",
             "reporter_email": "email", "reporter_name": "first_name/last_name", "address": "address_string",
-            "channel": "api_key"}.get(field, field)
+            "channel": "api_key", "answers": "attribute"}.get(field, field)
 
 
 def request_create(params: Params, *, now: datetime.datetime | None = None, idempotency_key: str = "") -> Result:

@@ -113,10 +113,20 @@ def service_request_updates(request):
     return updates.request_update_create(form(request), now=timezone.now())
 
 
+def format_of(path: str) -> str:
+    """The format a path's suffix names, else the default."""
+    stem, _, suffix = path.rpartition(".")
+    return suffix.lower() if stem and suffix.lower() in FORMATS else DEFAULT_FORMAT
+
+
 @csrf_exempt
 def unknown(request, path: str):
     """Anything else under the Open311 root: a 404 in Open311's own error format."""
-    stem, _, suffix = path.rpartition(".")
-    format_name = suffix.lower() if stem and suffix.lower() in FORMATS else DEFAULT_FORMAT
     error = core.not_found(f"There is no Open311 resource '{path}'; the resources are listed at discovery.xml.")
-    return without_body_for_head(request, respond(error.result(), format_name))
+    return without_body_for_head(request, respond(error.result(), format_of(path)))
+
+
+def error_response(request, status: int, message: str, parameter: str | None) -> HttpResponse:
+    """An error no Open311 view answered (toolkit.errors: bad input, the database away) in Open311's format."""
+    error = core.Open311Error(status, f"{parameter}: {message}" if parameter else message)
+    return respond(error.result(), format_of(request.path))

@@ -7,9 +7,10 @@ import wave
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageCms, TiffImagePlugin
+from PIL import Image, ImageCms, ImageFile, TiffImagePlugin
 from PIL.PngImagePlugin import PngInfo
 
+from tests.support import huge_png
 from triage.intake.services import Report, issue_create
 from triage.issues.models import Comment
 from triage.media.files import MediaRefused, photo_location
@@ -336,20 +337,31 @@ def test_an_issue_takes_a_limited_number_of_files(client, pothole, settings):
 
 
 @pytest.mark.django_db
-@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-@pytest.mark.parametrize("side", [40, 100])  # over Pillow's limit (refused here) and over twice it (its bomb error)
-def test_a_decompression_bomb_is_refused(client, pothole, monkeypatch, media_root, side):
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+def test_a_photo_with_too_many_pixels_is_refused_from_its_header(client, pothole, monkeypatch, media_root):
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda image: decoded.append(image.size))
     issue = new_issue(pothole)
-    buffer = io.BytesIO()
-    Image.new("L", (side, side)).save(buffer, "PNG")
-    response = send(client, issue, buffer.getvalue(), name="bomb.png", key=issue.tracking_key)
+    response = send(client, issue, huge_png(9400), name="bomb.png", content_type="image/png", key=issue.tracking_key)
+    assert response.status_code == 400
+    assert response.json()["file"] == ["The image is 9,400 × 9,400 pixels; at most 50,000,000 pixels "
+                                       "(50 megapixels) are taken."]
+    where = client.post("/api/v1/photo-location", {"file": SimpleUploadedFile("bomb.png", huge_png(9400), "image/png")})
+    assert where.status_code == 400 and "9,400 × 9,400 pixels" in where.json()["file"][0]
+    assert decoded == []
+    assert Media.objects.count() == 0 and stored_files(media_root) == []
+
+
+@pytest.mark.django_db
+def test_an_image_pillow_itself_calls_a_bomb_is_refused(client, pothole, monkeypatch, media_root, imbizo_settings):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    imbizo_settings(IMAGE_MAX_PIXELS=10**6)
+    issue = new_issue(pothole)
+    response = send(client, issue, huge_png(100), name="bomb.png", content_type="image/png", key=issue.tracking_key)
     assert response.status_code == 400
     assert "pixels" in response.json()["file"][0]
     assert Media.objects.count() == 0 and stored_files(media_root) == []
 
 
-@pytest.mark.django_db
 def test_a_file_half_stored_when_the_database_fails_is_deleted(pothole, monkeypatch, media_root):
     issue = new_issue(pothole)
 

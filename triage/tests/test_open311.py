@@ -355,7 +355,7 @@ BAD_POSTS = [
     ({"email": "not-an-address"}, "email: 'not-an-address' is not an email address"),
     ({"media_url": "javascript:alert(1)"}, "media_url"),
     ({"description": "x" * 4001}, "description: at most 4000 characters"),
-    ({"description": "nul\x00byte"}, "description: a NUL character is not text"),
+    ({"description": "nul\x00byte"}, "description: contains a NUL character"),
     ({"jurisdiction_id": ""}, None),  # empty is the same as absent: filed
 ]
 
@@ -897,7 +897,7 @@ def test_other_methods_are_405_naming_the_allowed_ones(client, pothole, fmt, met
 @pytest.mark.django_db
 def test_text_the_database_cannot_hold_is_400_not_500(client, pothole):
     (description,) = errors_of(client.get(url("requests", "json"), {"service_code": "pot\x00hole"}), "json", 400)
-    assert description == "service_code: a NUL character is not text."
+    assert description == "service_code: contains a NUL character (%00), which is never valid."
     errors_of(client.get(url("requests/GT423%00", "json")), "json", 400)
     errors_of(client.get(url("services/pot%00hole", "xml")), "xml", 400)
 
