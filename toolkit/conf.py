@@ -28,6 +28,8 @@ DEFAULTS = {
     # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.
     "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
     "MEDIA_PER_ISSUE": 10,
+    # Days a follow-by-email confirmation link stays valid (triage.issues.services.issue_follow).
+    "FOLLOW_CONFIRMATION_DAYS": 7,
 }
 
 

@@ -226,15 +226,24 @@ class FollowSerializer(serializers.Serializer):
 class IssueFollowView(APIView):
     """Follow a public issue to get its updates (logged in, or by email)."""
 
-    @extend_schema(request=FollowSerializer, responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT})
+    @extend_schema(request=FollowSerializer, responses={
+        201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT,
+        202: OpenApiResponse(description="By email: a confirmation link is sent; updates start once it is followed."),
+    })
     def post(self, request, reference):
         issue = issue_or_404(reference)
         form = FollowSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            _, created = services.issue_follow(issue=issue, user=request.user, email=form.validated_data["email"])
+            follower, created = services.issue_follow(issue=issue, user=request.user, email=form.validated_data["email"])
         except services.ActionRefused as exc:
             raise refused(exc) from None
+        if follower.user_id is None:
+            # The same answer whether or not the address already follows: it is nobody else's business.
+            return Response({"confirm_by_email": True,
+                             "detail": "Check your email: unless this address follows the issue already, we sent it a "
+                                       "link, and updates start once you open it and confirm."},
+                            status=status.HTTP_202_ACCEPTED)
         return Response({"following": True}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={204: None})
