@@ -3,9 +3,11 @@ exception handler that keeps DRF's field-level 400s and never lets a bad input b
 
 from django.contrib.gis.geos import Point
 from rest_framework import exceptions
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from toolkit import params as params_module
+from toolkit import ratelimit
 from toolkit.conf import storage_srid
 from toolkit.params import parse_float, parse_int  # noqa: F401 - the API views' parsers too
 
@@ -14,7 +16,30 @@ def exception_handler(exc, context):
     # The framework-free parsers (toolkit.params) raise BadParameter: the same 400 as DRF's own.
     if isinstance(exc, params_module.BadParameter):
         exc = bad_parameter(exc.name, exc.sentence)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, TooManyRequests) and response is not None:
+        response.data = exc.refused.body()  # names the limit; DRF has set Retry-After from exc.wait
+    return response
+
+
+class TooManyRequests(exceptions.Throttled):
+    def __init__(self, refused: ratelimit.RateLimited):
+        super().__init__(wait=refused.retry_after, detail=refused.sentence)
+        self.refused = refused
+
+
+class WriteThrottle(BaseThrottle):
+    """DRF's throttling hook for toolkit.ratelimit: a view's writes count against the limits of its
+    `throttle_scope`; `throttle_target`, when set, names the URL parameter whose value is the thing
+    acted on (the "per IP address and item" limit). Reads are never counted."""
+
+    def allow_request(self, request, view):
+        target = view.kwargs.get(view.throttle_target, "") if getattr(view, "throttle_target", "") else ""
+        try:
+            ratelimit.check_request(request, view.throttle_scope, target=str(target).upper())
+        except ratelimit.RateLimited as refused:
+            raise TooManyRequests(refused) from None
+        return True
 
 
 def bad_parameter(name: str, message: str) -> exceptions.ValidationError:

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from toolkit.api import bad_parameter, parse_int, parse_point
+from toolkit.api import WriteThrottle, bad_parameter, parse_int, parse_point
 from toolkit.conf import storage_srid
 from triage.intake import services as intake
 from triage.intake.serializers import ReportSerializer
@@ -51,6 +51,9 @@ class PreviewView(APIView):
 class IssueCollectionView(IssueListView):
     """GET: issues as GeoJSON (public fields only), newest first, keyset-paged.
     POST: report an issue; the reference number is in the response."""
+
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "report"
 
     @extend_schema(
         request=ReportSerializer,

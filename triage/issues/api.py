@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department, User
-from toolkit.api import bad_parameter, parse_bbox, parse_int
+from toolkit.api import WriteThrottle, bad_parameter, parse_bbox, parse_int
 from toolkit.geojson import GEOJSON_CONTENT_TYPE, feature_rows_sql
 from triage.issues import permissions, services
 from triage.issues.models import Category, Issue, Priority
@@ -164,6 +164,9 @@ class CommentSerializer(serializers.Serializer):
 
 
 class IssueCommentsView(APIView):
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "comment"
+
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request, reference):
         issue = issue_or_404(reference)
@@ -226,6 +229,10 @@ class FollowSerializer(serializers.Serializer):
 class IssueFollowView(APIView):
     """Follow a public issue to get its updates (logged in, or by email)."""
 
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "follow"
+    throttle_target = "reference"
+
     @extend_schema(request=FollowSerializer, responses={
         201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT,
         202: OpenApiResponse(description="By email: a confirmation link is sent; updates start once it is followed."),
@@ -256,7 +263,12 @@ class IssueFollowView(APIView):
 
 
 class IssueUpvoteView(APIView):
-    """'Me too': once per account, or per anonymous client id (X-Client-Id)."""
+    """'Me too': once per account, or per anonymous client id (X-Client-Id); an address may say it
+    only a few times a day per issue, however many client ids it sends."""
+
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "upvote"
+    throttle_target = "reference"
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, reference):
