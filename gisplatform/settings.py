@@ -1,9 +1,11 @@
 """Imbizo settings. Everything that differs between machines comes from the environment."""
 
+import json
 import os
 from pathlib import Path
 
 import dj_database_url
+import django_cache_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -225,3 +227,40 @@ CONTENT_SECURITY_POLICY = {
         "report-uri": os.environ.get("CSP_REPORT_URI") or None,
     },
 }
+# --- Limits on abuse (docs/operations.md, "Limits on abuse") -----------------------------------
+# A cache every worker process shares: rate-limit counters live there. CACHE_URL names it
+# (`redis://host:6379/0`, `db://table`); the default is a table in the database, made by
+# `migrate` (gisplatform.apps).
+CACHES = {
+    "default": django_cache_url.config(default="db://imbizo_cache"),
+    # What each worker keeps for itself (aggregated map tiles, layers.views): never shared.
+    "per_process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # The same table, with an increment that two workers cannot interleave (toolkit/cache.py).
+    CACHES["default"]["BACKEND"] = "toolkit.cache.DatabaseCache"
+    # The stock limit (300 entries) would cull live counters; expired ones go first at this size.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 50_000)
+IMBIZO["TRUSTED_PROXIES"] = int(os.environ.get("IMBIZO_TRUSTED_PROXIES", "0"))
+if os.environ.get("IMBIZO_RATE_LIMITS"):
+    # JSON in the shape of toolkit.conf's RATE_LIMITS (the scopes it names replace the defaults); "off": none.
+    IMBIZO["RATE_LIMITS"] = (None if os.environ["IMBIZO_RATE_LIMITS"].strip().lower() == "off"
+                             else json.loads(os.environ["IMBIZO_RATE_LIMITS"]))
+
+# Failed log-ins lock out (django-axes): its backend first, its middleware last. The limits are
+# Imbizo settings (LOGIN_FAILURE_LIMIT, LOGIN_COOL_OFF, ...), read by accounts.lockout.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "toolkit.ratelimit.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_name"
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused without being counted: a locked-out resident trying again
+# does not lengthen the lockout (repeated lockouts do, accounts.lockout.cool_off).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Every failure is kept (not only the current streak): the cool-off doubles with each lockout of a day.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True

@@ -2,10 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.lockout import login_name
 from gisplatform import health
 from layers.ogc import views as ogc_views
+from toolkit.ratelimit import limit_writes
 
 urlpatterns = [
+    # Log-in posts are rate-limited per address and per login name; failures also lock out (axes).
+    path("admin/login/", limit_writes("login", identity=lambda request: login_name(request, None) or "")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("api/v1/", include("wards.api_urls")),

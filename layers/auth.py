@@ -40,9 +40,10 @@ def _token_user(key: str):
     return token.user
 
 
-def credentials_user(header: str):
+def credentials_user(header: str, request=None):
     """The person an Authorization header names; None when there is no header; LayerRefused(401)
-    when it names nobody."""
+    when it names nobody. Passwords are checked with the request, so failures count towards the
+    log-in lockout (accounts.lockout) like any other log-in."""
     scheme, _, value = header.strip().partition(" ")
     scheme, value = scheme.lower(), value.strip()
     if not scheme:
@@ -56,7 +57,7 @@ def credentials_user(header: str):
             raise LayerRefused(401, "NotAuthenticated", "The Basic credentials are not valid base64.") from None
         if password.startswith(TOKEN_PREFIX):
             return _token_user(password)
-        user = authenticate(None, username=login, password=password)
+        user = authenticate(request, username=login, password=password)
         if user is None:
             raise LayerRefused(401, "NotAuthenticated", "Wrong email, phone or password.")
         return user
@@ -68,6 +69,6 @@ def identify(request) -> None:
     for credentials that name nobody."""
     if request.user.is_authenticated or not request.headers.get("Authorization"):
         return
-    user = credentials_user(request.headers["Authorization"])
+    user = credentials_user(request.headers["Authorization"], request)
     if user is not None:
         request.user = user

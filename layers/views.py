@@ -3,7 +3,7 @@
 import hashlib
 from urllib.parse import urlencode
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
@@ -47,10 +47,10 @@ def tile(request, key: str, z: int, x: int, y: int):
         # and are the same for every visitor of the public map: each worker keeps them for a minute.
         cache_key = "layers:tile:" + hashlib.sha256(
             f"{layer.key}/{z}/{x}/{y}?{urlencode(sorted(request.GET.items()))}".encode()).hexdigest()
-        body = cache.get(cache_key)
+        body = caches["per_process"].get(cache_key)
         if body is None:
             body = tiles.filtered_tile(layer, feature_filter, user=request.user, z=z, x=x, y=y)
-            cache.set(cache_key, body, AGGREGATED_TILE_SECONDS)
+            caches["per_process"].set(cache_key, body, AGGREGATED_TILE_SECONDS)
     else:
         body = tiles.filtered_tile(layer, feature_filter, user=request.user, z=z, x=x, y=y)
     tag = tiles.etag(body)

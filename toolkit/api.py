@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import Point
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, parsers
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from toolkit import params as params_module
+from toolkit import ratelimit
 from toolkit.conf import storage_srid
 from toolkit.errors import listed_fields
 from toolkit.params import parse_float, parse_int  # noqa: F401 - the API views' parsers too
@@ -23,6 +25,8 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         response.data = listed_fields(response.data)  # every one of 150,000 bad keys listed made 8.8 MB
+    if isinstance(exc, TooManyRequests) and response is not None:
+        response.data = exc.refused.body()  # names the limit; DRF has set Retry-After from exc.wait
     return response
 
 
@@ -38,6 +42,26 @@ class JSONParser(parsers.JSONParser):
                 "body", f"the JSON is nested deeper than {params_module.MAX_JSON_DEPTH} levels.") from None
         params_module.check_json(data)
         return data
+
+
+class TooManyRequests(exceptions.Throttled):
+    def __init__(self, refused: ratelimit.RateLimited):
+        super().__init__(wait=refused.retry_after, detail=refused.sentence)
+        self.refused = refused
+
+
+class WriteThrottle(BaseThrottle):
+    """DRF's throttling hook for toolkit.ratelimit: a view's writes count against the limits of its
+    `throttle_scope`; `throttle_target`, when set, names the URL parameter whose value is the thing
+    acted on (the "per IP address and item" limit). Reads are never counted."""
+
+    def allow_request(self, request, view):
+        target = view.kwargs.get(view.throttle_target, "") if getattr(view, "throttle_target", "") else ""
+        try:
+            ratelimit.check_request(request, view.throttle_scope, target=str(target).upper())
+        except ratelimit.RateLimited as refused:
+            raise TooManyRequests(refused) from None
+        return True
 
 
 def bad_parameter(name: str, message: str) -> exceptions.ValidationError:

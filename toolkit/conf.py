@@ -43,6 +43,30 @@ DEFAULTS = {
         "/tiles/": "toolkit.errors.coded_error",
         "/layers/": "toolkit.errors.coded_error",
     },
+    # Limits on writes (toolkit.ratelimit): per scope, a rate per client (account, API key or
+    # X-Client-Id), per IP address, and per IP address and issue. A deployment's RATE_LIMITS replaces
+    # the scopes it names; a rate of None lifts that limit, {} a scope's, and RATE_LIMITS None all of
+    # them (benchmarks). Per-IP rates are generous: mobile networks put many residents behind one address.
+    "RATE_LIMITS": {
+        "report": {"client": "20/hour", "ip": "100/hour"},  # POST /api/v1/issues
+        "comment": {"client": "30/hour", "ip": "120/hour"},  # POST .../comments
+        "upvote": {"client": "120/hour", "ip": "300/hour", "ip_target": "10/day"},  # "me too"
+        "follow": {"client": "30/hour", "ip": "60/hour", "ip_target": "5/day"},  # POST .../follow
+        "media": {"client": "60/hour", "ip": "200/hour"},  # uploads and the photo-location check
+        "login": {"client": "20/hour", "ip": "60/hour"},  # admin log-in posts; client: the login name
+        "open311": {"client": "1000/hour", "ip": "2000/hour"},  # Open311 POSTs; client: the api_key
+    },
+    # How many proxies in front of the app append to X-Forwarded-For (0: the client is REMOTE_ADDR).
+    # `./imbizo run` adds its own nginx to the count.
+    "TRUSTED_PROXIES": 0,
+    # Failed log-ins (django-axes, accounts.lockout): a login name is locked on one address after
+    # this many failures, first for LOGIN_COOL_OFF seconds, twice as long for each lockout of the
+    # address in the last day, at most LOGIN_COOL_OFF_MAX.
+    "LOGIN_FAILURE_LIMIT": 5,
+    "LOGIN_COOL_OFF": 15 * 60,
+    "LOGIN_COOL_OFF_MAX": 24 * 3600,
+    # Days a follow-by-email confirmation link stays valid (triage.issues.services.issue_follow).
+    "FOLLOW_CONFIRMATION_DAYS": 7,
 }
 
 

@@ -10,14 +10,16 @@ from accounts.services import normalise_phone, roles_sync
 pytestmark = pytest.mark.django_db
 
 
-def test_residents_log_in_with_email_in_any_case_or_phone_in_any_spelling():
+def test_residents_log_in_with_email_in_any_case_or_phone_in_any_spelling(rf):
     by_email = User.objects.create_user("Thandi@Example.org", "a-long-passphrase")
     by_phone = User.objects.create_user(phone="+27821234567", password="another-passphrase")
-    assert authenticate(username="thandi@example.org", password="a-long-passphrase") == by_email
-    assert authenticate(username="082 123 4567", password="another-passphrase") == by_phone
-    assert authenticate(username="+27 82 123 4567", password="another-passphrase") == by_phone
-    assert authenticate(username="0821234567", password="wrong") is None
-    assert authenticate(username="nobody@example.org", password="x") is None
+    # Every log-in is checked with its request: failures count towards the lockout (accounts.lockout).
+    request = rf.post("/admin/login/")
+    assert authenticate(request, username="thandi@example.org", password="a-long-passphrase") == by_email
+    assert authenticate(request, username="082 123 4567", password="another-passphrase") == by_phone
+    assert authenticate(request, username="+27 82 123 4567", password="another-passphrase") == by_phone
+    assert authenticate(request, username="0821234567", password="wrong") is None
+    assert authenticate(request, username="nobody@example.org", password="x") is None
 
 
 def test_a_user_needs_an_email_or_a_phone():

@@ -10,11 +10,11 @@ from wards.models import Ward
 @pytest.fixture(autouse=True)
 def fresh_tile_cache():
     """Aggregated tiles are cached a minute per process: each test starts without another's."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["per_process"].clear()
     yield
-    cache.clear()
+    caches["per_process"].clear()
 
 
 @pytest.fixture

@@ -172,7 +172,9 @@ def test_a_z10_tile_stays_small(many_issues, client):
 
 
 def test_aggregated_public_tiles_are_kept_a_minute_with_the_filters_in_the_key(many_issues, client):
-    from django.core.cache import cache
+    from django.core.cache import caches
+
+    cache = caches["per_process"]
 
     column, row = tile_of(28.3585, -26.5040, 10)
     url = f"/tiles/issues/10/{column}/{row}.mvt"
@@ -194,7 +196,9 @@ def test_low_zoom_counts_follow_every_change_to_the_issues(many_issues, client):
     """The grid index is kept by PostgreSQL on every write: a new issue, a moved one, one merged away and a
     category made private all show in the next tile drawn, and the tiles always count exactly what the
     public layer (OGC items, downloads) lists."""
-    from django.core.cache import cache
+    from django.core.cache import caches
+
+    cache = caches["per_process"]
 
     z = 10
     layer = registry.get("issues")

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from toolkit.api import LAT_LON_PARAMETERS, bad_parameter, parse_point
+from toolkit.api import LAT_LON_PARAMETERS, WriteThrottle, bad_parameter, parse_point
 from toolkit.conf import storage_srid
 from triage.intake import services as intake
 from triage.intake.serializers import ReportSerializer
@@ -49,6 +49,9 @@ class PreviewView(APIView):
 class IssueCollectionView(IssueListView):
     """GET: issues as GeoJSON (public fields only), newest first, keyset-paged.
     POST: report an issue; the reference number is in the response."""
+
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "report"
 
     @extend_schema(
         request=ReportSerializer,

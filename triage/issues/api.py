@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department, User
-from toolkit.api import NumberParameter, bad_parameter, parse_bbox
+from toolkit.api import NumberParameter, WriteThrottle, bad_parameter, parse_bbox
 from toolkit.geojson import GEOJSON_CONTENT_TYPE, feature_rows_sql
 from toolkit.params import parse_datetime
 from triage.issues import permissions, services
@@ -166,6 +166,9 @@ class CommentSerializer(serializers.Serializer):
 
 
 class IssueCommentsView(APIView):
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "comment"
+
     @extend_schema(responses={200: list[dict]})
     def get(self, request, reference):
         issue = issue_or_404(reference)
@@ -228,15 +231,28 @@ class FollowSerializer(serializers.Serializer):
 class IssueFollowView(APIView):
     """Follow a public issue to get its updates (logged in, or by email)."""
 
-    @extend_schema(request=FollowSerializer, responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT})
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "follow"
+    throttle_target = "reference"
+
+    @extend_schema(request=FollowSerializer, responses={
+        201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT,
+        202: OpenApiResponse(description="By email: a confirmation link is sent; updates start once it is followed."),
+    })
     def post(self, request, reference):
         issue = issue_or_404(reference)
         form = FollowSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            _, created = services.issue_follow(issue=issue, user=request.user, email=form.validated_data["email"])
+            follower, created = services.issue_follow(issue=issue, user=request.user, email=form.validated_data["email"])
         except services.ActionRefused as exc:
             raise refused(exc) from None
+        if follower.user_id is None:
+            # The same answer whether or not the address already follows: it is nobody else's business.
+            return Response({"confirm_by_email": True,
+                             "detail": "Check your email: unless this address follows the issue already, we sent it a "
+                                       "link, and updates start once you open it and confirm."},
+                            status=status.HTTP_202_ACCEPTED)
         return Response({"following": True}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={204: None})
@@ -249,7 +265,12 @@ class IssueFollowView(APIView):
 
 
 class IssueUpvoteView(APIView):
-    """'Me too': once per account, or per anonymous client id (X-Client-Id)."""
+    """'Me too': once per account, or per anonymous client id (X-Client-Id); an address may say it
+    only a few times a day per issue, however many client ids it sends."""
+
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "upvote"
+    throttle_target = "reference"
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, reference):

@@ -404,13 +404,18 @@ class Rating(models.Model):
 
 class Follower(models.Model):
     """Someone who gets the issue's public updates: a resident account, or a bare email or phone
-    (reporters of issues merged into this one, SMS reporters)."""
+    (reporters of issues merged into this one, SMS reporters). An address typed into a follow form
+    gets nothing but a confirmation request until its owner confirms (`confirmed_at`)."""
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="followers")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the follower confirmed (accounts, and reporters' own addresses, at once); empty: no updates yet.",
+    )
     merged_from = models.ForeignKey(
         "Issue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The duplicate whose merge made this person a follower (un-merging takes them off again).",

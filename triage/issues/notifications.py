@@ -21,7 +21,8 @@ def reporter_and_followers(issue) -> list[Recipient]:
         recipients.append(Recipient.of_user(issue.reporter))
     if issue.reporter_email or issue.reporter_phone:
         recipients.append(Recipient(email=issue.reporter_email, phone=issue.reporter_phone))
-    for follower in issue.followers.select_related("user"):
+    # Followers who typed in an address hear nothing until they confirm it (issue_follow).
+    for follower in issue.followers.filter(confirmed_at__isnull=False).select_related("user"):
         if follower.user_id:
             recipients.append(Recipient.of_user(follower.user))
         else:
@@ -47,6 +48,21 @@ def tell_reporter_issue_received(issue) -> None:
         f"Thank you. Your report '{issue.category.name}' has the reference {issue.reference}.\n"
         f"Follow it at {issue_url(issue)}\n",
         sms_body=f"{issue.municipality.code}: report received, ref {issue.reference}. Track: {issue_url(issue)}",
+        topic=_topic(issue),
+    )
+
+
+def ask_follower_to_confirm(follower, *, token: str) -> None:
+    """The one message an address typed into a follow form gets before its owner confirms."""
+    issue = follower.issue
+    link = imbizo_setting("PUBLIC_URL").rstrip("/") + f"/track/{issue.reference}/follow/{token}/"
+    days = imbizo_setting("FOLLOW_CONFIRMATION_DAYS")
+    notify(
+        [Recipient(email=follower.email)],
+        f"{issue.reference}: confirm you want its updates",
+        f"Someone asked for updates about {issue.reference} ({issue.category.name}) to be sent to this address.\n\n"
+        f"To get them, open this link within {days} days and confirm:\n{link}\n\n"
+        "If that was not you, ignore this message: nothing more will be sent.\n",
         topic=_topic(issue),
     )
 

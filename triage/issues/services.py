@@ -8,13 +8,21 @@ has already asked there.
 import datetime
 from collections.abc import Iterable
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from toolkit.clock import elapsed
+from toolkit.conf import imbizo_setting
 from triage.issues.models import Comment, Follower, Issue, IssueEvent, Priority, Rating, Upvote
-from triage.issues.notifications import issue_url, status_headline, tell_department_of_routed_issue, tell_of_public_update
+from triage.issues.notifications import (
+    ask_follower_to_confirm,
+    issue_url,
+    status_headline,
+    tell_department_of_routed_issue,
+    tell_of_public_update,
+)
 from triage.issues.permissions import can_triage, is_reporter, works_on
 from triage.issues.workflow import OPEN_STATUSES, RATEABLE_STATUSES, IllegalTransition, Status, check_transition
 
@@ -153,21 +161,29 @@ def _carry_followers(*, child: Issue, parent: Issue, at) -> None:
     """Whoever hears of the duplicate hears of the issue it duplicates from now on: its reporter
     (account, or the bare email and phone an anonymous reporter left) and its followers become
     followers of the parent, marked as carried over from `child` so that separating the two again
-    takes off exactly those. Someone already following the parent stays as they were."""
+    takes off exactly those. Someone already following the parent stays as they were, except that
+    a reporter's own address, waiting for confirmation there, counts as confirmed: the reporter
+    gave it with their report. The child's followers keep their own confirmation (or lack of it)."""
     rows = []
     if child.reporter_id and child.reporter_id != parent.reporter_id:
-        rows.append(Follower(issue_id=parent.pk, user_id=child.reporter_id, created_at=at, merged_from=child))
+        rows.append(Follower(issue_id=parent.pk, user_id=child.reporter_id, created_at=at, confirmed_at=at,
+                             merged_from=child))
     if child.reporter_email:
-        rows.append(Follower(issue_id=parent.pk, email=child.reporter_email.lower(), created_at=at, merged_from=child))
+        rows.append(Follower(issue_id=parent.pk, email=child.reporter_email.lower(), created_at=at, confirmed_at=at,
+                             merged_from=child))
     elif child.reporter_phone:
-        rows.append(Follower(issue_id=parent.pk, phone=child.reporter_phone, created_at=at, merged_from=child))
+        rows.append(Follower(issue_id=parent.pk, phone=child.reporter_phone, created_at=at, confirmed_at=at,
+                             merged_from=child))
     for follower in child.followers.all():
         if follower.user_id and follower.user_id == parent.reporter_id:
             continue
         rows.append(Follower(issue_id=parent.pk, user_id=follower.user_id, email=follower.email, phone=follower.phone,
-                             created_at=at, merged_from=child))
+                             created_at=at, confirmed_at=follower.confirmed_at, merged_from=child))
     # ON CONFLICT DO NOTHING on the follow-once constraints: an existing follower is left untouched.
     Follower.objects.bulk_create(rows, ignore_conflicts=True)
+    if child.reporter_email:
+        Follower.objects.filter(issue_id=parent.pk, email=child.reporter_email.lower(),
+                                confirmed_at__isnull=True).update(confirmed_at=at)
 
 
 def _drop_carried_followers(*, child: Issue) -> None:
@@ -406,17 +422,56 @@ def issue_rate(*, issue: Issue, stars, comment: str = "", user=None, tracking_ke
     return rating
 
 
+FOLLOW_CONFIRMATION_SALT = "triage.follow-confirmation"
+
+
 @transaction.atomic
 def issue_follow(*, issue: Issue, user=None, email: str = "", phone: str = "") -> tuple[Follower, bool]:
+    """Follow `issue`: as the logged-in `user`, by `email`, or by `phone` (an SMS sender's own number).
+
+    An account or phone follows at once. An email address only asks: the follower is recorded
+    unconfirmed and the address gets one message with a signed, time-limited link
+    (`follower_confirm`), and no updates until it is followed. Asking again sends another only
+    once the last link has expired, so nobody can flood an address through this form."""
     if issue.category.is_private:
         raise ActionRefused("Issues in this category are private and cannot be followed.", "issue")
+    now = timezone.now()
     if user is not None and user.is_authenticated:
-        return Follower.objects.get_or_create(issue=issue, user=user, defaults={"created_at": timezone.now()})
+        return Follower.objects.get_or_create(issue=issue, user=user, defaults={"created_at": now, "confirmed_at": now})
     if email:
-        return Follower.objects.get_or_create(issue=issue, email=email.lower(), defaults={"created_at": timezone.now()})
+        follower, created = Follower.objects.get_or_create(issue=issue, email=email.lower(), defaults={"created_at": now})
+        expired = now - follower.created_at > datetime.timedelta(days=imbizo_setting("FOLLOW_CONFIRMATION_DAYS"))
+        if follower.confirmed_at is None and (created or expired):
+            if not created:
+                follower.created_at = now  # a new link, valid from now
+                follower.save(update_fields=["created_at"])
+            ask_follower_to_confirm(follower, token=signing.dumps({"follower": follower.pk, "email": follower.email},
+                                                                  salt=FOLLOW_CONFIRMATION_SALT))
+        return follower, created
     if phone:
-        return Follower.objects.get_or_create(issue=issue, phone=phone, defaults={"created_at": timezone.now()})
+        return Follower.objects.get_or_create(issue=issue, phone=phone, defaults={"created_at": now, "confirmed_at": now})
     raise ActionRefused("Log in, or give an email address or phone number for the updates.", "email")
+
+
+@transaction.atomic
+def follower_confirm(*, token: str) -> Follower:
+    """Confirm the email follower a confirmation link names. Raises ActionRefused ('token') when the
+    link is altered, has expired, or names a follower that no longer exists."""
+    try:
+        claim = signing.loads(token, salt=FOLLOW_CONFIRMATION_SALT,
+                              max_age=datetime.timedelta(days=imbizo_setting("FOLLOW_CONFIRMATION_DAYS")))
+    except signing.SignatureExpired:
+        raise ActionRefused("This confirmation link has expired: follow the issue again for a new one.", "token") from None
+    except signing.BadSignature:
+        raise ActionRefused("This confirmation link is not valid: copy the whole link from the email.", "token") from None
+    follower = (Follower.objects.select_for_update(of=("self",)).select_related("issue")
+                .filter(pk=claim.get("follower"), email=claim.get("email", "")).exclude(email="").first())
+    if follower is None:
+        raise ActionRefused("This confirmation link is for a follow that no longer exists.", "token")
+    if follower.confirmed_at is None:
+        follower.confirmed_at = timezone.now()
+        follower.save(update_fields=["confirmed_at"])
+    return follower
 
 
 def issue_unfollow(*, issue: Issue, user) -> int:

@@ -10,8 +10,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
 
 from toolkit.conf import imbizo_setting
+from triage.issues import services
 from triage.issues.models import Issue
 from triage.issues.presenters import comment_for, history_for, public_issue
 from triage.issues.workflow import OPEN_STATUSES, RATEABLE_STATUSES, Status
@@ -137,3 +139,19 @@ def duration_words(seconds: int | None) -> str:
         if len(parts) == 2:
             break
     return " ".join(parts) or "under a minute"
+
+
+@require_http_methods(["GET", "POST"])
+def follow_confirm(request, reference: str, token: str):
+    """The link in a follow-by-email confirmation. Opening it only asks (mail scanners open links
+    too); pressing the button confirms."""
+    issue = get_object_or_404(Issue.objects.for_display(), reference=reference.strip().upper())
+    context = {"issue": issue, "confirmed": False, "problem": ""}
+    if request.method == "POST":
+        try:
+            follower = services.follower_confirm(token=token)
+        except services.ActionRefused as refused:
+            context["problem"] = str(refused)
+        else:
+            context.update(issue=follower.issue, confirmed=True)
+    return render(request, "triage/follow_confirm.html", context, status=400 if context["problem"] else 200)

@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from toolkit.api import bad_parameter
+from toolkit.api import WriteThrottle, bad_parameter
 from triage.issues import permissions
 from triage.issues.api import issue_or_404, refused
 from triage.media.files import MediaRefused, human_size, largest_upload, photo_location
@@ -100,6 +100,8 @@ class IssueMediaView(APIView):
     """GET: the issue's files the viewer may see. POST: add a file (the reporter or municipal staff)."""
 
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "media"
 
     @extend_schema(description="The issue's files this viewer may see: internal ones to staff only; those of an issue "
                                "in a private category to its reporter and staff only. Never a photo's EXIF position.",
@@ -154,6 +156,8 @@ class PhotoLocationView(APIView):
     stored; `location` is null when the photo does not say (or says nonsense)."""
 
     parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [WriteThrottle]
+    throttle_scope = "media"  # decoding a photo costs as much as storing one
 
     @extend_schema(request={"multipart/form-data": PhotoUploadSerializer},
                    responses={200: PhotoLocationSerializer,

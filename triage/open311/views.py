@@ -1,12 +1,14 @@
 """The Django adapter for the Open311 core: request in, Result out, rendered in the format the
 URL's suffix names (.xml or .json; XML, the spec's required format, when there is none)."""
 
+import hashlib
 from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from toolkit import ratelimit
 from triage.open311 import core, service_requests, updates
 from triage.open311.formats import DEFAULT_FORMAT, FORMATS, render
 
@@ -25,9 +27,10 @@ def without_body_for_head(request: HttpRequest, response: HttpResponse) -> HttpR
 
 
 def endpoint(*methods: str):
-    """Pick the format, answer HEAD wherever GET is answered, refuse other methods with a 405, and
-    turn an Open311Error into its answer. POSTs come from other systems with an api_key, never
-    from a browser session: no CSRF token."""
+    """Pick the format, answer HEAD wherever GET is answered, refuse other methods with a 405,
+    count POSTs against the Open311 rate limits (per api_key and per address), and turn an
+    Open311Error into its answer. POSTs come from other systems with an api_key, never from a
+    browser session: no CSRF token."""
     allowed = sorted({*methods, "HEAD"} if "GET" in methods else methods)
 
     def decorate(view):
@@ -49,12 +52,24 @@ def endpoint(*methods: str):
             response["Allow"] = ", ".join(allowed)
             return response
         try:
+            ratelimit.check_request(request, "open311", identity=api_key_identity(request))
+        except ratelimit.RateLimited as refused:
+            response = respond(core.Open311Error(429, refused.sentence).result(), format_name)
+            response["Retry-After"] = str(refused.retry_after)
+            return response
+        try:
             result = view(request, *args, **kwargs)
         except core.Open311Error as exc:
             result = exc.result()
         return respond(result, format_name)
 
     return decorate
+
+
+def api_key_identity(request: HttpRequest) -> str:
+    """The api_key a POST names (known or not), as the rate limits' client; "" for none."""
+    key = request.POST.get("api_key") or request.GET.get("api_key") or ""
+    return f"api_key:{hashlib.sha256(key.encode()).hexdigest()[:32]}" if key else ""
 
 
 def query(request: HttpRequest) -> core.Params:

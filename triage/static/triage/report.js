@@ -264,7 +264,9 @@
     try { result = await api(base + "/follow", { method: "POST", json: { email } }); } catch (error) { result = null; }
     if (result && result.ok) {
       event.target.disabled = true;
-      note.textContent = "You will get its updates. You do not need to send a new report for this.";
+      note.textContent = result.status === 202
+        ? "Open the link we emailed you to confirm, and you will get its updates. You do not need to send a new report for this."
+        : "You will get its updates. You do not need to send a new report for this.";
     } else if (result && result.status === 400 && !email) {
       note.textContent = "Give your email under “About you” below, then press Follow again.";
       document.getElementById("reporter_email").focus();

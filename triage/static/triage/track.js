@@ -78,7 +78,7 @@
       let result = null;
       try { result = await api(base + "/follow", { method: "POST", json: { email: email.value.trim() } }); } catch (e) { result = null; }
       if (result && result.ok) {
-        note.textContent = `Done: updates go to ${email.value.trim()}.`;
+        note.textContent = `Nearly done: open the link we emailed to ${email.value.trim()} to confirm, and the updates start.`;
         email.removeAttribute("aria-invalid");
       } else {
         note.textContent = errorText(result, "That did not work; try again.");

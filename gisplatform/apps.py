@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+class GisplatformConfig(AppConfig):
+    name = "gisplatform"
+    verbose_name = "Imbizo"
+
+    def ready(self):
+        # The database cache's table (CACHE_URL's default) is made by every migrate, so a new
+        # deployment or test database has it before the first request counts a rate limit.
+        # post_migrate is sent per app with models (this one has none): act on the last.
+        def create_cache_table(app_config, using="default", **kwargs):
+            with_models = [config for config in app_config.apps.get_app_configs() if config.models_module]
+            if with_models and app_config is with_models[-1]:
+                call_command("createcachetable", database=using, verbosity=0)
+
+        post_migrate.connect(create_cache_table, dispatch_uid="imbizo-createcachetable", weak=False)
