@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wards', '0001_initial'),
+        ('wards', '0002_municipality_country_and_checked_time_zone'),
     ]
 
     operations = [
