@@ -4,6 +4,7 @@ reads each request in full before granian's threads see it (benchmarks/slow_bodi
 
 import shutil
 import time
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -16,7 +17,8 @@ def site(db):
     if not shutil.which("nginx") and not shutil.which("/usr/sbin/nginx"):
         pytest.skip("nginx is not installed (./imbizo installs Debian's nginx)")
     settings = connection.settings_dict
-    url = f"postgis://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
+    login = f"{settings['USER']}:{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else settings["USER"]
+    url = f"postgis://{login}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"
     port = free_port()
     with served(port, environment={"DATABASE_URL": url}):
         yield port
