@@ -36,6 +36,23 @@ def imbizo_settings(settings):
     return change
 
 
+@pytest.fixture(autouse=True)
+def empty_shared_cache(request):
+    """The shared cache (rate-limit counts) is a database table: tests that commit (live servers,
+    threads) leave counts behind, so every test that uses the database starts with it empty."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if names & {"transactional_db", "live_server"} or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif marker or "db" in names:
+        request.getfixturevalue("db")
+    else:
+        return
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     """The top-level fixtures/ folder: small hand-made GIS files in gis/ (see fixtures/README.md)."""

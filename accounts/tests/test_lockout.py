@@ -95,7 +95,7 @@ def test_gis_tools_and_api_clients_logging_in_with_basic_credentials_count_too(c
 
 
 def test_log_in_posts_are_rate_limited_per_address(client, admin_user, imbizo_settings):
-    imbizo_settings(RATE_LIMITS={"login": {"client": "100/hour", "ip": "2/hour"}})
+    imbizo_settings(RATE_LIMITS={"login": {"client": "100/day", "ip": "2/day"}})
     assert log_in(client, "wrong", username="a@example.org").status_code == 200
     assert log_in(client, "wrong", username="b@example.org").status_code == 200
     refused = log_in(client, PASSWORD)

@@ -31,36 +31,36 @@ def assert_refused(response, limit: str, rate: str):
 
 
 def test_reports_are_limited_per_client_and_per_address(client, pothole, imbizo_settings):
-    imbizo_settings(RATE_LIMITS={"report": {"client": "2/hour", "ip": "4/hour"}})
+    imbizo_settings(RATE_LIMITS={"report": {"client": "2/day", "ip": "4/day"}})
     assert [report(client, pothole, client_id="phone-a").status_code for _ in range(2)] == [201, 201]
-    assert_refused(report(client, pothole, client_id="phone-a"), "report per client", "2/hour")
+    assert_refused(report(client, pothole, client_id="phone-a"), "report per client", "2/day")
     assert report(client, pothole, client_id="phone-b").status_code == 201  # every try counts: the address's fourth
-    assert_refused(report(client, pothole, client_id="phone-c"), "report per IP address", "4/hour")
-    assert_refused(report(client, pothole), "report per IP address", "4/hour")  # no client id: the address still counts
+    assert_refused(report(client, pothole, client_id="phone-c"), "report per IP address", "4/day")
+    assert_refused(report(client, pothole), "report per IP address", "4/day")  # no client id: the address still counts
     assert report(client, pothole, client_id="phone-c", address="192.0.2.44").status_code == 201
     assert Issue.objects.count() == 4
 
 
 def test_an_account_is_one_client_whatever_device_id_it_sends(client, pothole, resident, imbizo_settings):
-    imbizo_settings(RATE_LIMITS={"report": {"client": "1/hour", "ip": "100/hour"}})
+    imbizo_settings(RATE_LIMITS={"report": {"client": "1/day", "ip": "100/day"}})
     client.force_login(resident)
     assert report(client, pothole, client_id="phone-a").status_code == 201
-    assert_refused(report(client, pothole, client_id="phone-b"), "report per client", "1/hour")
+    assert_refused(report(client, pothole, client_id="phone-b"), "report per client", "1/day")
 
 
 def test_comments_are_limited_but_reads_and_staff_are_never_counted(client, pothole, dispatcher, imbizo_settings):
-    imbizo_settings(RATE_LIMITS={"comment": {"client": "5/hour", "ip": "2/hour"}})
+    imbizo_settings(RATE_LIMITS={"comment": {"client": "5/day", "ip": "2/day"}})
     issue = issue_create(report=Report(category=pothole, location=HEIDELBERG, answers={"size": "small"})).issue
     url = f"/api/v1/issues/{issue.reference}/comments"
     assert [client.post(url, {"body": f"Still there {n}"}).status_code for n in range(2)] == [201, 201]
-    assert_refused(client.post(url, {"body": "And again"}), "comment per IP address", "2/hour")
+    assert_refused(client.post(url, {"body": "And again"}), "comment per IP address", "2/day")
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
     client.force_login(dispatcher)  # a call centre shares one address: its staff are not limited
     assert [client.post(url, {"body": f"Noted {n}."}).status_code for n in range(3)] == [201, 201, 201]
 
 
 def test_me_too_cannot_be_inflated_by_sending_a_new_client_id_each_time(client, pothole, imbizo_settings):
-    imbizo_settings(RATE_LIMITS={"upvote": {"client": "100/hour", "ip": "100/hour", "ip_target": "3/day"}})
+    imbizo_settings(RATE_LIMITS={"upvote": {"client": "100/day", "ip": "100/day", "ip_target": "3/day"}})
     issue, other = (issue_create(report=Report(category=pothole, location=HEIDELBERG, answers={"size": "small"})).issue
                     for _ in range(2))
     url = f"/api/v1/issues/{issue.reference}/upvote"
@@ -74,7 +74,7 @@ def test_me_too_cannot_be_inflated_by_sending_a_new_client_id_each_time(client, 
 
 
 def test_follows_are_limited_per_address_and_issue(client, pothole, imbizo_settings):
-    imbizo_settings(RATE_LIMITS={"follow": {"client": "100/hour", "ip": "100/hour", "ip_target": "2/day"}})
+    imbizo_settings(RATE_LIMITS={"follow": {"client": "100/day", "ip": "100/day", "ip_target": "2/day"}})
     issue = issue_create(report=Report(category=pothole, location=HEIDELBERG, answers={"size": "small"})).issue
     url = f"/api/v1/issues/{issue.reference}/follow"
     statuses = [client.post(url, {"email": f"person{n}@example.org"}, HTTP_X_CLIENT_ID=f"made-up-{n}").status_code
@@ -83,10 +83,10 @@ def test_follows_are_limited_per_address_and_issue(client, pothole, imbizo_setti
 
 
 def test_media_uploads_are_limited(client, imbizo_settings):
-    imbizo_settings(RATE_LIMITS={"media": {"client": "2/hour", "ip": "10/hour"}})
+    imbizo_settings(RATE_LIMITS={"media": {"client": "2/day", "ip": "10/day"}})
     answers = [client.post("/api/v1/photo-location", {}, HTTP_X_CLIENT_ID="phone-a") for _ in range(3)]
     assert [a.status_code for a in answers] == [400, 400, 429]  # each try counts, good or bad
-    assert_refused(answers[2], "media per client", "2/hour")
+    assert_refused(answers[2], "media per client", "2/day")
 
 
 def open311_post(client, key: str, fmt: str = "json", address: str = "127.0.0.1"):
@@ -100,7 +100,7 @@ def test_open311_posts_are_limited_per_api_key_and_per_address_in_open311s_own_f
     ApiClient.objects.create(name="Lesedi app", key="app-key", municipality=lesedi)
     ApiClient.objects.create(name="Back office", key="office-key", municipality=lesedi)
     ApiClient.objects.create(name="Ward councillor app", key="ward-key", municipality=lesedi)
-    imbizo_settings(RATE_LIMITS={"open311": {"client": "2/hour", "ip": "4/hour"}})
+    imbizo_settings(RATE_LIMITS={"open311": {"client": "2/day", "ip": "4/day"}})
     assert [open311_post(client, "app-key").status_code for _ in range(2)] == [200, 200]
     refused = open311_post(client, "app-key")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
@@ -114,7 +114,7 @@ def test_open311_posts_are_limited_per_api_key_and_per_address_in_open311s_own_f
 
 
 def test_an_address_behind_a_proxy_is_believed_only_when_the_setting_says_so(client, pothole, imbizo_settings):
-    imbizo_settings(RATE_LIMITS={"report": {"client": None, "ip": "1/hour"}}, TRUSTED_PROXIES=0)
+    imbizo_settings(RATE_LIMITS={"report": {"client": None, "ip": "1/day"}}, TRUSTED_PROXIES=0)
     assert report(client, pothole).status_code == 201
     spoofed = client.post("/api/v1/issues", json.dumps({"category": pothole.pk, "lat": HEIDELBERG.y, "lon": HEIDELBERG.x,
                                                         "answers": {"size": "large"}}),

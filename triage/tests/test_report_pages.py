@@ -478,7 +478,7 @@ def test_me_too_and_follow_on_an_open_issue(live_server, offline_page, pothole):
     assert issue.upvotes == 1
     page.fill("#follow-email", "neighbour@example.org")
     page.click("#follow-send")
-    page.wait_for_selector("#follow-note:has-text('updates go to neighbour@example.org')")
+    page.wait_for_selector("#follow-note:has-text('open the link we emailed to neighbour@example.org')")
     assert issue.followers.filter(email="neighbour@example.org").exists()
     page.fill("#follow-email", "not an address")
     page.click("#follow-send")
