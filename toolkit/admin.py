@@ -16,7 +16,8 @@ class MunicipalityScopedAdmin:
     """Mix into a ModelAdmin (before admin.ModelAdmin). `municipality_path` is the ORM path from the
     model to its municipality's id ("municipality_id", "category__municipality_id", or "pk" for the
     municipality itself). A row outside the user's municipality is not listed, so its page is a 404;
-    every foreign-key and many-to-many choice is limited the same way."""
+    every foreign-key and many-to-many choice is limited the same way (a subclass that passes its own
+    choices scopes them itself, with `scope`)."""
 
     municipality_path = "municipality_id"
 
@@ -34,13 +35,13 @@ class MunicipalityScopedAdmin:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         choices = self._scoped_choices(request, db_field.related_model)
         if choices is not None:
-            kwargs["queryset"] = choices
+            kwargs.setdefault("queryset", choices)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         choices = self._scoped_choices(request, db_field.related_model)
         if choices is not None:
-            kwargs["queryset"] = choices
+            kwargs.setdefault("queryset", choices)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def _scoped_choices(self, request, model: type[Model]) -> QuerySet | None:

@@ -137,7 +137,7 @@ class RoutingRuleForm(forms.ModelForm):
 
 
 @admin.register(RoutingRule)
-class RoutingRuleAdmin(LeafletGeoAdmin):
+class RoutingRuleAdmin(MunicipalityScopedAdmin, LeafletGeoAdmin):
     """Municipal administrators keep their municipality's rules: the list reads top to bottom in
     the order intake tries them, and the area is drawn on the map."""
 
@@ -153,27 +153,14 @@ class RoutingRuleAdmin(LeafletGeoAdmin):
 
     def get_queryset(self, request):
         rules = super().get_queryset(request).select_related("municipality", "category", "asset_type", "department")
-        rules = rules.prefetch_related("wards").defer("municipality__boundary")
-        if request.user.is_superuser:
-            return rules
-        return rules.filter(municipality_id=request.user.municipality_id)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        own = request.user.municipality_id
-        if not request.user.is_superuser and db_field.name in ("municipality", "category", "department", "asset_type"):
-            related = db_field.related_model.objects.all()
-            kwargs["queryset"] = related.filter(pk=own) if db_field.name == "municipality" else related.filter(
-                municipality_id=own)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return rules.prefetch_related("wards").defer("municipality__boundary")
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name == "wards":
+        if db_field.name == "wards":  # the current demarcation's: rules match the ward intake finds
             from wards.models import Ward
 
             wards = Ward.objects.current().select_related("municipality").defer("geom", "municipality__boundary")
-            if not request.user.is_superuser:
-                wards = wards.filter(municipality_id=request.user.municipality_id)
-            kwargs["queryset"] = wards.order_by("municipality__code", "number")
+            kwargs["queryset"] = self.scope(request, wards).order_by("municipality__code", "number")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.display(description="wards")
