@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "accounts",
     "wards",
     "assets",
+    "residents",
     "layers",
     "notices",
     "triage",

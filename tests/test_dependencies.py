@@ -17,7 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 # Lowest first. An app may import any app before it in this list, never one after it.
-APP_ORDER = ["toolkit", "accounts", "wards", "assets", "notices", "triage", "heatmaps", "layers"]
+APP_ORDER = [
+    "toolkit", "accounts", "wards", "assets", "residents", "notices", "triage", "channels", "directory",
+    "heatmaps", "layers",
+]
 PROJECT = "gisplatform"
 PACKAGES = [*APP_ORDER, PROJECT]
 
