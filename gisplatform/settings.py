@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "notices",
     "triage",
     "heatmaps",
+    "directory",
 ]
 
 MIDDLEWARE = [

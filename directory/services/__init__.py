@@ -1,0 +1,1 @@
+"""Every change to contacts, documents and feeds goes through these functions."""
