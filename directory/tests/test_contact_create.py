@@ -33,7 +33,8 @@ def test_a_bad_phone_is_refused_naming_the_field(town):
 
 
 def test_opening_hours_become_periods_with_the_facilities_parser(town):
-    contact = contact_create(municipality=town, kind="office", name="Pay point", opening_hours="Mo-Fr 07:30-16:00; Sa 08:00-12:00")
+    contact = contact_create(municipality=town, kind="office", name="Pay point",
+                             opening_hours="Mo-Fr 07:30-16:00; Sa 08:00-12:00")
     assert contact.opening_periods.count() == 6
     with pytest.raises(ValidationError) as refused:
         contact_create(municipality=town, kind="office", name="Bad", opening_hours="Monday 8 to 4")

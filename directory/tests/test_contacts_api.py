@@ -14,7 +14,7 @@ def people(town):
     made = {}
     for number, name in ((1, "Thabo Nkosi"), (2, "Anneke van der Merwe")):
         made[name] = contact_create(municipality=town, kind="councillor", name=name, ward=ward(town, number),
-                                    role=f"Ward {number} councillor", phone="016 492 300%d" % number)
+                                    role=f"Ward {number} councillor", phone=f"016 492 300{number}")
     made["Ntombifuthi Zungu"] = contact_create(municipality=town, kind="committee_member", name="Ntombifuthi Zungu",
                                                ward=ward(town, 1), role="Secretary")
     made["Rates"] = contact_create(municipality=town, kind="service", name="Rates queries", role="Accounts and rates",

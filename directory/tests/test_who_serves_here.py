@@ -1,4 +1,5 @@
-"""GET /api/v1/contacts/here: the ward by the platform's rule, its councillor and committee, and the contacts serving the point."""
+"""GET /api/v1/contacts/here: the ward by the platform's rule, its councillor and committee, and the contacts
+serving the point."""
 
 import json
 
