@@ -157,4 +157,10 @@ def feeds_poll_due(*, at=None, session: requests.Session | None = None) -> dict[
     """Poll every active feed whose time has come; {feed id: result}. Idempotent: a feed just polled
     is not due again until its next poll time."""
     session = session or requests.Session()
-    return {feed.pk: feed_poll(feed=feed, session=session) for feed in Feed.objects.due(at).order_by("next_poll_at")}
+    results = {}
+    for feed in Feed.objects.due(at).order_by("next_poll_at"):
+        # Claimed first (compare and set on next_poll_at): two schedulers running at once never poll one feed twice.
+        claim_until = timezone.now() + datetime.timedelta(seconds=CONNECT_TIMEOUT + TOTAL_TIMEOUT + 30)
+        if Feed.objects.filter(pk=feed.pk, next_poll_at=feed.next_poll_at).update(next_poll_at=claim_until):
+            results[feed.pk] = feed_poll(feed=feed, session=session)
+    return results
