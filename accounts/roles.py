@@ -42,6 +42,10 @@ _ROUTING = [
     "triage.view_routingrule", "triage.add_routingrule", "triage.change_routingrule", "triage.delete_routingrule",
 ]
 
+# Communications officers and municipal administrators keep the directory: contacts, documents and media, feeds.
+_DIRECTORY = [f"directory.{action}_{model}" for model in ("contact", "document", "feed")
+              for action in ("view", "add", "change", "delete")]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],
     DISPATCHER: [*_VIEW_AREAS, "accounts.view_department", *_TRIAGE],
@@ -51,11 +55,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     PLANNER: [*_VIEW_AREAS, *_VIEW_ISSUES, *_PLAN],
     GIS_ANALYST: [*_VIEW_AREAS, *_EDIT_AREAS, *_VIEW_ISSUES],
-    COMMUNICATIONS_OFFICER: [*_VIEW_AREAS, "notices.view_outboundmessage"],
+    COMMUNICATIONS_OFFICER: [*_VIEW_AREAS, "notices.view_outboundmessage", *_DIRECTORY],
     MUNICIPAL_ADMINISTRATOR: [
         *_VIEW_AREAS, *_EDIT_AREAS, *_TRIAGE, *_CONFIGURE_CATEGORIES, *_ROUTING, "notices.view_outboundmessage",
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
-        "accounts.view_department", "accounts.add_department", "accounts.change_department",
+        "accounts.view_department", "accounts.add_department", "accounts.change_department", *_DIRECTORY,
     ],
 }
 

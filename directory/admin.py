@@ -45,13 +45,14 @@ class ContactForm(forms.ModelForm):
         if municipality is None and (own := municipality_of(getattr(self, "user", None))):
             municipality = Municipality.objects.filter(pk=own).first()
         country = municipality.country if municipality else imbizo_setting("DEFAULT_COUNTRY")
-        try:
-            data.update(contact_clean_phones(values={name: data.get(name, "") for name in ("phone", "phone_other", "whatsapp")},
-                                             country=country))
-            opening_periods(data.get("opening_hours", ""))
-        except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                self.add_error(field, problems)
+        phones = {name: data.get(name, "") for name in ("phone", "phone_other", "whatsapp")}
+        for check in (lambda: data.update(contact_clean_phones(values=phones, country=country)),
+                      lambda: opening_periods(data.get("opening_hours", ""))):
+            try:
+                check()
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    self.add_error(field, problems)
         ward = data.get("ward")
         if ward is not None and municipality is not None and ward.municipality_id != municipality.pk:
             self.add_error("ward", _("The ward is not one of this municipality's."))
