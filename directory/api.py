@@ -20,6 +20,8 @@ FEED_LIMIT = NumberParameter("limit", 1, 100, default=30, description="At most t
 MUNICIPALITY = OpenApiParameter("municipality", str, description="Municipality code, e.g. GT423.")
 SEARCH = OpenApiParameter("q", str, description="Words or a name, misspelt or not; best matches first.")
 CONTACT_RELATED = ("municipality", "ward__boundary_set")
+# Never shown: the search vector and the service area (a polygon of any size) stay in the database.
+CONTACT_UNSHOWN = ("search", "service_area")
 DOCUMENT_RELATED = ("municipality", "current_version")
 
 
@@ -77,7 +79,7 @@ class ContactListView(APIView):
         kind = choice_filter(params, "kind", Contact.Kind)
         ward = ward_filter(params, municipality)
         limit = LIMIT.parse(params)
-        contacts = Contact.objects.published().select_related(*CONTACT_RELATED)
+        contacts = Contact.objects.published().select_related(*CONTACT_RELATED).defer(*CONTACT_UNSHOWN)
         if municipality:
             contacts = contacts.filter(municipality=municipality)
         if kind:
@@ -124,7 +126,7 @@ class WhoServesHereView(APIView):
         ward, suburb = match["ward_at"], match["suburb_at"]
         found = list(Contact.objects.published().filter(municipality_id=match["pk"])
                      .who_serves(point, ward_id=ward["id"] if ward else None)
-                     .select_related(*CONTACT_RELATED).order_by("kind", "name", "pk"))
+                     .select_related(*CONTACT_RELATED).defer(*CONTACT_UNSHOWN).order_by("kind", "name", "pk"))
         ward_id = ward["id"] if ward else None
         councillors = [c for c in found if c.kind == Contact.Kind.COUNCILLOR and c.ward_id == ward_id]
         committee = [c for c in found if c.kind == Contact.Kind.COMMITTEE_MEMBER and c.ward_id == ward_id]
