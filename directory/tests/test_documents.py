@@ -141,3 +141,20 @@ def test_downloads_are_counted_once_per_download_not_per_seek(town, client):
 def test_bad_document_filters_are_400_naming_the_parameter(town, client, params, field):
     response = client.get(DOCUMENTS, params)
     assert response.status_code == 400 and field in response.json()
+
+
+def test_an_unpublished_file_is_for_its_municipalitys_staff_only(town, client, django_user_model):
+    from directory.tests.conftest import box
+    from wards.models import Municipality
+
+    draft = document_create(municipality=town, category="budget_idp", title="Draft budget", upload=tariff_pdf(),
+                            is_published=False)
+    url = f"/documents/{draft.pk}/v1/file"
+    assert client.get(url).status_code == 404
+    other = Municipality.objects.create(code="OT003", name="Other", boundary=box(29.0, -26.6, 29.2, -26.4))
+    outsider = django_user_model.objects.create_user("staff@other.example", "pw-1", municipality=other, is_staff=True)
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    insider = django_user_model.objects.create_user("staff@testville.example", "pw-1", municipality=town, is_staff=True)
+    client.force_login(insider)
+    assert client.get(url).status_code == 200

@@ -110,3 +110,11 @@ def test_pages_and_the_api_show_the_good_feeds_and_never_break_on_bad_ones(town,
     items = client.get("/api/v1/feeds", {"municipality": "TT001"}).json()
     assert [item["title"] for item in items][:1] == ["Planned water interruption in Ratanda, Ward 4"]
     assert items[0]["feed"] == "rss" and len(items) == 3
+
+
+def test_the_celery_task_polls_the_due_feeds(town, server):
+    from directory.tasks import poll_feeds
+
+    news = feed(town, server, "/rss")
+    assert poll_feeds.run() == {str(news.pk): "updated"}
+    assert poll_feeds.run() == {}
