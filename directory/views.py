@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from directory.models import Contact, Document, DocumentVersion, FeedItem
+from directory.models import Contact, Document, DocumentVersion, Feed, FeedItem
 from directory.phones import phone_display
 from directory.serializers import download_url, whatsapp_link
 from directory.services.documents import document_version_count_download
@@ -69,8 +69,12 @@ def document_page(request, code: str, pk: int):
 def feeds_page(request, code: str):
     municipality = get_object_or_404(Municipality, code=code)
     items = FeedItem.objects.filter(feed__municipality=municipality).select_related("feed").order_by("-published_at", "-pk")
+    user = request.user
+    is_own_staff = user.is_authenticated and user.is_staff and (is_unscoped(user) or municipality_of(user) == municipality.pk)
+    active = Feed.objects.filter(municipality=municipality, is_active=True)
+    stale = [feed for feed in active if feed.is_stale] if is_own_staff else []  # shown to its own staff only
     return render(request, "directory/feeds.html", {
-        "municipality": municipality, "items": items[:PAGE_SIZE], "current": "feeds",
+        "municipality": municipality, "items": items[:PAGE_SIZE], "current": "feeds", "stale_feeds": stale,
     })
 
 

@@ -118,3 +118,16 @@ def test_the_celery_task_polls_the_due_feeds(town, server):
     news = feed(town, server, "/rss")
     assert poll_feeds.run() == {str(news.pk): "updated"}
     assert poll_feeds.run() == {}
+
+
+def test_staff_of_the_municipality_see_which_feeds_are_stale_residents_do_not(town, server, client, django_user_model,
+                                                                               monkeypatch):
+    monkeypatch.setattr(feed_service, "READ_TIMEOUT", 0.5)
+    feed_poll(feed=feed(town, server, "/rss"))
+    feed_poll(feed=feed(town, server, "/garbage"))
+    assert "not being read" not in client.get("/m/TT001/feeds/").content.decode()
+    client.force_login(django_user_model.objects.create_user("comms@testville.example", "pw-1", municipality=town,
+                                                             is_staff=True))
+    page = client.get("/m/TT001/feeds/").content.decode()
+    assert "not being read" in page and "garbage: The answer is not an RSS or Atom feed" in page
+    assert "Planned water interruption in Ratanda" in page
