@@ -1,0 +1,124 @@
+"""What happens to a message from a phone, and to a provider's delivery receipt.
+
+`inbound_store` keeps each message once (the provider's id is unique: a retried webhook stores
+nothing new); `inbound_handle` runs the conversation for one stored message, once, under row
+locks, and queues the reply through `notices.outbound.notify` in the same transaction (USSD
+answers in its own response instead). Webhooks store and answer at once; the handling runs after
+the commit (`channels.dispatch`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from channels.conversation.engine import Turn, converse
+from channels.models import Conversation, InboundMessage, ProviderAccount
+from channels.providers.base import Incoming, Receipt
+from notices.models import OutboundMessage
+from notices.outbound import Recipient, notify
+from toolkit.ratelimit import RateLimited, check
+
+# Raw SQL: "insert unless this provider's id is already stored, and tell me which" is one
+# statement in PostgreSQL; the ORM would need a savepoint and a caught IntegrityError.
+STORE_INBOUND_SQL = """
+INSERT INTO channels_inboundmessage
+    (account_id, provider, provider_message_id, channel, phone, text, location, media, received_at, reply)
+VALUES (%(account)s, %(provider)s, %(message_id)s, %(channel)s, %(phone)s, %(text)s,
+        CASE WHEN %(lon)s::float8 IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END,
+        %(media)s::jsonb, %(now)s, '')
+ON CONFLICT (provider, provider_message_id) DO NOTHING
+RETURNING id AS stored_id
+"""
+
+MAX_TEXT = 2000  # longer messages are kept cut, and answered with help
+
+
+def reply_topic(account: ProviderAccount) -> str:
+    """The topic of a direct reply: it names the account it must go out on."""
+    return f"conversation:{account.key}"
+
+
+def inbound_store(*, account: ProviderAccount, incoming: Incoming) -> tuple[int, bool]:
+    """Store the message unless its provider id was stored before: (its id, whether it is new)."""
+    with connection.cursor() as cursor:
+        cursor.execute(STORE_INBOUND_SQL, {
+            "account": account.pk, "provider": account.provider, "message_id": incoming.message_id[:128],
+            "channel": account.channel, "phone": incoming.phone, "text": incoming.text[:MAX_TEXT + 1],
+            "lon": incoming.longitude, "lat": incoming.latitude, "media": json.dumps(incoming.media or {}),
+            "now": timezone.now(),
+        })
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0], True
+    existing = InboundMessage.objects.filter(provider=account.provider, provider_message_id=incoming.message_id[:128])
+    return existing.values_list("pk", flat=True).get(), False
+
+
+def inbound_handle(inbound_id: int, *, now: datetime.datetime | None = None) -> Turn:
+    """Run the conversation for one stored message, once: a second call (a replay, a retried task)
+    returns the reply given the first time and does nothing else."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        inbound = (InboundMessage.objects.select_for_update().select_related("account", "account__municipality")
+                   .get(pk=inbound_id))
+        if inbound.handled_at is not None:
+            return Turn(replies=[inbound.reply] if inbound.reply else [], finished=True, repeated=True)
+        account = inbound.account
+        conversation, _ = Conversation.objects.select_for_update().get_or_create(
+            phone=inbound.phone, channel=inbound.channel, defaults={"account": account})
+        if conversation.account_id != account.pk:
+            conversation.account = account
+        try:
+            check("channel", identity=f"phone:{inbound.phone}")
+        except RateLimited as limited:
+            turn = Turn(replies=[], finished=True, limited=limited.retry_after)
+        else:
+            turn = converse(conversation=conversation, inbound=inbound, now=now)
+        conversation.save()
+        synchronous = _answers_in_response(account)
+        inbound.handled_at = now
+        inbound.reply = "\n\n".join(turn.replies)
+        if synchronous and turn.replies:  # kept as answered, so a replayed USSD step gets the same screen
+            inbound.reply = ("END " if turn.finished else "CON ") + "\n".join(turn.replies)
+        inbound.issue = turn.issue
+        inbound.save(update_fields=["handled_at", "reply", "issue"])
+        if turn.issue is not None:
+            InboundMessage.objects.filter(phone=inbound.phone, channel=inbound.channel, issue__isnull=True,
+                                          received_at__gte=turn.started).update(issue=turn.issue)
+        if turn.replies and not synchronous:
+            notify([Recipient(phone=inbound.phone, phone_channel=inbound.channel)], "", inbound.reply,
+                   topic=reply_topic(account))
+    return turn
+
+
+def _answers_in_response(account: ProviderAccount) -> bool:
+    from channels.providers import provider_for
+
+    return provider_for(account).synchronous
+
+
+def receipt_apply(*, accounts: list[ProviderAccount], receipt: Receipt) -> int:
+    """A delivery receipt updates the message the provider named; the number of messages updated
+    (0 for an id we never sent: receipts for other systems on a shared account are ignored)."""
+    changes = {"delivery_status": receipt.status[:40]}
+    if receipt.cost is not None:
+        changes["cost"] = receipt.cost
+    if receipt.error:
+        changes["last_error"] = f"{receipt.status}: {receipt.error}"[:2000]
+    return OutboundMessage.objects.filter(provider__in=[account.key for account in accounts],
+                                          provider_message_id=receipt.message_id).update(**changes)
+
+
+def handle_waiting_inbound(*, older_than_seconds: int = 60, batch: int = 200) -> int:
+    """Handle stored messages whose after-the-response handling never ran (a worker died, the queue
+    was away): the safety net a scheduler runs every minute. Returns how many were handled."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    waiting = list(InboundMessage.objects.filter(handled_at__isnull=True, received_at__lt=cutoff)
+                   .order_by("pk").values_list("pk", flat=True)[:batch])
+    for inbound_id in waiting:
+        inbound_handle(inbound_id)
+    return len(waiting)
