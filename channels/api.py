@@ -36,14 +36,16 @@ class SimulatedMessageSerializer(serializers.Serializer):
         fields["from"] = fields.pop("sender")  # "from" is a Python keyword
         return fields
 
+    def validate_from(self, value):
+        try:
+            return e164(value)
+        except Malformed as error:
+            raise serializers.ValidationError(error.message) from None
+
     def validate(self, data):
         if ("latitude" in data) != ("longitude" in data):
             missing = "longitude" if "latitude" in data else "latitude"
             raise serializers.ValidationError({missing: ["A location needs both latitude and longitude."]})
-        try:
-            data["from"] = e164(data["from"])
-        except Malformed as error:
-            raise serializers.ValidationError({"from": [error.message]}) from None
         return data
 
 

@@ -2,9 +2,10 @@
 municipality's gazetteer (suburbs, facilities, the streets its assets are on, and staff-added
 landmarks) by trigram similarity (PostgreSQL's pg_trgm), so that "Heidelburg" finds Heidelberg.
 
-A name's score is the best of its whole-name similarity and, a little discounted, the word
-similarity either way round ("ratanda clinic" within "near ratanda clinic please"), so a typed
-name that is a whole suburb beats a longer facility name that merely contains it.
+Each name gets two scores: `word`, the word similarity either way round ("ratanda clinic" within
+"near ratanda clinic please", "heidelburg" within "Heidelberg Taxi Rank"), and `whole`, the
+similarity of the whole name. A name whose whole is clearly the best (a suburb typed with a typo)
+is the answer; otherwise the names within reach of the best word score are offered to choose from.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from wards.models import Suburb, Ward
 
 THRESHOLD = 0.35  # below this, a name is not what was typed
 AMBIGUOUS_WITHIN = 0.05  # candidates this close to the best are offered to choose from
-WORD_DISCOUNT = 0.9
+WHOLE_NAME = 0.5  # a whole name at least this similar, and ...
+WHOLE_NAME_LEAD = 0.1  # ... this far ahead of the next, is what was meant
 MAX_CANDIDATES = 5
 
 
@@ -34,7 +36,8 @@ class Place:
     kind: str  # shown to the resident: "suburb", "clinic", "street", "landmark", "ward"
     lon: float
     lat: float
-    score: float = 1.0
+    score: float = 1.0  # word similarity
+    whole: float = 1.0  # whole-name similarity
 
     def as_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "lon": self.lon, "lat": self.lat}
@@ -44,17 +47,16 @@ class Place:
         return f"{self.name} ({self.kind})"
 
 
-def _score(field: str, text: str):
+def _word_score(field: str, text: str):
     reverse = Func(F(field), Value(text), function="word_similarity", output_field=FloatField())
-    return Greatest(TrigramSimilarity(field, text), TrigramWordSimilarity(text, field) * WORD_DISCOUNT,
-                    reverse * WORD_DISCOUNT, output_field=FloatField())
+    return Greatest(TrigramWordSimilarity(text, field), reverse, output_field=FloatField())
 
 
 def _places(queryset, *, name: str, point, kind, text: str) -> list[Place]:
-    rows = (queryset.annotate(score=_score(name, text), at=point).filter(score__gte=THRESHOLD)
-            .order_by("-score")[:MAX_CANDIDATES])
-    return [Place(name=getattr(row, name) if name != "street" else row.street, kind=kind(row),
-                  lon=row.at.x, lat=row.at.y, score=row.score) for row in rows]
+    rows = (queryset.annotate(score=_word_score(name, text), whole=TrigramSimilarity(name, text), at=point)
+            .filter(score__gte=THRESHOLD).order_by("-score", "-whole")[:MAX_CANDIDATES])
+    return [Place(name=getattr(row, name), kind=kind(row), lon=row.at.x, lat=row.at.y, score=row.score,
+                  whole=row.whole) for row in rows]
 
 
 def places_matching(municipality, text: str) -> list[Place]:
@@ -73,7 +75,7 @@ def places_matching(municipality, text: str) -> list[Place]:
                  .annotate(street=KeyTextTransform("street", "attributes")).exclude(street=None).exclude(street=""),
                  name="street", point=PointOnSurface("geom"), kind=lambda row: _("street"), text=text),
     ]
-    found.sort(key=lambda place: -place.score)
+    found.sort(key=lambda place: (-place.score, -place.whole))
     unique, seen = [], set()
     for place in found:
         key = (place.name.lower(), place.kind)
@@ -87,6 +89,10 @@ def best_or_choices(places: list[Place]) -> list[Place]:
     """One place when it clearly beats the rest; else those within reach of the best, to choose from."""
     if not places:
         return []
+    by_whole = sorted(places, key=lambda place: -place.whole)
+    runner_up = by_whole[1].whole if len(by_whole) > 1 else 0.0
+    if by_whole[0].whole >= WHOLE_NAME and by_whole[0].whole - runner_up >= WHOLE_NAME_LEAD:
+        return [by_whole[0]]
     best = places[0].score
     return [place for place in places if place.score >= best - AMBIGUOUS_WITHIN]
 

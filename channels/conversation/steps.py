@@ -63,7 +63,7 @@ def on_idle(conversation, inbound, text, turn, now) -> None:
 
 def on_menu(conversation, inbound, text, turn, now) -> None:
     if text == "1":
-        conversation.draft = {"started": now.isoformat(), "page": 0}
+        conversation.draft = {"started": inbound.received_at.isoformat(), "page": 0}
         show_categories(conversation, turn)
     elif text == "2":
         conversation.state = "status"
