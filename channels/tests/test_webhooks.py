@@ -95,7 +95,8 @@ def test_whatsapp_unsigned_or_wrongly_signed_is_refused_and_nothing_stored(clien
 @pytest.mark.parametrize("name, expected", [
     ("whatsapp/text.json", {"text": "hi", "location": None, "media": {}}),
     ("whatsapp/location.json", {"text": "", "location": (28.3585, -26.504), "media": {}}),
-    ("whatsapp/image.json", {"text": "the hole", "location": None, "media": {"id": "1213553719764712", "mime_type": "image/jpeg"}}),
+    ("whatsapp/image.json", {"text": "the hole", "location": None,
+                             "media": {"id": "1213553719764712", "mime_type": "image/jpeg"}}),
 ])
 def test_whatsapp_messages_are_stored_as_sent(client, whatsapp, categories, django_capture_on_commit_callbacks,
                                               name, expected):
@@ -185,7 +186,8 @@ def test_twilio_signed_inbound_is_stored_and_answered_with_empty_twiml(client, t
     assert answer.status_code == 200 and answer["Content-Type"].startswith("text/xml")
     assert b"<Response></Response>" in answer.content
     message = InboundMessage.objects.get()
-    assert (message.provider_message_id, message.phone, message.text) == ("SM5d2c1f0a9e8b7c6d5e4f3a2b1c0d9e8f", "+27825550102", "hi")
+    assert (message.provider_message_id, message.phone, message.text) == (
+        "SM5d2c1f0a9e8b7c6d5e4f3a2b1c0d9e8f", "+27825550102", "hi")
 
 
 def test_twilio_wrong_signature_is_refused(client, twilio):
@@ -195,7 +197,8 @@ def test_twilio_wrong_signature_is_refused(client, twilio):
 
 
 def test_twilio_send_and_status_callback(client, twilio, http):
-    message = OutboundMessage.objects.create(channel="sms", address="+27825550102", body="Your report", topic="issue:GT423-2026-000001")
+    message = OutboundMessage.objects.create(channel="sms", address="+27825550102", body="Your report",
+                                             topic="issue:GT423-2026-000001")
     created = {"sid": "SM0f1e2d3c4b5a69788796a5b4c3d2e1f0", "status": "queued", "price": None, "price_unit": "USD",
                "to": "+27825550102", "from": "+27165550100", "body": "Your report", "account_sid": twilio.secrets["account_sid"]}
     http.post("https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json",
@@ -251,9 +254,10 @@ def test_ussd_session_reports_by_ward_number(client, ussd, categories):
         assert answer.status_code == 200 and answer["Content-Type"].startswith("text/plain")
         screens.append(answer.content.decode())
     assert all(screen.startswith("CON ") for screen in screens[:-1])
-    assert screens[0].startswith("CON Lesedi") or "reply 1 to report" in screens[0]
+    assert "reply 1 to report a problem, 2 to check a report" in screens[0]
     issue = Issue.objects.get()
-    assert screens[-1] == f"END Thank you. Your report is {issue.reference}. Send STATUS {issue.reference} to check on it; we will send you its updates."
+    assert screens[-1] == (f"END Thank you. Your report is {issue.reference}. Send STATUS {issue.reference} to check on it; "
+                           "we will send you its updates.")
     assert (issue.channel, issue.ward.number, issue.reporter_phone) == ("ussd", 8, "+27825550104")
     # The gateway posting the last step again gets the same screen, and nothing is filed twice.
     again = client.post("/channels/ussd/inbound?secret=ussd-secret", {**steps[-1], "text": steps[-1]["text"].replace("CATEGORY", "1")})
