@@ -260,7 +260,8 @@ def test_ussd_session_reports_by_ward_number(client, ussd, categories):
                            "we will send you its updates.")
     assert (issue.channel, issue.ward.number, issue.reporter_phone) == ("ussd", 8, "+27825550104")
     # The gateway posting the last step again gets the same screen, and nothing is filed twice.
-    again = client.post("/channels/ussd/inbound?secret=ussd-secret", {**steps[-1], "text": steps[-1]["text"].replace("CATEGORY", "1")})
+    last = {**steps[-1], "text": steps[-1]["text"].replace("CATEGORY", "1")}
+    again = client.post("/channels/ussd/inbound?secret=ussd-secret", last)
     assert again.content.decode() == screens[-1]
     assert Issue.objects.count() == 1
 
