@@ -103,26 +103,31 @@ class SimulatorMessagesView(APIView):
         return Response({"replies": replies, "finished": bool(turn.finished),
                          "issue": turn.issue.reference if turn.issue is not None else None})
 
-    @extend_schema(parameters=[OpenApiParameter("phone", str, required=True, description="The resident's phone, E.164.")],
+    @extend_schema(parameters=[OpenApiParameter("phone", str, required=True, description="The resident's phone, E.164."),
+                               OpenApiParameter("municipality", str, description="Municipality code (default: your own).")],
                    responses={200: inline_serializer("SimulatorScreen", {"messages": serializers.ListField(
                        child=serializers.DictField())})},
                    summary="The simulated phone's screen",
-                   description="Messages to and from the phone, newest last: what the simulator page shows.")
+                   description="Messages to and from the phone in the last day, oldest first: what the simulator "
+                               "page shows. `update` marks a message not sent in answer (an issue's update).")
     def get(self, request):
         try:
             phone = e164(request.query_params.get("phone", ""))
         except Malformed as error:
             raise bad_parameter("phone", error.message) from None
         since = timezone.now() - datetime.timedelta(days=1)
+        # Only what went through this municipality's simulator: never a real resident's messages.
+        municipality = municipality_for(request, request.query_params.get("municipality"))
+        simulated = ProviderAccount.objects.filter(municipality=municipality, provider=Provider.SIMULATOR)
         sent = [{"direction": "in", "text": row["text"], "at": row["received_at"].isoformat(),
-                 "location": row["location"] is not None}
-                for row in InboundMessage.objects.filter(phone=phone, received_at__gte=since,
-                                                         provider=Provider.SIMULATOR)
+                 "location": row["location"] is not None, "update": False}
+                for row in InboundMessage.objects.filter(phone=phone, received_at__gte=since, account__in=simulated)
                 .values("text", "received_at", "location")]
-        received = [{"direction": "out", "text": row["body"], "at": row["created_at"].isoformat(), "location": False}
+        received = [{"direction": "out", "text": row["body"], "at": row["created_at"].isoformat(), "location": False,
+                     "update": not row["topic"].startswith("conversation:")}
                     for row in OutboundMessage.objects.filter(address=phone, created_at__gte=since,
-                                                              channel__in=[Channel.SMS, Channel.WHATSAPP])
-                    .values("body", "created_at")]
+                                                              provider__in=simulated.values("key"))
+                    .values("body", "created_at", "topic")]
         return Response({"messages": sorted(sent + received, key=lambda item: item["at"])})
 
 
