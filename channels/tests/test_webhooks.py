@@ -299,3 +299,22 @@ def test_rest_providers_send_receive_and_take_receipts(client, lesedi, categorie
 
 def test_an_unknown_provider_is_404(client):
     assert client.post("/channels/nobody/inbound").status_code == 404
+
+
+def test_a_message_whose_handling_was_lost_is_answered_by_the_safety_net(client, africastalking, categories):
+    import datetime
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    # Stored, but the after-commit handling never ran (the test's transaction never commits).
+    assert client.post("/channels/africastalking/inbound?secret=at-secret",
+                       payload("africastalking/inbound_sms.json")).status_code == 200
+    message = InboundMessage.objects.get()
+    assert message.handled_at is None
+    InboundMessage.objects.update(received_at=timezone.now() - datetime.timedelta(minutes=2))
+    call_command("handle_waiting_messages", verbosity=0)
+    message.refresh_from_db()
+    assert message.handled_at is not None and "reply 1 to report" in message.reply
+    call_command("handle_waiting_messages", verbosity=0)
+    assert OutboundMessage.objects.filter(address="+27825550103").count() == 1
