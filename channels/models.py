@@ -91,7 +91,8 @@ class InboundMessage(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["provider", "provider_message_id"], name="inbound_once_per_provider_id")]
         indexes = [models.Index(fields=["handled_at"], name="inbound_unhandled",
-                                condition=models.Q(handled_at__isnull=True))]
+                                condition=models.Q(handled_at__isnull=True)),
+                   models.Index(fields=["phone", "received_at"], name="inbound_phone_received")]
 
     def __str__(self):
         return f"{self.provider} {self.provider_message_id}"

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from channels.dispatch import handle_after_commit
+from channels.dispatch import handle_stored
 from channels.models import Channel, ProviderAccount
 from channels.providers import provider_for
 from channels.providers.base import Malformed, Parsed
@@ -77,7 +77,7 @@ def inbound(request, provider: str):
         for receipt in parsed.receipts:
             receipt_apply(accounts=accounts, receipt=receipt)
         if not adapter.synchronous:
-            handle_after_commit([inbound_id for inbound_id, created in stored if created])
+            handle_stored([inbound_id for inbound_id, created in stored if created])
     if adapter.synchronous and stored:
         return ussd_answer(adapter, inbound_handle(stored[0][0]))
     return adapter.acknowledge(request, parsed)

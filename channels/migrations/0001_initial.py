@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-received_at', '-id'],
-                'indexes': [models.Index(condition=models.Q(('handled_at__isnull', True)), fields=['handled_at'], name='inbound_unhandled')],
+                'indexes': [models.Index(condition=models.Q(('handled_at__isnull', True)), fields=['handled_at'], name='inbound_unhandled'), models.Index(fields=['phone', 'received_at'], name='inbound_phone_received')],
                 'constraints': [models.UniqueConstraint(fields=('provider', 'provider_message_id'), name='inbound_once_per_provider_id')],
             },
         ),
