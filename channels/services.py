@@ -62,7 +62,8 @@ def inbound_handle(inbound_id: int, *, now: datetime.datetime | None = None) -> 
     """Run the conversation for one stored message, once: a second call (a replay, a retried task)
     returns the reply given the first time and does nothing else."""
     now = now or timezone.now()
-    with transaction.atomic():
+    # No savepoint when the webhook's own transaction calls: a failure rolls back the message too.
+    with transaction.atomic(savepoint=False):
         inbound = (InboundMessage.objects.select_for_update().select_related("account", "account__municipality")
                    .get(pk=inbound_id))
         if inbound.handled_at is not None:

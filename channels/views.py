@@ -9,6 +9,7 @@ municipalities from different accounts.
 """
 
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse, JsonResponse
@@ -23,10 +24,16 @@ from channels.providers import provider_for
 from channels.providers.base import Malformed, Parsed
 from channels.services import inbound_handle, inbound_store, receipt_apply
 
+ACCOUNTS_KEPT = 10  # seconds each worker keeps the accounts a webhook name stands for
+
 
 def candidate_accounts(name: str) -> list[ProviderAccount]:
-    accounts = list(ProviderAccount.objects.active().filter(Q(provider=name) | Q(key=name))
-                    .select_related("municipality").order_by("pk"))
+    key = f"channels:accounts:{name}"
+    accounts = caches["per_process"].get(key)
+    if accounts is None:
+        accounts = list(ProviderAccount.objects.active().filter(Q(provider=name) | Q(key=name))
+                        .select_related("municipality").order_by("pk"))
+        caches["per_process"].set(key, accounts, ACCOUNTS_KEPT)
     if not accounts:
         raise Http404(f"No active account of '{name}'.")
     return accounts

@@ -16,7 +16,6 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -49,8 +48,7 @@ def converse(*, conversation, inbound, now: datetime.datetime) -> Turn:
     with translation.override(conversation.language):
         turn = Turn()
         try:
-            with transaction.atomic():  # a failure rolls back only this message's work
-                _converse(conversation, inbound, now, turn)
+            _converse(conversation, inbound, now, turn)
         except Exception:  # noqa: BLE001 - a resident never meets an exception: the flow starts again
             import logging
 

@@ -107,3 +107,11 @@ def phone(staff_client, committed):
 
     return send
 
+
+
+@pytest.fixture(autouse=True)
+def forget_accounts():
+    """Webhooks keep the accounts for a few seconds per worker; each test makes its own."""
+    from django.core.cache import caches
+
+    caches["per_process"].clear()
