@@ -320,3 +320,38 @@ def test_a_message_whose_handling_was_lost_is_answered_by_the_safety_net(client,
     assert message.handled_at is not None and "reply 1 to report" in message.reply
     call_command("handle_waiting_messages", verbosity=0)
     assert OutboundMessage.objects.filter(address="+27825550103").count() == 1
+
+
+def test_with_celery_the_webhook_queues_the_handling_and_answers_first(client, africastalking, categories,
+                                                                       imbizo_settings, monkeypatch,
+                                                                       django_capture_on_commit_callbacks):
+    from channels import tasks
+
+    imbizo_settings(DELIVERY="celery")
+    queued = []
+    monkeypatch.setattr(tasks.handle_inbound, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/channels/africastalking/inbound?secret=at-secret",
+                           payload("africastalking/inbound_sms.json")).status_code == 200
+    message = InboundMessage.objects.get()
+    assert queued == [message.pk] and message.handled_at is None
+    tasks.handle_inbound(message.pk)  # what the worker runs
+    tasks.handle_inbound(message.pk)  # a redelivered task does nothing more
+    message.refresh_from_db()
+    assert message.handled_at is not None
+    assert OutboundMessage.objects.filter(address="+27825550103").count() == 1
+
+
+def test_with_celery_away_the_webhook_handles_the_message_itself(client, africastalking, categories, imbizo_settings,
+                                                                 monkeypatch, django_capture_on_commit_callbacks):
+    from channels import tasks
+
+    def broker_away(inbound_id):
+        raise ConnectionError("redis is away")
+
+    imbizo_settings(DELIVERY="celery")
+    monkeypatch.setattr(tasks.handle_inbound, "delay", broker_away)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/channels/africastalking/inbound?secret=at-secret",
+                           payload("africastalking/inbound_sms.json")).status_code == 200
+    assert InboundMessage.objects.get().handled_at is not None
