@@ -16,14 +16,18 @@ from toolkit.conf import imbizo_setting
 logger = logging.getLogger(__name__)
 
 
-def handle_stored(inbound_ids: list[int]) -> None:
-    """Called in the transaction that stored the messages."""
-    if not inbound_ids:
+def handle_stored(stored: list) -> None:
+    """Called in the transaction that stored the messages (`inbound_store_row`'s rows)."""
+    if not stored:
         return
     if imbizo_setting("DELIVERY") == "celery":
+        inbound_ids = [message.pk for message in stored]
         transaction.on_commit(lambda: _queue(inbound_ids))
         return
-    _handle_here(inbound_ids)
+    from channels.services import inbound_handle
+
+    for message in stored:
+        inbound_handle(message.pk, just_stored=message)
 
 
 def _queue(inbound_ids: list[int]) -> None:

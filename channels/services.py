@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import json
 
+from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -44,34 +45,53 @@ def reply_topic(account: ProviderAccount) -> str:
 
 def inbound_store(*, account: ProviderAccount, incoming: Incoming) -> tuple[int, bool]:
     """Store the message unless its provider id was stored before: (its id, whether it is new)."""
-    with connection.cursor() as cursor:
-        cursor.execute(STORE_INBOUND_SQL, {
-            "account": account.pk, "provider": account.provider, "message_id": incoming.message_id[:128],
-            "channel": account.channel, "phone": incoming.phone, "text": incoming.text[:MAX_TEXT + 1],
-            "lon": incoming.longitude, "lat": incoming.latitude, "media": json.dumps(incoming.media or {}),
-            "now": timezone.now(),
-        })
-        row = cursor.fetchone()
-    if row is not None:
-        return row[0], True
+    stored = inbound_store_row(account=account, incoming=incoming)
+    if stored is not None:
+        return stored.pk, True
     existing = InboundMessage.objects.filter(provider=account.provider, provider_message_id=incoming.message_id[:128])
     return existing.values_list("pk", flat=True).get(), False
 
 
-def inbound_handle(inbound_id: int, *, now: datetime.datetime | None = None) -> Turn:
+def inbound_store_row(*, account: ProviderAccount, incoming: Incoming) -> InboundMessage | None:
+    """Store the message and return it as stored, or None when its provider id was stored before.
+    Until the caller's transaction commits, no one else sees (or can lock) the new row."""
+    now = timezone.now()
+    values = {"account": account.pk, "provider": account.provider, "message_id": incoming.message_id[:128],
+              "channel": account.channel, "phone": incoming.phone, "text": incoming.text[:MAX_TEXT + 1],
+              "lon": incoming.longitude, "lat": incoming.latitude, "media": json.dumps(incoming.media or {}), "now": now}
+    with connection.cursor() as cursor:
+        cursor.execute(STORE_INBOUND_SQL, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    located = incoming.longitude is not None and incoming.latitude is not None
+    stored = InboundMessage(
+        pk=row[0], account=account, provider=account.provider, provider_message_id=values["message_id"],
+        channel=account.channel, phone=incoming.phone, text=values["text"], media=incoming.media or {},
+        location=Point(incoming.longitude, incoming.latitude, srid=4326) if located else None, received_at=now, reply="",
+    )
+    stored._state.adding = False
+    return stored
+
+
+def inbound_handle(inbound_id: int, *, now: datetime.datetime | None = None,
+                   just_stored: InboundMessage | None = None) -> Turn:
     """Run the conversation for one stored message, once: a second call (a replay, a retried task)
-    returns the reply given the first time and does nothing else."""
+    returns the reply given the first time and does nothing else. `just_stored`: the row as
+    `inbound_store_row` returned it, in the caller's still open transaction (nobody else can see
+    it yet, so it needs no lock and no reading back)."""
     now = now or timezone.now()
     # No savepoint when the webhook's own transaction calls: a failure rolls back the message too.
     with transaction.atomic(savepoint=False):
-        inbound = (InboundMessage.objects.select_for_update().select_related("account", "account__municipality")
-                   .get(pk=inbound_id))
+        inbound = just_stored or (InboundMessage.objects.select_for_update()
+                                  .select_related("account", "account__municipality").get(pk=inbound_id))
         if inbound.handled_at is not None:
             return Turn(replies=[inbound.reply] if inbound.reply else [], finished=True, repeated=True)
         account = inbound.account
-        conversation = _conversation_locked(inbound)
+        rate = rates("channel").get("client")
+        conversation = _conversation_locked(inbound, rate)
         conversation.account = account
-        waiting = _over_limit(inbound)
+        waiting = rate.seconds if rate is not None and conversation.recent > rate.count else None
         if waiting is not None:
             turn = Turn(replies=[], finished=True, limited=waiting)
         else:
@@ -93,35 +113,31 @@ def inbound_handle(inbound_id: int, *, now: datetime.datetime | None = None) -> 
     return turn
 
 
-# Raw SQL: the phone's conversation made or found, and locked, in one statement (ON CONFLICT DO
-# UPDATE locks the row it finds); get_or_create + select_for_update took four, with a savepoint.
+# Raw SQL: the phone's conversation made or found, and locked (ON CONFLICT DO UPDATE locks the row
+# it finds), with the number of messages the phone sent in the rate limit's window, in one
+# statement; get_or_create, select_for_update and the shared cache's counter took ten.
 CONVERSATION_SQL = """
-INSERT INTO channels_conversation (phone, channel, account_id, state, draft, language, updated_at)
-VALUES (%(phone)s, %(channel)s, %(account)s, 'idle', '{}'::jsonb, %(language)s, now())
-ON CONFLICT (phone, channel) DO UPDATE SET account_id = EXCLUDED.account_id
-RETURNING *
+WITH found AS (
+    INSERT INTO channels_conversation (phone, channel, account_id, state, draft, language, updated_at)
+    VALUES (%(phone)s, %(channel)s, %(account)s, 'idle', '{}'::jsonb, %(language)s, now())
+    ON CONFLICT (phone, channel) DO UPDATE SET account_id = EXCLUDED.account_id
+    RETURNING *
+)
+SELECT found.*, (SELECT count(*) FROM channels_inboundmessage
+                 WHERE phone = %(phone)s AND received_at > %(since)s) AS recent
+FROM found
 """
 
 
-def _conversation_locked(inbound: InboundMessage) -> Conversation:
+def _conversation_locked(inbound: InboundMessage, rate) -> Conversation:
+    """The per-number limit is configured like every other (`RATE_LIMITS["channel"]["client"]`,
+    toolkit.ratelimit) but counted on the messages themselves, all stored anyway, over a sliding window."""
     from django.conf import settings
 
+    window = datetime.timedelta(seconds=rate.seconds if rate is not None else 0)
     return list(Conversation.objects.raw(CONVERSATION_SQL, {
         "phone": inbound.phone, "channel": inbound.channel, "account": inbound.account_id,
-        "language": settings.LANGUAGE_CODE}))[0]
-
-
-def _over_limit(inbound: InboundMessage) -> int | None:
-    """Seconds to wait when the phone sent more than `RATE_LIMITS["channel"]["client"]` allows.
-    The limit is configured like every other (toolkit.ratelimit), but counted on the messages
-    themselves, all stored anyway, over a sliding window: one indexed count instead of the shared
-    cache's six statements per message."""
-    rate = rates("channel").get("client")
-    if rate is None:
-        return None
-    since = inbound.received_at - datetime.timedelta(seconds=rate.seconds)
-    sent = InboundMessage.objects.filter(phone=inbound.phone, received_at__gt=since).count()
-    return rate.seconds if sent > rate.count else None
+        "language": settings.LANGUAGE_CODE, "since": inbound.received_at - window}))[0]
 
 
 def _answers_in_response(account: ProviderAccount) -> bool:

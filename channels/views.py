@@ -22,7 +22,7 @@ from channels.dispatch import handle_stored
 from channels.models import Channel, ProviderAccount
 from channels.providers import provider_for
 from channels.providers.base import Malformed, Parsed
-from channels.services import inbound_handle, inbound_store, receipt_apply
+from channels.services import inbound_handle, inbound_store, inbound_store_row, receipt_apply
 
 ACCOUNTS_KEPT = 10  # seconds each worker keeps the accounts a webhook name stands for
 
@@ -79,14 +79,17 @@ def inbound(request, provider: str):
         return malformed(error)
     account = pick(accounts, parsed)
     adapter = provider_for(account)
+    if adapter.synchronous:  # USSD: the answer is this response, and a replayed step gets the same screen
+        with transaction.atomic():
+            stored = [inbound_store(account=account, incoming=message) for message in parsed.messages]
+        if stored:
+            return ussd_answer(adapter, inbound_handle(stored[0][0]))
+        return adapter.acknowledge(request, parsed)
     with transaction.atomic():
-        stored = [inbound_store(account=account, incoming=message) for message in parsed.messages]
+        stored = [inbound_store_row(account=account, incoming=message) for message in parsed.messages]
         for receipt in parsed.receipts:
             receipt_apply(accounts=accounts, receipt=receipt)
-        if not adapter.synchronous:
-            handle_stored([inbound_id for inbound_id, created in stored if created])
-    if adapter.synchronous and stored:
-        return ussd_answer(adapter, inbound_handle(stored[0][0]))
+        handle_stored([message for message in stored if message is not None])
     return adapter.acknowledge(request, parsed)
 
 
