@@ -80,11 +80,15 @@ def inbound(request, provider: str):
     account = pick(accounts, parsed)
     adapter = provider_for(account)
     if adapter.synchronous:  # USSD: the answer is this response, and a replayed step gets the same screen
+        if not parsed.messages:
+            return adapter.acknowledge(request, parsed)
         with transaction.atomic():
-            stored = [inbound_store(account=account, incoming=message) for message in parsed.messages]
-        if stored:
-            return ussd_answer(adapter, inbound_handle(stored[0][0]))
-        return adapter.acknowledge(request, parsed)
+            row = inbound_store_row(account=account, incoming=parsed.messages[0])
+            if row is not None:
+                turn = inbound_handle(row.pk, just_stored=row)
+        if row is None:
+            turn = inbound_handle(inbound_store(account=account, incoming=parsed.messages[0])[0])
+        return ussd_answer(adapter, turn)
     with transaction.atomic():
         stored = [inbound_store_row(account=account, incoming=message) for message in parsed.messages]
         for receipt in parsed.receipts:
