@@ -113,13 +113,19 @@ def inbound_handle(inbound_id: int, *, now: datetime.datetime | None = None,
     return turn
 
 
-# Raw SQL: the phone's conversation made or found, and locked (ON CONFLICT DO UPDATE locks the row
-# it finds), with the number of messages the phone sent in the rate limit's window, in one
-# statement; get_or_create, select_for_update and the shared cache's counter took ten.
+# Raw SQL: the phone's conversation made (in the language its owner chose, if the phone is an
+# account's) or found, and locked (ON CONFLICT DO UPDATE locks the row it finds), with the number
+# of messages the phone sent in the rate limit's window, in one statement; get_or_create,
+# select_for_update and the shared cache's counter took ten.
 CONVERSATION_SQL = """
 WITH found AS (
     INSERT INTO channels_conversation (phone, channel, account_id, state, draft, language, updated_at)
-    VALUES (%(phone)s, %(channel)s, %(account)s, 'idle', '{}'::jsonb, %(language)s, now())
+    VALUES (%(phone)s, %(channel)s, %(account)s, 'idle', '{}'::jsonb,
+            -- a resident with an account speaks the language of their preferences (residents)
+            COALESCE((SELECT NULLIF(preferences.language, '') FROM residents_preferences AS preferences
+                      JOIN accounts_user AS person ON person.id = preferences.user_id
+                      WHERE person.phone = %(phone)s), %(language)s),
+            now())
     ON CONFLICT (phone, channel) DO UPDATE SET account_id = EXCLUDED.account_id
     RETURNING *
 )

@@ -202,3 +202,15 @@ def test_the_issue_page_says_reported_by_sms_without_the_number(client, phone, c
     page = client.get(f"/track/{reference}/").content.decode()
     assert 'id="reported-by">SMS<' in page
     assert SMS_PHONE not in page and SMS_PHONE[3:] not in page
+
+
+def test_a_resident_with_an_account_is_answered_in_the_language_of_their_preferences(phone, categories, simulator_sms):
+    from accounts.models import User
+    from residents.models import Preferences
+
+    user = User.objects.create_user("lerato@example.org", "pw-resident-2", phone=SMS_PHONE)
+    Preferences.objects.create(user=user, language="af")
+    phone(SMS_PHONE, "hi")
+    phone(WA_PHONE, "hi")
+    assert Conversation.objects.get(phone=SMS_PHONE).language == "af"
+    assert Conversation.objects.get(phone=WA_PHONE).language == "en-za"
