@@ -214,3 +214,21 @@ def test_a_resident_with_an_account_is_answered_in_the_language_of_their_prefere
     phone(WA_PHONE, "hi")
     assert Conversation.objects.get(phone=SMS_PHONE).language == "af"
     assert Conversation.objects.get(phone=WA_PHONE).language == "en-za"
+
+
+def test_a_street_named_in_the_asset_register_is_found_with_a_typo(phone, categories, simulator_sms, lesedi):
+    from django.contrib.gis.geos import LineString
+
+    from assets.models import Asset, AssetType
+
+    roads = AssetType.objects.create(municipality=lesedi, code="road", name="Road segment", geometry_kind="line")
+    for number, (start, end) in enumerate([((28.3540, -26.5050), (28.3580, -26.5050)),
+                                           ((28.3580, -26.5050), (28.3620, -26.5050))]):
+        Asset.objects.create(asset_type=roads, municipality=lesedi, external_id=f"R{number}",
+                             geom=LineString(start, end, srid=4326), attributes={"street": "Voortrekker Street"})
+    answer = report_streetlight(phone, SMS_PHONE, where="Voortreker street")
+    assert "Describe the problem" in answer["text"], answer["text"]
+    phone(SMS_PHONE, "0")
+    phone(SMS_PHONE, "1")
+    issue = Issue.objects.get()
+    assert issue.address == "Voortrekker Street" and issue.ward.number == 8
