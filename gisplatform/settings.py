@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "triage",
     "heatmaps",
     "directory",
+    "channels",
 ]
 
 MIDDLEWARE = [
@@ -266,3 +267,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Every failure is kept (not only the current streak): the cool-off doubles with each lockout of a day.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# --- SMS, WhatsApp and USSD (channels): outbound SMS and WhatsApp go through the provider accounts
+# kept in the admin; their secrets there, or here from the environment as JSON, by name
+# ({"lesedi-at": {"username": ..., "api_key": ...}}), named by an account's credentials_setting.
+IMBIZO["CHANNELS"] = {**IMBIZO["CHANNELS"], "sms": "channels.outbound.SmsChannel",
+                      "whatsapp": "channels.outbound.WhatsAppChannel"}
+if os.environ.get("IMBIZO_CHANNEL_CREDENTIALS"):
+    IMBIZO["CHANNEL_CREDENTIALS"] = json.loads(os.environ["IMBIZO_CHANNEL_CREDENTIALS"])

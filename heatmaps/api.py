@@ -62,7 +62,7 @@ QUERY_PARAMETERS = [
     OpenApiParameter("category", str, description="Category codes, comma-separated."),
     OpenApiParameter("kind", str, description="fault, service_request, information_request, compliment (comma-separated)."),
     OpenApiParameter("department", str, description="Department codes, comma-separated."),
-    OpenApiParameter("channel", str, description="web, api, sms, staff, phone, import (comma-separated)."),
+    OpenApiParameter("channel", str, description="web, api, sms, whatsapp, ussd, staff, phone, import (comma-separated)."),
     OpenApiParameter("status", str, description="open, closed, or statuses (comma-separated), as they are now."),
 ]
 FIGURE_KEYS = [figure.key for figure in figures.FIGURES]

@@ -13,6 +13,7 @@ class OutboundMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
         SMS = "sms", "SMS"
+        WHATSAPP = "whatsapp", "WhatsApp"
         PUSH = "push", "Push notification"
 
     class State(models.TextChoices):
@@ -22,7 +23,7 @@ class OutboundMessage(models.Model):
         GAVE_UP = "gave_up", "Gave up"
         SKIPPED = "skipped", "Recorded, not sent (generated demo data)"
 
-    channel = models.CharField(max_length=5, choices=Channel.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
     address = models.CharField(max_length=255, help_text="Email address, E.164 phone or push token.")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     subject = models.CharField(max_length=200, blank=True)
@@ -33,10 +34,18 @@ class OutboundMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # What the gateway said (SMS and WhatsApp): the account that sent it, the gateway's id for the
+    # message (delivery receipts name it), the last receipt's status, and the cost in rand.
+    provider = models.CharField(max_length=40, blank=True)
+    provider_message_id = models.CharField(max_length=128, blank=True)
+    delivery_status = models.CharField(max_length=40, blank=True)
+    cost = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "created_at"], name="outbound_state_created")]
+        indexes = [models.Index(fields=["state", "created_at"], name="outbound_state_created"),
+                   models.Index(fields=["provider_message_id"], name="outbound_provider_message",
+                                condition=~models.Q(provider_message_id=""))]
 
     def __str__(self):
         return f"{self.channel} to {self.address}: {self.subject or self.body[:40]}"

@@ -45,6 +45,8 @@ class Recipient:
     email: str = ""
     phone: str = ""
     user_id: int | None = None
+    # The channel a phone is reached on: SMS unless the person wrote on another (a WhatsApp reporter).
+    phone_channel: str = ""
 
     @classmethod
     def of_user(cls, user) -> "Recipient":
@@ -55,7 +57,7 @@ class Recipient:
         if self.email:
             return OutboundMessage.Channel.EMAIL, self.email.lower()
         if self.phone:
-            return OutboundMessage.Channel.SMS, self.phone
+            return self.phone_channel or OutboundMessage.Channel.SMS, self.phone
         return None
 
 
@@ -75,7 +77,8 @@ def notify(
             continue
         seen.add(route)
         channel, address = route
-        text = sms_body if channel == OutboundMessage.Channel.SMS and sms_body else body
+        short = channel in (OutboundMessage.Channel.SMS, OutboundMessage.Channel.WHATSAPP)
+        text = sms_body if short and sms_body else body
         messages.append(OutboundMessage(channel=channel, address=address, user_id=recipient.user_id,
                                         subject=subject, body=text, topic=topic))
     if not messages:

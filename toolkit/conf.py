@@ -55,6 +55,7 @@ DEFAULTS = {
         "media": {"client": "60/hour", "ip": "200/hour"},  # uploads and the photo-location check
         "login": {"client": "20/hour", "ip": "60/hour"},  # admin log-in posts; client: the login name
         "open311": {"client": "1000/hour", "ip": "2000/hour"},  # Open311 POSTs; client: the api_key
+        "channel": {"client": "60/hour"},  # messages from one phone by SMS, WhatsApp or USSD; client: the number
     },
     # How many proxies in front of the app append to X-Forwarded-For (0: the client is REMOTE_ADDR).
     # `./imbizo run` adds its own nginx to the count.
@@ -65,6 +66,10 @@ DEFAULTS = {
     "LOGIN_FAILURE_LIMIT": 5,
     "LOGIN_COOL_OFF": 15 * 60,
     "LOGIN_COOL_OFF_MAX": 24 * 3600,
+    # SMS, WhatsApp and USSD (channels): provider secrets by name (ProviderAccount.credentials_setting),
+    # and the minutes an unfinished conversation waits for its next answer.
+    "CHANNEL_CREDENTIALS": {},
+    "CONVERSATION_MINUTES": 30,
     # Days a follow-by-email confirmation link stays valid (triage.issues.services.issue_follow).
     "FOLLOW_CONFIRMATION_DAYS": 7,
 }

@@ -42,7 +42,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("category", str, description="Category codes, comma-separated."),
     OpenApiParameter("status", str, description="open (default), closed, all, or status names, comma-separated."),
     OpenApiParameter("priority", str, description="low, normal, high, urgent; comma-separated."),
-    OpenApiParameter("channel", str, description="web, api, sms, staff, phone, import; comma-separated."),
+    OpenApiParameter("channel", str, description="web, api, sms, whatsapp, ussd, staff, phone, import; comma-separated."),
     OLDER_THAN.openapi(),
     NEWER_THAN.openapi(),
     OpenApiParameter("overdue", bool, description="true: only open issues past their target; false: none of them."),

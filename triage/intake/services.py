@@ -57,6 +57,8 @@ class Report:
     media_url: str = ""
     external_id: str = ""
     priority: str = ""
+    # The channel has given the reporter the reference itself (an SMS conversation's own reply).
+    reporter_told: bool = False
 
 
 @dataclass
@@ -302,7 +304,8 @@ def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = 
         )
         if idempotency_key:
             IntakeKey.objects.filter(key=stored_key(idempotency_key, key_scope)).update(issue=issue)
-        tell_reporter_issue_received(issue)
+        if not report.reporter_told:
+            tell_reporter_issue_received(issue)
         tell_department_of_new_issue(issue)
     return Intake(issue=issue, created=True)
 

@@ -39,6 +39,8 @@ class Channel(models.TextChoices):
     WEB = "web", "Web"
     API = "api", "App or API"
     SMS = "sms", "SMS"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    USSD = "ussd", "USSD"
     STAFF = "staff", "Staff in the field"
     PHONE = "phone", "Phone or walk-in"
     IMPORT = "import", "Imported from an earlier system"

@@ -8,6 +8,7 @@ notes are never sent to residents.
 
 from notices.outbound import Recipient, notify
 from toolkit.conf import imbizo_setting
+from triage.issues.models import Channel
 from triage.issues.workflow import Status
 
 
@@ -15,12 +16,22 @@ def issue_url(issue) -> str:
     return imbizo_setting("PUBLIC_URL").rstrip("/") + f"/track/{issue.reference}"
 
 
+# A report made in a conversation (channels) hears back on the channel it came in on; a USSD
+# session cannot be written to later, so its reporter hears by SMS.
+PHONE_CHANNEL_OF_REPORT = {Channel.SMS: "sms", Channel.USSD: "sms", Channel.WHATSAPP: "whatsapp"}
+
+
+def anonymous_reporter(issue) -> Recipient:
+    return Recipient(email=issue.reporter_email, phone=issue.reporter_phone,
+                     phone_channel=PHONE_CHANNEL_OF_REPORT.get(issue.channel, ""))
+
+
 def reporter_and_followers(issue) -> list[Recipient]:
     recipients = []
     if issue.reporter_id:
         recipients.append(Recipient.of_user(issue.reporter))
     if issue.reporter_email or issue.reporter_phone:
-        recipients.append(Recipient(email=issue.reporter_email, phone=issue.reporter_phone))
+        recipients.append(anonymous_reporter(issue))
     # Followers who typed in an address hear nothing until they confirm it (issue_follow).
     for follower in issue.followers.filter(confirmed_at__isnull=False).select_related("user"):
         if follower.user_id:
@@ -39,7 +50,7 @@ def tell_reporter_issue_received(issue) -> None:
     if issue.reporter_id:
         recipients.append(Recipient.of_user(issue.reporter))
     if issue.reporter_email or issue.reporter_phone:
-        recipients.append(Recipient(email=issue.reporter_email, phone=issue.reporter_phone))
+        recipients.append(anonymous_reporter(issue))
     if not recipients:
         return
     notify(

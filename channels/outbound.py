@@ -1,0 +1,62 @@
+"""The SMS and WhatsApp channels of the outbox (`IMBIZO["CHANNELS"]`, notices.channels): each
+message goes out through a provider account and records the provider's id, status and cost.
+
+Which account: a direct reply names it in its topic ("conversation:<key>"); otherwise the account
+the phone last wrote to on that channel; otherwise the active account of the municipality the
+topic's issue reference names ("issue:GT423-..."). A phone that sent STOP gets no updates (the
+message is marked "opted out", not sent), but still gets the direct answer to what it sends.
+"""
+
+from channels.models import Conversation, Provider, ProviderAccount
+from channels.providers import provider_for
+from notices.channels import ChannelUnavailable
+from notices.models import OutboundMessage
+
+REPLY_PREFIX = "conversation:"
+
+
+def account_for(message) -> ProviderAccount:
+    accounts = ProviderAccount.objects.active().select_related("municipality")
+    if message.topic.startswith(REPLY_PREFIX):
+        account = accounts.filter(key=message.topic.removeprefix(REPLY_PREFIX)).first()
+        if account is not None:
+            return account
+    conversation = (Conversation.objects.filter(phone=message.address, channel=message.channel, account__is_active=True)
+                    .select_related("account__municipality").first())
+    if conversation is not None:
+        return conversation.account
+    if message.topic.startswith("issue:"):
+        code = message.topic.removeprefix("issue:").split("-")[0]
+        account = (accounts.filter(municipality__code=code, channel=message.channel)
+                   .exclude(provider=Provider.SIMULATOR).order_by("pk").first())
+        if account is not None:
+            return account
+    raise ChannelUnavailable(f"no active {message.channel} account can reach {message.address}")
+
+
+def opted_out(message) -> bool:
+    return Conversation.objects.filter(phone=message.address, channel=message.channel,
+                                       opted_out_at__isnull=False).exists()
+
+
+class PhoneChannel:
+    def deliver(self, message) -> None:
+        if not message.topic.startswith(REPLY_PREFIX) and opted_out(message):
+            OutboundMessage.objects.filter(pk=message.pk).update(delivery_status="opted out")
+            message.delivery_status = "opted out"
+            return
+        account = account_for(message)
+        sent = provider_for(account).send(to=message.address, text=message.body)
+        cost = sent.cost if sent.cost is not None else account.cost_per_message
+        changes = {"provider": account.key, "provider_message_id": sent.message_id, "delivery_status": "sent", "cost": cost}
+        OutboundMessage.objects.filter(pk=message.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(message, name, value)
+
+
+class SmsChannel(PhoneChannel):
+    pass
+
+
+class WhatsAppChannel(PhoneChannel):
+    pass
