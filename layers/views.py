@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.core.cache import caches
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from layers import exports, features, qgis, tiles
 from layers.auth import REALM, identify
@@ -37,7 +37,7 @@ def refusals(view):
     return run
 
 
-@require_GET
+@require_safe
 @refusals
 def tile(request, key: str, z: int, x: int, y: int):
     layer = registry.get_for(key, request.user)
@@ -66,7 +66,7 @@ def tile(request, key: str, z: int, x: int, y: int):
     return response
 
 
-@require_GET
+@require_safe
 @refusals
 def tilejson(request, key: str):
     layer = registry.get_for(key, request.user)
@@ -74,7 +74,7 @@ def tilejson(request, key: str):
     return JsonResponse(tiles.tilejson(layer, tile_url=template))
 
 
-@require_GET
+@require_safe
 @refusals
 def download(request, key: str):
     """The layer (with the same filters as the OGC API) as a file written by GDAL."""
@@ -115,7 +115,7 @@ def _project_extent(code: str) -> tuple[float, float, float, float] | None:
     return chosen.aggregate(extent=Extent("boundary"))["extent"]
 
 
-@require_GET
+@require_safe
 @refusals
 def project(request, suffix: str):
     """A QGIS project adding every layer this person may see, live from /ogc/ (?municipality= says
