@@ -266,3 +266,18 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Every failure is kept (not only the current streak): the cool-off doubles with each lockout of a day.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+
+# --- CORS: web maps on other origins read the public APIs (django-cors-headers) -------------------------
+# gisplatform.cors decides per request (public read paths, GET/HEAD, no credentials): never by path alone.
+INSTALLED_APPS += ["corsheaders"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "corsheaders.middleware.CorsMiddleware")
+IMBIZO["CORS_ORIGINS"] = [origin.strip() for origin in os.environ.get("IMBIZO_CORS_ORIGINS", "*").split(",")
+                          if origin.strip()]
+CORS_URLS_REGEX = r"^(?!)"
+CORS_ALLOW_ALL_ORIGINS = "*" in IMBIZO["CORS_ORIGINS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since", "if-range", "range"]
+CORS_EXPOSE_HEADERS = ["Content-Crs", "Content-Disposition", "Content-Length", "Content-Range", "Accept-Ranges",
+                       "ETag", "Link"]
+CORS_PREFLIGHT_MAX_AGE = 86400
