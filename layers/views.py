@@ -4,12 +4,13 @@ import hashlib
 from urllib.parse import urlencode
 
 from django.core.cache import caches
-from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from layers import exports, features, qgis, tiles
+from layers import downloads, exports, features, qgis, tiles
 from layers.auth import REALM, identify
 from layers.registry import LayerRefused, registry
+from toolkit import ranges
 from toolkit.conf import imbizo_setting
 from toolkit.params import BadParameter
 
@@ -77,7 +78,8 @@ def tilejson(request, key: str):
 @require_safe
 @refusals
 def download(request, key: str):
-    """The layer (with the same filters as the OGC API) as a file written by GDAL."""
+    """The layer (with the same filters as the OGC API) as a file written by GDAL, with HTTP ranges
+    (layers.downloads): GDAL's /vsicurl/ opens it in place."""
     layer = registry.get_for(key, request.user)
     requested = request.GET.get("format", "gpkg")
     export_format = exports.EXPORT_FORMATS.get(requested)
@@ -85,14 +87,20 @@ def download(request, key: str):
         raise BadParameter("format", f"'{requested}' is not one of {', '.join(exports.EXPORT_FORMATS)}.")
     rows = features.filtered(layer, features.parse_filter(layer, request.GET), layer.rows_for(request.user))
     filename = f"{layer.key}.{export_format.extension}"
-    if export_format.stream is not None:
+    cache = "public, max-age=0, must-revalidate" if layer.public else "private, max-age=0, must-revalidate"
+    in_pieces = request.method == "HEAD" or "Range" in request.headers or "If-None-Match" in request.headers
+    if export_format.stream is not None and not in_pieces:
         # Streamed as PostgreSQL writes it: no temporary file, memory of one block.
         response = StreamingHttpResponse(export_format.stream(layer, rows), content_type=export_format.content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Accept-Ranges"] = "bytes"
+        response["Cache-Control"] = cache
         return response
-    handle = exports.open_export(layer, rows, export_format)
-    return FileResponse(handle, as_attachment=True, filename=filename,
-                        content_type=export_format.content_type)
+    key = downloads.spool_key(layer, export_format, request.GET, request.user)
+    path = downloads.spooled(layer, rows, export_format, key=key, reuse=in_pieces)
+    return ranges.file_response(request, path, content_type=export_format.content_type, filename=filename,
+                                etag=ranges.file_etag(path, salt=key[:12] + "-"),
+                                headers={"Cache-Control": cache, "Vary": "Cookie, Authorization"})
 
 
 def _project_extent(code: str) -> tuple[float, float, float, float] | None:

@@ -68,5 +68,8 @@ def test_layer_endpoints_answer_head_with_their_get_headers(lesedi, client, url)
     assert got.status_code == 200
     head = client.head(url)
     assert head.status_code == 200 and body(head) == b""
-    for header in ("Content-Type", "ETag", "Cache-Control", "Content-Disposition"):
+    for header in ("Content-Type", "Cache-Control", "Content-Disposition"):
         assert head.get(header) == got.get(header), header
+    # A streamed GeoJSON download has no ETag until written: HEAD spools it and names that file (layers.downloads).
+    if "ETag" in got:
+        assert head["ETag"] == got["ETag"]

@@ -78,6 +78,10 @@ DEFAULTS = {
         r"^/api/v1/(areas/lookup|wards/|municipalities/|facilities/|facilities/nearest|facility-types/"
         r"|assets/nearest|categories|issues|issues/clusters|issues/[^/]+|issues/[^/]+/(history|comments))$",
     ],
+    # Layer downloads (layers.downloads): where exports are spooled ("": the system's temporary folder), and
+    # how long HEAD and range requests (GDAL's /vsicurl/ reading a GeoPackage in pieces) reuse one.
+    "DOWNLOAD_SPOOL_DIR": "",
+    "DOWNLOAD_REUSE_SECONDS": 600,
     # Days a follow-by-email confirmation link stays valid (triage.issues.services.issue_follow).
     "FOLLOW_CONFIRMATION_DAYS": 7,
 }
