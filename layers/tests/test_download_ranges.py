@@ -106,3 +106,20 @@ def test_csv_times_are_iso_8601_and_kml_ids_are_text(lesedi, reported_issues, cl
     path.write_bytes(kml)
     read = subprocess.run(["ogrinfo", "-ro", "-al", "-q", str(path)], capture_output=True, text=True, check=True)
     assert read.stdout.count("  id (String) = ") == 13
+
+
+def test_a_web_page_on_another_origin_reads_a_range_over_a_real_connection(lesedi, live_server):
+    """What a browser's fetch() from another origin sends, over a real socket: the preflight, then the
+    range; the answer carries CORS headers that expose Content-Range."""
+    from urllib.request import Request, urlopen
+
+    origin = "https://maps.example.org"
+    preflight = urlopen(Request(f"{live_server.url}{GPKG}", method="OPTIONS", headers={
+        "Origin": origin, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "range"}))
+    assert preflight.status == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "range" in preflight.headers["Access-Control-Allow-Headers"]
+    piece = urlopen(Request(f"{live_server.url}{GPKG}", headers={"Origin": origin, "Range": "bytes=0-15"}))
+    assert piece.status == 206 and piece.read() == b"SQLite format 3\x00"
+    assert piece.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Range" in piece.headers["Access-Control-Expose-Headers"]
+    assert piece.headers["Content-Range"].startswith("bytes 0-15/")
