@@ -15,7 +15,7 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 
 BYTE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-BLOCK = 64 * 1024
+BLOCK = 256 * 1024
 
 
 def requested_range(request: HttpRequest, size: int, etag: str, last_modified: str) -> tuple[int, int] | None | str:
@@ -67,7 +67,9 @@ def _body(request, path: Path, size: int, content_type: str, etag: str, last_mod
         return response
     handle = path.open("rb")
     if wanted is None:
-        return FileResponse(handle, content_type=content_type)
+        response = FileResponse(handle, content_type=content_type)
+        response.block_size = BLOCK  # Django's 4 KB would be 25,000 writes for a 100 MB GeoPackage
+        return response
     first, last = wanted
     handle.seek(first)
     response = StreamingHttpResponse(Slice(handle, last - first + 1), status=206, content_type=content_type)
