@@ -17,3 +17,10 @@ class GisplatformConfig(AppConfig):
                 call_command("createcachetable", database=using, verbosity=0)
 
         post_migrate.connect(create_cache_table, dispatch_uid="imbizo-createcachetable", weak=False)
+
+        # Which requests get CORS headers: the public read APIs only (gisplatform.cors).
+        from corsheaders.signals import check_request_enabled
+
+        from gisplatform.cors import public_read
+
+        check_request_enabled.connect(public_read, dispatch_uid="imbizo-cors-public-read")

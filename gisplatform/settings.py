@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "toolkit.middleware.RefuseNulCharacters",
+    "toolkit.middleware.HeadWithoutBody",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -275,3 +276,17 @@ IMBIZO["CHANNELS"] = {**IMBIZO["CHANNELS"], "sms": "channels.outbound.SmsChannel
                       "whatsapp": "channels.outbound.WhatsAppChannel"}
 if os.environ.get("IMBIZO_CHANNEL_CREDENTIALS"):
     IMBIZO["CHANNEL_CREDENTIALS"] = json.loads(os.environ["IMBIZO_CHANNEL_CREDENTIALS"])
+# --- CORS: web maps on other origins read the public APIs (django-cors-headers) -------------------------
+# gisplatform.cors decides per request (public read paths, GET/HEAD, no credentials): never by path alone.
+INSTALLED_APPS += ["corsheaders"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.common.CommonMiddleware"), "corsheaders.middleware.CorsMiddleware")
+IMBIZO["CORS_ORIGINS"] = [origin.strip() for origin in os.environ.get("IMBIZO_CORS_ORIGINS", "*").split(",")
+                          if origin.strip()]
+CORS_URLS_REGEX = r"^(?!)"
+CORS_ALLOW_ALL_ORIGINS = "*" in IMBIZO["CORS_ORIGINS"]
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified-since", "if-range", "range"]
+CORS_EXPOSE_HEADERS = ["Content-Crs", "Content-Disposition", "Content-Length", "Content-Range", "Accept-Ranges",
+                       "ETag", "Link"]
+CORS_PREFLIGHT_MAX_AGE = 86400

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts.models import Department
 from heatmaps.figures import FIGURES
@@ -48,7 +48,7 @@ def leaflet_heat_source() -> bytes:
     return (Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js").read_bytes()
 
 
-@require_GET
+@require_safe
 def leaflet_heat(request):
     response = HttpResponse(leaflet_heat_source(), content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "public, max-age=86400"

@@ -9,6 +9,7 @@ json_build_object) and COPY streams them, in the memory of one buffer.
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
@@ -17,7 +18,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from django.db import connection
 from django.db.models import F, QuerySet
@@ -47,6 +47,11 @@ class ExportFormat:
     config: tuple[tuple[str, str], ...] = ()
     # Run on the written file before it is handed over: finish(path, layer).
     finish: Callable[[Path, Layer], None] | None = None
+    # Date-times written as ISO 8601 text in UTC (2026-03-01T08:15:00Z): for formats that cannot hold a time
+    # (dBase keeps only the date) or write their own form (GDAL's CSV writes 2026/03/01 08:15:00+00).
+    datetimes_as_text: bool = False
+    # The id written as text (KML readers take a number as a measure, not an identifier).
+    id_as_text: bool = False
 
 
 # COPY's text format would double every backslash of the JSON; CSV with a delimiter and a quote
@@ -95,12 +100,16 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
         ExportFormat("gpkg", "GeoPackage", "GPKG", "gpkg", "application/geopackage+sqlite3",
                      layer_options=("SPATIAL_INDEX=NO",), config=(("OGR_SQLITE_SYNCHRONOUS", "OFF"),),
                      finish=lambda path, layer: geopackage.add_spatial_index(path, layer.key)),
+        # dBase cuts field names to ten characters: the zip carries <layer>.fields.csv, each cut name beside
+        # the property it holds.
         ExportFormat("shp", "Shapefile (zipped)", "ESRI Shapefile", "zip", "application/zip",
-                     layer_options=("ENCODING=UTF-8",), zipped=True),
+                     layer_options=("ENCODING=UTF-8",), zipped=True, datetimes_as_text=True,
+                     finish=lambda path, layer: write_field_names(path, layer)),
         ExportFormat("geojson", "GeoJSON", "GeoJSON", "geojson", "application/geo+json", stream=stream_geojson),
         # Spreadsheets and databases read geometry as WKT; the first column holds it.
-        ExportFormat("csv", "CSV (geometry as WKT)", "CSV", "csv", "text/csv", layer_options=("GEOMETRY=AS_WKT",)),
-        ExportFormat("kml", "KML", "KML", "kml", "application/vnd.google-earth.kml+xml"),
+        ExportFormat("csv", "CSV (geometry as WKT)", "CSV", "csv", "text/csv", layer_options=("GEOMETRY=AS_WKT",),
+                     datetimes_as_text=True),
+        ExportFormat("kml", "KML", "KML", "kml", "application/vnd.google-earth.kml+xml", id_as_text=True),
     ]
 }
 
@@ -109,7 +118,30 @@ class ExportFailed(RuntimeError):
     pass
 
 
-def export_sql(layer: Layer, rows: QuerySet) -> str:
+# ISO 8601 in UTC, to the second.
+ISO_TEXT = """to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+
+
+def export_columns(layer: Layer) -> list[str]:
+    """The columns every export writes, in order (the geometry apart): the id unless a property holds it,
+    then the published properties."""
+    id_column = [] if layer.id_path in layer.properties.values() else ["id"]
+    return [*id_column, *layer.properties]
+
+
+def write_field_names(shapefile: Path, layer: Layer) -> None:
+    """<layer>.fields.csv beside the Shapefile: each dBase field (cut to ten characters, GDAL's rule)
+    beside the full property name it holds, in the order of both."""
+    from django.contrib.gis.gdal import DataSource
+
+    written = DataSource(str(shapefile))[0].fields
+    with (shapefile.parent / f"{layer.key}.fields.csv").open("w", newline="", encoding="utf-8") as output:
+        table = csv.writer(output)
+        table.writerow(["shapefile_field", "property"])
+        table.writerows(zip(written, export_columns(layer), strict=True))
+
+
+def export_sql(layer: Layer, rows: QuerySet, export_format: ExportFormat | None = None) -> str:
     """The SELECT ogr2ogr runs: the id (when not already published), the published properties
     and the geometry, in no set order (a sort of a million rows costs more than it gives).
     Parameters are bound by the database driver (mogrify): ogr2ogr
@@ -121,11 +153,18 @@ def export_sql(layer: Layer, rows: QuerySet) -> str:
         **{alias: F(layer.properties[name]) for alias, name in aliases.items()},
     ).values("export_id", "export_geom", *aliases)
     inner_sql, params = annotated.query.sql_with_params()
-    columns = [f'f.{alias} AS "{name}"' for alias, name in aliases.items()]
+    as_text = export_format is not None and export_format.datetimes_as_text
+    columns = [f'{ISO_TEXT.format(column=f"f.{alias}") if as_text and _is_datetime(layer, name) else f"f.{alias}"} '
+               f'AS "{name}"' for alias, name in aliases.items()]
     if layer.id_path not in layer.properties.values():
-        columns.insert(0, 'f.export_id AS "id"')
+        id_as_text = export_format is not None and export_format.id_as_text
+        columns.insert(0, f'f.export_id{"::text" if id_as_text else ""} AS "id"')
     sql = f"SELECT {', '.join(columns)}, f.export_geom AS geom FROM ({inner_sql}) AS f"
     return connection.ops.compose_sql(sql, params)
+
+
+def _is_datetime(layer: Layer, name: str) -> bool:
+    return layer.field(layer.properties[name]).get_internal_type() == "DateTimeField"
 
 
 def _conninfo_value(value) -> str:
@@ -151,7 +190,7 @@ def write(layer: Layer, rows: QuerySet, export_format: ExportFormat, destination
     if export_format.stream is not None:
         return _write_stream(export_format.stream(layer, rows), destination, progress)
     source, environment = postgres_source()
-    sql = export_sql(layer, rows)
+    sql = export_sql(layer, rows, export_format)
     with tempfile.TemporaryDirectory(prefix="imbizo-export-") as work:
         target = Path(work) / f"{layer.key}.{'shp' if export_format.zipped else export_format.extension}"
         command = [OGR2OGR, "-f", export_format.driver, str(target), source, "-sql", sql, "-nln", layer.key,
@@ -218,11 +257,3 @@ def _run(command: list[str], environment: dict[str, str], progress: Callable[[st
         if process.returncode != 0:
             errors.seek(0)
             raise ExportFailed(f"ogr2ogr failed: {errors.read().decode(errors='replace').strip()}")
-
-
-def open_export(layer: Layer, rows: QuerySet, export_format: ExportFormat) -> IO[bytes]:
-    """The written file, opened for streaming; the file is already unlinked, so nothing is left
-    behind however the download ends."""
-    with tempfile.TemporaryDirectory(prefix="imbizo-download-") as folder:
-        path = write(layer, rows, export_format, Path(folder) / f"{layer.key}.{export_format.extension}")
-        return path.open("rb")

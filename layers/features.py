@@ -12,19 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.contrib.gis.db.models import GeometryField
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import DateTimeField, Expression, FloatField, Func, QuerySet, Value
 
+from layers.crs import DEFAULT as DEFAULT_CRS
+from layers.crs import Crs, output_geometry
 from layers.registry import Layer
 from toolkit import geojson
 from toolkit.conf import STORAGE_SRID, storage_srid
 from toolkit.params import BadParameter, parse_bbox
 from toolkit.params import parse_datetime as parse_date_time
 
-# Six decimals of a degree is about 0.1 m, the same as the other GeoJSON the platform serves.
-PRECISION = 6
 OPEN_END = {"", ".."}
 
 
@@ -34,6 +34,8 @@ class FeatureFilter:
     # A closed or half-open interval [start, end]; None at either end means unbounded.
     interval: tuple[dt.datetime | None, dt.datetime | None] | None = None
     properties: dict[str, str] = field(default_factory=dict)
+    # A bbox written in another CRS (OGC's bbox-crs): the area it covers in the storage CRS, used instead of bbox.
+    area: GEOSGeometry | None = None
 
 
 def _parse_instant(raw: str, *, end: bool) -> dt.datetime:
@@ -89,7 +91,8 @@ def filtered(layer: Layer, feature_filter: FeatureFilter, queryset: QuerySet | N
     """The layer's rows that pass the filter; a value that does not fit its property raises BadParameter."""
     rows = layer.queryset() if queryset is None else queryset
     start, end = feature_filter.interval or (None, None)
-    return _narrowed(layer, rows, bbox=feature_filter.bbox and Polygon.from_bbox(feature_filter.bbox),
+    area = feature_filter.area or (feature_filter.bbox and Polygon.from_bbox(feature_filter.bbox))
+    return _narrowed(layer, rows, bbox=area,
                      start=start, end=end,
                      properties={name: property_value(layer, name, value)
                                  for name, value in feature_filter.properties.items()})
@@ -127,11 +130,13 @@ def parse_id(layer: Layer, raw: str, *, parameter: str):
         raise BadParameter(parameter, f"'{raw}' is not an id of this layer.") from None
 
 
-def feature_rows_sql(layer: Layer, rows: QuerySet, *, precision: int = PRECISION) -> tuple[str, tuple]:
+def feature_rows_sql(layer: Layer, rows: QuerySet, *, crs: Crs = DEFAULT_CRS) -> tuple[str, tuple]:
     """SQL returning (id, feature as GeoJSON text) per row, in the queryset's order and slice:
-    paging needs the first and last ids, and Python only joins the database's text."""
-    sql, params = geojson.feature_rows_sql(rows, geometry=layer.geometry, properties=layer.properties,
-                                           feature_id=layer.id_path, precision=precision)
+    paging needs the first and last ids, and Python only joins the database's text. The geometry is
+    written in `crs` (transformed by PostGIS)."""
+    sql, params = geojson.feature_rows_sql(rows, geometry=output_geometry(layer.geometry, crs),
+                                           properties=layer.properties, feature_id=layer.id_path,
+                                           precision=crs.precision)
     return f"SELECT r.id, r.feature::text FROM ({sql}) AS r", params
 
 
@@ -145,8 +150,8 @@ def fetch_in_one_process(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
-def feature_rows(layer: Layer, rows: QuerySet) -> list[tuple]:
-    return fetch_in_one_process(*feature_rows_sql(layer, rows))
+def feature_rows(layer: Layer, rows: QuerySet, *, crs: Crs = DEFAULT_CRS) -> list[tuple]:
+    return fetch_in_one_process(*feature_rows_sql(layer, rows, crs=crs))
 
 
 @dataclass
@@ -180,14 +185,14 @@ def _paged(layer: Layer, fetched: list[tuple], *, limit: int, after, before) -> 
     return result
 
 
-def page(layer: Layer, rows: QuerySet, *, limit: int, after=None, before=None) -> Page:
+def page(layer: Layer, rows: QuerySet, *, limit: int, after=None, before=None, crs: Crs = DEFAULT_CRS) -> Page:
     """One keyset page of `rows` ordered by the id: after=<id> (forwards) or before=<id> (backwards)."""
     id_path = layer.id_path
     if before is not None:
         rows, ordering = rows.filter(**{f"{id_path}__lt": before}), f"-{id_path}"
     else:
         rows, ordering = (rows.filter(**{f"{id_path}__gt": after}) if after is not None else rows), id_path
-    fetched = feature_rows(layer, _page_query(layer, rows, ordering, limit + 1))
+    fetched = feature_rows(layer, _page_query(layer, rows, ordering, limit + 1), crs=crs)
     return _paged(layer, fetched, limit=limit, after=after, before=before)
 
 
@@ -241,6 +246,7 @@ class PageShape:
     filter: FilterShape
     direction: str  # "after", "before", or "" for the first page
     limit: int  # LIMIT is written into the SQL: a page size is part of the shape
+    crs: Crs = DEFAULT_CRS  # the CRS the geometry is written in
 
 
 class PreparedByShape:
@@ -281,7 +287,7 @@ def _prepare(layer: Layer, shape: PageShape) -> tuple[str, list]:
     elif shape.direction == "before":
         rows = rows.filter(**{f"{layer.id_path}__lt": Bound("before", id_field)})
         ordering = f"-{layer.id_path}"
-    sql, params = feature_rows_sql(layer, _page_query(layer, rows, ordering, shape.limit + 1))
+    sql, params = feature_rows_sql(layer, _page_query(layer, rows, ordering, shape.limit + 1), crs=shape.crs)
     return sql, list(params)
 
 
@@ -298,9 +304,11 @@ class BoundFilter:
 
 def bound_filter(layer: Layer, feature_filter: FeatureFilter, *, user=None) -> BoundFilter | None:
     """The filter's shape and values, or None when the SQL must be compiled for this request: a layer whose
-    rows depend on the viewer, or a property value the ORM writes as IS NULL (no placeholder fits it)."""
+    rows depend on the viewer, a property value the ORM writes as IS NULL (no placeholder fits it), or a bbox
+    in another CRS (an area of its own shape)."""
     prepared_values = {name: property_value(layer, name, raw) for name, raw in feature_filter.properties.items()}
-    if (layer.restrict is not None and user is not None) or None in prepared_values.values():
+    if ((layer.restrict is not None and user is not None) or None in prepared_values.values()
+            or feature_filter.area is not None):
         return None
     start, end = feature_filter.interval if feature_filter.interval and layer.datetime_field else (None, None)
     # What the ORM would bind for each value (a lookup on an expression leaves conversion to us).
@@ -322,14 +330,14 @@ def bind(params, values: Mapping) -> list:
 
 
 def filtered_page(layer: Layer, feature_filter: FeatureFilter, *, user=None, limit: int, after=None,
-                  before=None) -> Page:
+                  before=None, crs: Crs = DEFAULT_CRS) -> Page:
     """One keyset page of the layer's rows that pass the filter, as `user` may see them."""
     bound = bound_filter(layer, feature_filter, user=user)
     if bound is None:
         rows = filtered(layer, feature_filter, layer.rows_for(user))
-        return page(layer, rows, limit=limit, after=after, before=before)
+        return page(layer, rows, limit=limit, after=after, before=before, crs=crs)
     direction = "before" if before is not None else "after" if after is not None else ""
-    shape = PageShape(filter=bound.shape, direction=direction, limit=limit)
+    shape = PageShape(filter=bound.shape, direction=direction, limit=limit, crs=crs)
     id_field = layer.field(layer.id_path)
     values = {**bound.values,
               "after": None if after is None else id_field.get_db_prep_value(after, connection),

@@ -52,6 +52,18 @@ def spatialrefsys(parent: ET.Element, srid: int) -> ET.Element:
     return element
 
 
+def project_properties(root: ET.Element) -> None:
+    """The <properties> block QGIS keeps its project settings in: the project CRS switched on, and
+    distances measured on the WGS 84 ellipsoid in metres."""
+    properties = ET.SubElement(root, "properties")
+    reference = ET.SubElement(properties, "SpatialRefSys")
+    ET.SubElement(reference, "ProjectionsEnabled", type="int").text = "1"
+    ET.SubElement(reference, "ProjectCrs", type="QString").text = f"EPSG:{PROJECT_SRID}"
+    measure = ET.SubElement(properties, "Measure")
+    ET.SubElement(measure, "Ellipsoid", type="QString").text = "EPSG:7030"
+    ET.SubElement(ET.SubElement(properties, "Measurement"), "DistanceUnits", type="QString").text = "meters"
+
+
 def _properties(parent: ET.Element, values: dict[str, str]) -> None:
     options = ET.SubElement(parent, "Option", type="Map")
     for name, value in values.items():
@@ -147,6 +159,9 @@ def build_project(*, base_url: str, layers: list[Layer], extent: tuple[float, fl
     ET.SubElement(root, "homePath", path="")
     ET.SubElement(root, "title").text = title
     spatialrefsys(ET.SubElement(root, "projectCrs"), PROJECT_SRID)
+    # QGIS reads <projectCrs> only when the project says it uses a CRS of its own; without this the
+    # project opens in the first layer's CRS (WGS 84) and the saved Mercator extent lands nowhere.
+    project_properties(root)
 
     # The legend lists the top-drawn layer first.
     tree = ET.SubElement(root, "layer-tree-group")
@@ -164,6 +179,12 @@ def build_project(*, base_url: str, layers: list[Layer], extent: tuple[float, fl
         ET.SubElement(box, tag).text = f"{value:.1f}"
     ET.SubElement(canvas, "rotation").text = "0"
     spatialrefsys(ET.SubElement(canvas, "destinationsrs"), PROJECT_SRID)
+    # Where QGIS's "zoom to full extent" and a project opened without a canvas (QGIS Server) look.
+    view = ET.SubElement(root, "ProjectViewSettings", UseProjectScales="0", rotation="0")
+    ET.SubElement(view, "Scales")
+    default = ET.SubElement(view, "DefaultViewExtent", xmin=f"{west:.1f}", ymin=f"{south:.1f}",
+                            xmax=f"{east:.1f}", ymax=f"{north:.1f}")
+    spatialrefsys(default, PROJECT_SRID)
 
     project_layers = ET.SubElement(root, "projectlayers")
     for layer in ordered:

@@ -302,7 +302,8 @@ def filtered_tile(layer: Layer, feature_filter: FeatureFilter, *, user=None, z: 
 
 
 def etag(tile: bytes) -> str:
-    return '"' + hashlib.md5(tile, usedforsecurity=False).hexdigest() + '"'
+    """A weak ETag (RFC 9110, 8.8.1): the same tile gzipped or not is the same tile to a map."""
+    return 'W/"' + hashlib.md5(tile, usedforsecurity=False).hexdigest() + '"'
 
 
 FIELD_TYPES = {"IntegerField": "Number", "PositiveSmallIntegerField": "Number", "PositiveIntegerField": "Number",

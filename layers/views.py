@@ -4,12 +4,16 @@ import hashlib
 from urllib.parse import urlencode
 
 from django.core.cache import caches
-from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.middleware.gzip import GZipMiddleware
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.http import require_safe
 
-from layers import exports, features, qgis, tiles
+from layers import downloads, exports, features, qgis, tiles
 from layers.auth import REALM, identify
 from layers.registry import LayerRefused, registry
+from toolkit import ranges
 from toolkit.conf import imbizo_setting
 from toolkit.params import BadParameter
 
@@ -37,7 +41,18 @@ def refusals(view):
     return run
 
 
-@require_GET
+class TileGZip(GZipMiddleware):
+    """gzip for tiles and TileJSON, without the random padding Django adds against BREACH: nothing a
+    client sends is reflected in a tile, and the padding (up to 100 bytes) outweighs the gain on small tiles."""
+
+    max_random_bytes = 0
+
+
+gzip_tile = decorator_from_middleware(TileGZip)
+
+
+@gzip_tile  # when the client accepts gzip (every map library and QGIS do): Lesedi's z10 tile 2,135 -> 1,823 bytes
+@require_safe
 @refusals
 def tile(request, key: str, z: int, x: int, y: int):
     layer = registry.get_for(key, request.user)
@@ -53,31 +68,36 @@ def tile(request, key: str, z: int, x: int, y: int):
             caches["per_process"].set(cache_key, body, AGGREGATED_TILE_SECONDS)
     else:
         body = tiles.filtered_tile(layer, feature_filter, user=request.user, z=z, x=x, y=y)
+    return cached_for(request, layer, HttpResponse(body, content_type=tiles.CONTENT_TYPE), body)
+
+
+def cached_for(request, layer, response: HttpResponse, body: bytes) -> HttpResponse:
+    """The answer with its weak ETag, or 304 Not Modified when If-None-Match names it (weak comparison,
+    or `*`). Public tiles may sit in shared caches for five minutes, then are checked by ETag; staff
+    tiles stay in the browser of the person who may see them."""
     tag = tiles.etag(body)
-    if tag in [value.strip() for value in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body, content_type=tiles.CONTENT_TYPE)
+    response = get_conditional_response(request, etag=tag, response=response) or response
     response["ETag"] = tag
-    # Public tiles may sit in shared caches for five minutes, then are checked by ETag; staff
-    # tiles stay in the browser of the person who may see them.
     response["Cache-Control"] = "public, max-age=300" if layer.public else "private, max-age=0, must-revalidate"
-    response["Vary"] = "Cookie, Authorization"
+    patch_vary_headers(response, ["Cookie", "Authorization"])
     return response
 
 
-@require_GET
+@gzip_tile
+@require_safe
 @refusals
 def tilejson(request, key: str):
     layer = registry.get_for(key, request.user)
     template = request.build_absolute_uri(f"/tiles/{layer.key}/") + "{z}/{x}/{y}.mvt"
-    return JsonResponse(tiles.tilejson(layer, tile_url=template))
+    response = JsonResponse(tiles.tilejson(layer, tile_url=template))
+    return cached_for(request, layer, response, response.content)
 
 
-@require_GET
+@require_safe
 @refusals
 def download(request, key: str):
-    """The layer (with the same filters as the OGC API) as a file written by GDAL."""
+    """The layer (with the same filters as the OGC API) as a file written by GDAL, with HTTP ranges
+    (layers.downloads): GDAL's /vsicurl/ opens it in place."""
     layer = registry.get_for(key, request.user)
     requested = request.GET.get("format", "gpkg")
     export_format = exports.EXPORT_FORMATS.get(requested)
@@ -85,14 +105,20 @@ def download(request, key: str):
         raise BadParameter("format", f"'{requested}' is not one of {', '.join(exports.EXPORT_FORMATS)}.")
     rows = features.filtered(layer, features.parse_filter(layer, request.GET), layer.rows_for(request.user))
     filename = f"{layer.key}.{export_format.extension}"
-    if export_format.stream is not None:
+    cache = "public, max-age=0, must-revalidate" if layer.public else "private, max-age=0, must-revalidate"
+    in_pieces = request.method == "HEAD" or "Range" in request.headers or "If-None-Match" in request.headers
+    if export_format.stream is not None and not in_pieces:
         # Streamed as PostgreSQL writes it: no temporary file, memory of one block.
         response = StreamingHttpResponse(export_format.stream(layer, rows), content_type=export_format.content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Accept-Ranges"] = "bytes"
+        response["Cache-Control"] = cache
         return response
-    handle = exports.open_export(layer, rows, export_format)
-    return FileResponse(handle, as_attachment=True, filename=filename,
-                        content_type=export_format.content_type)
+    key = downloads.spool_key(layer, export_format, request.GET, request.user)
+    path = downloads.spooled(layer, rows, export_format, key=key, reuse=in_pieces)
+    return ranges.file_response(request, path, content_type=export_format.content_type, filename=filename,
+                                etag=ranges.file_etag(path, salt=key[:12] + "-"),
+                                headers={"Cache-Control": cache, "Vary": "Cookie, Authorization"})
 
 
 def _project_extent(code: str) -> tuple[float, float, float, float] | None:
@@ -115,7 +141,7 @@ def _project_extent(code: str) -> tuple[float, float, float, float] | None:
     return chosen.aggregate(extent=Extent("boundary"))["extent"]
 
 
-@require_GET
+@require_safe
 @refusals
 def project(request, suffix: str):
     """A QGIS project adding every layer this person may see, live from /ogc/ (?municipality= says

@@ -70,6 +70,23 @@ DEFAULTS = {
     # and the minutes an unfinished conversation waits for its next answer.
     "CHANNEL_CREDENTIALS": {},
     "CONVERSATION_MINUTES": 30,
+    # CORS (gisplatform.cors, django-cors-headers): the origins whose web pages may read the public APIs
+    # (["*"]: any; []: none), and the paths that are public reads. Only GET and HEAD (and their preflight)
+    # without credentials get the headers: staff endpoints, writes, and requests carrying a session cookie
+    # or an Authorization header never do.
+    "CORS_ORIGINS": ["*"],
+    "CORS_PUBLIC_PATHS": [
+        r"^/ogc(/|$)",  # OGC API - Features (public collections; staff ones answer 401 without credentials)
+        r"^/tiles/",  # vector tiles and TileJSON
+        r"^/layers/",  # downloads and QGIS projects
+        r"^/open311/v2/",  # Open311 GeoReport v2 reads
+        r"^/api/v1/(areas/lookup|wards/|municipalities/|facilities/|facilities/nearest|facility-types/"
+        r"|assets/nearest|categories|issues|issues/clusters|issues/[^/]+|issues/[^/]+/(history|comments))$",
+    ],
+    # Layer downloads (layers.downloads): where exports are spooled ("": the system's temporary folder), and
+    # how long HEAD and range requests (GDAL's /vsicurl/ reading a GeoPackage in pieces) reuse one.
+    "DOWNLOAD_SPOOL_DIR": "",
+    "DOWNLOAD_REUSE_SECONDS": 600,
     # Days a follow-by-email confirmation link stays valid (triage.issues.services.issue_follow).
     "FOLLOW_CONFIRMATION_DAYS": 7,
 }

@@ -39,3 +39,24 @@ def nul_in(request: HttpRequest) -> str | None:
             if any(NUL in (getattr(item, "name", item) or "") for item in items):  # a file: its name
                 return shown(name)
     return None
+
+
+class HeadWithoutBody:
+    """HEAD is GET without the body (RFC 9110, 9.3.2): every view that answers GET answers HEAD through the
+    same code (require_safe, or Django's View giving head to get), and here the body is dropped, its length
+    kept, whichever server runs the app. A streamed body is closed unread: its generator never runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        if request.method != "HEAD":
+            return response
+        if response.streaming:
+            response.close()
+            response.streaming_content = []
+        elif response.content:
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response

@@ -1,13 +1,14 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from leaflet.admin import LeafletGeoAdmin
 
-from toolkit.admin import MunicipalityScopedAdmin
+from toolkit.admin import MunicipalityScopedAdmin, is_unscoped, municipality_of
 from triage.dispatch.models import RoutingRule
 from triage.issues.models import Category, Comment, Issue, IssueEvent, Question
 from triage.issues.permissions import can_see_internal
 from triage.media.models import Media
 from triage.open311.models import ApiClient
+from triage.open311.services import api_client_create, api_client_new_key
 
 
 class QuestionInline(admin.TabularInline):
@@ -113,7 +114,33 @@ class IssueAdmin(LeafletGeoAdmin):
 
 @admin.register(ApiClient)
 class ApiClientAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
-    list_display = ["name", "municipality", "may_post_updates", "is_active", "created_at"]
+    """Open311 clients. The api_key is generated when a client is saved and shown once, in the message
+    after saving; only its first characters are kept in view. "Issue a new api_key" replaces a lost one."""
+
+    list_display = ["name", "key_start", "municipality", "may_post_updates", "is_active", "created_at"]
+    search_fields = ["name", "key_start"]
+    fields = ["name", "municipality", "may_post_updates", "is_active", "key_start", "created_at"]
+    readonly_fields = ["key_start", "created_at"]
+    actions = ["issue_new_key"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        if not is_unscoped(request.user) and obj.municipality_id is None:  # as MunicipalityScopedAdmin does
+            obj.municipality_id = municipality_of(request.user)
+        client, key = api_client_create(name=obj.name, municipality=obj.municipality,
+                                        may_post_updates=obj.may_post_updates)
+        if not obj.is_active:
+            ApiClient.objects.filter(pk=client.pk).update(is_active=False)
+        obj.pk, obj.key_start = client.pk, client.key_start
+        messages.warning(request, f"The api_key of {client.name} is {key} — copy it now: it is not shown again.")
+
+    @admin.action(description="Issue a new api_key (the old one stops working)")
+    def issue_new_key(self, request, queryset):
+        for client in queryset:
+            key = api_client_new_key(client=client)
+            messages.warning(request, f"The new api_key of {client.name} is {key} — copy it now: it is not shown again.")
 
 
 class RoutingRuleForm(forms.ModelForm):

@@ -11,22 +11,25 @@ Standard: OGC 17-069r4 (https://docs.ogc.org/is/17-069r4/17-069r4.html).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.gis.db.models import Extent
 
+from layers import crs as crs_module
 from layers import features
+from layers.crs import Crs
 from layers.ogc import openapi
 from layers.registry import Layer, LayerRefused, LayerRegistry, registry
-from toolkit.params import BadParameter
+from toolkit.params import BadParameter, parse_bbox
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CRS84 = crs_module.CRS84
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 SCHEMA = "application/schema+json"
 CONFORMANCE = [
@@ -34,6 +37,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
@@ -41,6 +45,16 @@ DEFAULT_LIMIT = 100
 MAXIMUM_LIMIT = 10_000
 # Parameters that select features; they are carried over to the next and previous page links.
 PAGING = ("after", "before")
+# The query parameters each kind of resource takes; any other is a 400 (/req/core/query-param-unknown).
+# The items also take ?<property>=<value> for each published property (Part 3 queryables).
+PARAMETERS = {
+    "resource": ("f",),
+    "items": ("f", "limit", "bbox", "bbox-crs", "crs", "datetime", *PAGING),
+    "item": ("f", "crs"),
+}
+# numberMatched of a layer that is not cheap to count: counted only up to this many (an index scan of at
+# most this many entries, a few milliseconds); beyond it the number is left out, as Part 1 allows.
+COUNT_AT_MOST = 10_000
 
 Response = tuple[int, dict[str, str], str]
 Renderer = Callable[[str, dict], str]
@@ -66,6 +80,17 @@ class OGCError(Exception):
     def response(self) -> Response:
         body = json.dumps({"code": self.code, "description": self.description})
         return self.status, {"Content-Type": JSON}, body
+
+
+def check_parameters(params: Mapping[str, str], known: Iterable[str]) -> None:
+    """Refuse a query parameter this resource does not take, naming it: ignoring ?sortby= or ?crs= would
+    answer something other than what was asked."""
+    known = set(known)
+    for name in params:
+        if name not in known:
+            raise OGCError(400, "InvalidParameterValue",
+                           f"Unknown query parameter '{name[:80]}' (OGC API - Features /req/core/query-param-unknown); "
+                           f"this resource takes: {', '.join(sorted(known))}.")
 
 
 def wants_html(params: Mapping[str, str], accept: str) -> bool:
@@ -111,6 +136,17 @@ class FeaturesAPI:
         except LayerRefused as refused:
             raise OGCError(refused.status, refused.code, refused.description) from None
 
+    @cached_property
+    def offered_crs(self) -> list[Crs]:
+        """The CRSs every collection offers (Part 2), read once per request."""
+        return crs_module.offered()
+
+    def requested_crs(self, params: Mapping[str, str], name: str) -> Crs:
+        """The CRS ?crs= or ?bbox-crs= names; CRS84 when absent (without reading the offered list)."""
+        if not params.get(name):
+            return crs_module.DEFAULT
+        return crs_module.parse(params[name], self.offered_crs, name)
+
     def visible_layers(self) -> list[Layer]:
         return self.layers.visible_to(self.viewer)
 
@@ -131,6 +167,7 @@ class FeaturesAPI:
     # --- resources ----------------------------------------------------------------------------
     @guard
     def landing(self, params: Mapping[str, str], accept: str = "") -> Response:
+        check_parameters(params, PARAMETERS["resource"])
         html = wants_html(params, accept)
         body = {
             "title": self.title,
@@ -149,6 +186,7 @@ class FeaturesAPI:
 
     @guard
     def conformance(self, params: Mapping[str, str], accept: str = "") -> Response:
+        check_parameters(params, PARAMETERS["resource"])
         html = wants_html(params, accept)
         body = {"conformsTo": CONFORMANCE, "links": self.self_links("/conformance", html, "Conformance")}
         return self.respond(200, body, html=html, template="layers/ogc/conformance.html")
@@ -156,6 +194,7 @@ class FeaturesAPI:
     @guard
     def api(self, params: Mapping[str, str], accept: str = "") -> Response:
         """The OpenAPI 3.0 definition of this API, listing the collections this viewer may see."""
+        check_parameters(params, PARAMETERS["resource"])
         body = openapi.definition(base_url=self.base_url, title=self.title, layers=self.visible_layers(),
                                   default_limit=DEFAULT_LIMIT, maximum_limit=MAXIMUM_LIMIT)
         return 200, {"Content-Type": OPENAPI}, json.dumps(body)
@@ -164,11 +203,13 @@ class FeaturesAPI:
     def queryables(self, collection_id: str, params: Mapping[str, str], accept: str = "") -> Response:
         """OGC API - Features - Part 3 queryables: the properties ?<name>=<value> filters on, as JSON Schema."""
         layer = self.layer(collection_id)
+        check_parameters(params, PARAMETERS["resource"])
         body = openapi.queryables(layer, schema_id=self.url(f"/collections/{layer.key}/queryables"))
         return 200, {"Content-Type": SCHEMA}, json.dumps(body)
 
     @guard
     def collections(self, params: Mapping[str, str], accept: str = "") -> Response:
+        check_parameters(params, PARAMETERS["resource"])
         html = wants_html(params, accept)
         body = {
             "links": self.self_links("/collections", html, "The collections"),
@@ -178,8 +219,9 @@ class FeaturesAPI:
 
     @guard
     def collection(self, collection_id: str, params: Mapping[str, str], accept: str = "") -> Response:
-        html = wants_html(params, accept)
         layer = self.layer(collection_id)
+        check_parameters(params, PARAMETERS["resource"])
+        html = wants_html(params, accept)
         body = self.describe(layer, html=html)
         return self.respond(200, body, html=html, template="layers/ogc/collection.html")
 
@@ -191,7 +233,7 @@ class FeaturesAPI:
             "description": layer.description,
             "keywords": list(layer.keywords),
             "itemType": "feature",
-            "crs": [CRS84],
+            "crs": [choice.uri for choice in self.offered_crs],
             "storageCrs": CRS84,
             "links": [
                 *self.self_links(path, html, layer.title),
@@ -213,14 +255,17 @@ class FeaturesAPI:
 
     @guard
     def items(self, collection_id: str, params: Mapping[str, str], accept: str = "") -> Response:
-        html = wants_html(params, accept)
         layer = self.layer(collection_id)
+        check_parameters(params, (*PARAMETERS["items"], *layer.properties))
+        html = wants_html(params, accept)
         limit = features.parse_limit(params.get("limit"), default=DEFAULT_LIMIT, maximum=MAXIMUM_LIMIT)
-        feature_filter = features.parse_filter(layer, params)
+        # HTML pages draw their map in CRS84 whatever was asked.
+        output = crs_module.DEFAULT if html else self.requested_crs(params, "crs")
+        feature_filter = self.feature_filter(layer, params)
         after = features.parse_id(layer, params["after"], parameter="after") if params.get("after") else None
         before = features.parse_id(layer, params["before"], parameter="before") if params.get("before") else None
         result = features.filtered_page(layer, feature_filter, user=self.viewer.user, limit=limit, after=after,
-                                        before=before)
+                                        before=before, crs=output)
 
         path = f"/collections/{layer.key}/items"
         kept = {key: value for key, value in params.items() if key not in PAGING and key != "f"}
@@ -236,8 +281,9 @@ class FeaturesAPI:
         links.append({"href": self.url(f"/collections/{layer.key}", f="json"), "rel": "collection", "type": JSON,
                       "title": layer.title})
         envelope = {"type": "FeatureCollection", "links": links, "numberReturned": len(result.features)}
-        if layer.cheap_to_count:
-            envelope["numberMatched"] = features.filtered(layer, feature_filter, layer.rows_for(self.viewer.user)).count()
+        matched = self.number_matched(layer, feature_filter, result, first_page=after is None and before is None)
+        if matched is not None:
+            envelope["numberMatched"] = matched
 
         if html:
             parsed = [json.loads(text) for text in result.features]
@@ -249,17 +295,45 @@ class FeaturesAPI:
         # The features are PostgreSQL's text, joined into the envelope without being parsed again.
         head = json.dumps(envelope)[:-1]
         body = f'{head}, "features": [{",".join(result.features)}]}}'
-        return 200, {"Content-Type": GEOJSON}, body
+        return 200, {"Content-Type": GEOJSON, "Content-Crs": output.header}, body
+
+    def feature_filter(self, layer: Layer, params: Mapping[str, str]) -> features.FeatureFilter:
+        """The shared filters, with the bbox read in its bbox-crs: CRS84 as is, EPSG:4326 with its axes
+        swapped, a projected CRS as the area PostGIS transforms it to."""
+        box_crs = self.requested_crs(params, "bbox-crs")
+        raw_box = params.get("bbox") or ""
+        if box_crs.uri == CRS84 or not raw_box:
+            return features.parse_filter(layer, params)
+        without_box = features.parse_filter(layer, {name: params[name] for name in params if name != "bbox"})
+        box = crs_module.parse_box(raw_box, box_crs)
+        if box_crs.latitude_first:
+            south, west, north, east = box
+            return replace(without_box, bbox=parse_bbox(f"{west},{south},{east},{north}"))
+        return replace(without_box, area=crs_module.box_in_storage(box, box_crs))
+
+    def number_matched(self, layer: Layer, feature_filter, result: features.Page, *, first_page: bool) -> int | None:
+        """How many features pass the filter: counted for layers cheap to count; for others, known without a
+        count when the first page holds them all, else counted up to COUNT_AT_MOST and left out beyond."""
+        if first_page and not result.has_next:
+            return len(result.features)
+        rows = features.filtered(layer, feature_filter, layer.rows_for(self.viewer.user))
+        if layer.cheap_to_count:
+            return rows.count()
+        counted = rows.order_by().values(layer.id_path)[:COUNT_AT_MOST + 1].count()
+        return counted if counted <= COUNT_AT_MOST else None
 
     @guard
     def item(self, collection_id: str, feature_id: str, params: Mapping[str, str], accept: str = "") -> Response:
-        html = wants_html(params, accept)
         layer = self.layer(collection_id)
+        check_parameters(params, PARAMETERS["item"])
+        html = wants_html(params, accept)
+        output = crs_module.DEFAULT if html else self.requested_crs(params, "crs")
         try:
             identifier = features.parse_id(layer, feature_id, parameter="featureId")
         except BadParameter:
             raise OGCError(404, "NotFound", f"Collection '{layer.key}' has no feature '{feature_id}'.") from None
-        rows = features.feature_rows(layer, layer.rows_for(self.viewer.user).filter(**{layer.id_path: identifier})[:1])
+        rows = features.feature_rows(layer, layer.rows_for(self.viewer.user).filter(**{layer.id_path: identifier})[:1],
+                                     crs=output)
         if not rows:
             raise OGCError(404, "NotFound", f"Collection '{layer.key}' has no feature '{feature_id}'.")
         path = f"/collections/{layer.key}/items/{feature_id}"
@@ -274,4 +348,4 @@ class FeaturesAPI:
                        "collection": self.describe(layer, html=True)}
             return self.respond(200, context, html=True, template="layers/ogc/item.html")
         body = f'{rows[0][1][:-1]}, "links": {json.dumps(links)}}}'
-        return 200, {"Content-Type": GEOJSON}, body
+        return 200, {"Content-Type": GEOJSON, "Content-Crs": output.header}, body

@@ -83,7 +83,8 @@ def definition(*, base_url: str, title: str, layers: list[Layer], default_limit:
     for layer in layers:
         base = f"/collections/{layer.key}"
         tag = [layer.key]
-        item_parameters = [{"$ref": f"#/components/parameters/{name}"} for name in ("limit", "bbox", "datetime", "f")]
+        item_parameters = [{"$ref": f"#/components/parameters/{name}"}
+                           for name in ("limit", "bbox", "bbox-crs", "crs", "datetime", "f")]
         item_parameters += [
             {"name": "after", "in": "query", "required": False, "description": "Next page: the last id seen.",
              "schema": {"type": "string"}},
@@ -109,13 +110,14 @@ def definition(*, base_url: str, title: str, layers: list[Layer], default_limit:
             "responses": {**_ok("A page of features", "application/geo+json", "text/html"), **REFUSALS}, **secured}}
         paths[f"{base}/items/{{featureId}}"] = {"get": {
             "summary": f"{layer.title}: one feature", "tags": tag, "operationId": f"getFeature-{layer.key}",
-            "parameters": [{"$ref": "#/components/parameters/featureId"}, {"$ref": "#/components/parameters/f"}],
+            "parameters": [{"$ref": "#/components/parameters/featureId"}, {"$ref": "#/components/parameters/crs"},
+                           {"$ref": "#/components/parameters/f"}],
             "responses": {**_ok("The feature", "application/geo+json", "text/html"), **REFUSALS}, **secured}}
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0.0",
-                 "description": "Imbizo's spatial layers as OGC API - Features (Part 1 Core, GeoJSON, HTML; Part 3 "
-                                "queryables as query parameters).",
+                 "description": "Imbizo's spatial layers as OGC API - Features (Part 1 Core, GeoJSON, HTML; Part 2 "
+                                "CRS by reference; Part 3 queryables as query parameters).",
                  "contact": {"name": "Imbizo", "url": base_url},
                  "license": {"name": "AGPL-3.0-or-later"}},
         "servers": [{"url": base_url}],
@@ -127,8 +129,17 @@ def definition(*, base_url: str, title: str, layers: list[Layer], default_limit:
                           "description": "How many features a page holds.",
                           "schema": {"type": "integer", "minimum": 1, "maximum": maximum_limit, "default": default_limit}},
                 "bbox": {"name": "bbox", "in": "query", "required": False, "style": "form", "explode": False,
-                         "description": "minLon,minLat,maxLon,maxLat in WGS 84 (CRS84).",
+                         "description": "The lower corner, then the upper corner, in bbox-crs: by default "
+                                        "minLon,minLat,maxLon,maxLat in WGS 84 (CRS84).",
                          "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+                "bbox-crs": {"name": "bbox-crs", "in": "query", "required": False, "style": "form", "explode": False,
+                             "description": "The CRS bbox is written in (Part 2): one of the collection's crs list; "
+                                            "default CRS84.",
+                             "schema": {"type": "string", "format": "uri"}},
+                "crs": {"name": "crs", "in": "query", "required": False, "style": "form", "explode": False,
+                        "description": "The CRS of the features' coordinates (Part 2): one of the collection's crs "
+                                       "list; default CRS84. The Content-Crs header names the one used.",
+                        "schema": {"type": "string", "format": "uri"}},
                 "datetime": {"name": "datetime", "in": "query", "required": False, "style": "form", "explode": False,
                              "description": "An RFC 3339 instant or interval (start/end, '..' for an open end).",
                              "schema": {"type": "string"}},

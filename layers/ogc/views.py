@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from layers.auth import REALM, identify
 from layers.ogc.core import FeaturesAPI, OGCError, Viewer
@@ -38,7 +38,7 @@ def ogc_view(operation: str):
     """A GET view calling FeaturesAPI.<operation>(*path parameters, query, Accept), after reading GIS
     tools' credentials (layers.auth)."""
 
-    @require_GET
+    @require_safe
     def run(request, **path):
         try:
             identify(request)

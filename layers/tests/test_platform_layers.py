@@ -41,7 +41,7 @@ def test_public_issues_layer_leaves_out_private_categories_and_duplicates(report
     body = client.get("/ogc/collections/issues/items").json()
     found = {feature["id"]: feature for feature in body["features"]}
     assert set(found) == {reported_issues["anonymous"].reference, reported_issues["with_account"].reference}
-    assert "numberMatched" not in body  # a million issues: never counted on each page
+    assert body["numberMatched"] == 2  # the whole result on its first page: known without counting
     feature = found[reported_issues["anonymous"].reference]
     assert set(feature["properties"]) == PUBLIC_ISSUE_FIELDS
     assert feature["properties"]["category"] == "pothole" and feature["properties"]["ward"] == 8

@@ -1,5 +1,5 @@
 """The QGIS project download: well-formed QGIS 3 XML naming every public layer on our /ogc/, with
-styles, whose layers GDAL's OAPIF driver (and QGIS itself, when installed) opens on a live server."""
+styles, whose layers GDAL's OAPIF driver and QGIS 3.22 itself open on a live server."""
 
 import io
 import json
@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -96,42 +97,36 @@ def test_gdal_opens_every_layer_the_project_names(lesedi, live_server, client):
             assert "Feature Count: 13" in result.stdout
 
 
-def qgis_available() -> bool:
-    if not shutil.which(SYSTEM_PYTHON):
-        return False
-    return subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True, check=False).returncode == 0
-
-
-QGIS_SCRIPT = """
-import json, sys
-from qgis.core import QgsApplication, QgsProject
-QgsApplication.setPrefixPath("/usr", True)
-application = QgsApplication([], False)
-application.initQgis()
-project = QgsProject.instance()
-assert project.read(sys.argv[1]), "the project did not load"
-report = {}
-for layer in project.mapLayers().values():
-    typename = layer.source().split("typename='")[1].split("'")[0]
-    # An empty collection has no geometry type for QGIS to find, and so no renderer.
-    renderer = layer.renderer() if layer.isValid() else None
-    report[typename] = {"valid": layer.isValid(), "count": layer.featureCount() if layer.isValid() else None,
-                        "renderer": renderer.type() if renderer else None, "labels": layer.labelsEnabled()}
-print(json.dumps(report))
-"""
+OPEN_PROJECT = Path(__file__).with_name("qgis_open_project.py")
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(not qgis_available(), reason="QGIS's Python bindings (Debian's python3-qgis) are not installed")
-def test_qgis_loads_the_project_with_live_layers(lesedi, reported_issues, live_server, client, tmp_path):
+def test_qgis_opens_the_project_on_lesedi_with_every_public_layer_drawn(lesedi, reported_issues, live_server,
+                                                                         client, tmp_path):
+    """Real QGIS 3.22 (Debian's python3-qgis, which ./imbizo test installs): the project's CRS is the
+    one it declares, the map opens on the saved extent, every public layer is valid with features,
+    and a render of that extent is not blank."""
     project = tmp_path / "imbizo.qgs"
     project.write_bytes(client.get("/layers/project.qgs", HTTP_HOST=live_server.url.removeprefix("http://")).content)
-    result = subprocess.run([SYSTEM_PYTHON, "-c", QGIS_SCRIPT, str(project)], capture_output=True, text=True,
-                            timeout=300, check=False, env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
-                                                           "PATH": "/usr/bin:/bin"})
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = subprocess.run([SYSTEM_PYTHON, str(OPEN_PROJECT), str(project), str(tmp_path / "render.png")],
+                            capture_output=True, text=True, timeout=300, check=False,
+                            env={"QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
+                                 "XDG_RUNTIME_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(report) == public_keys()
-    assert all(layer["valid"] for layer in report.values()), report
-    assert report["wards"]["count"] == 13 and report["wards"]["labels"]
-    assert report["issues"]["renderer"] == "categorizedSymbol"
+
+    assert report["project_crs"] == report["canvas_crs"] == "EPSG:3857"
+    xmin, ymin, xmax, ymax = report["canvas_extent"]
+    assert 3_100_000 < xmin < xmax < 3_250_000 and -3_100_000 < ymin < ymax < -2_950_000  # Lesedi, in metres
+    assert report["default_view_crs"] == "EPSG:3857"
+    assert report["default_view"] == pytest.approx(report["canvas_extent"], rel=0.05)
+
+    layers = report["layers"]
+    assert set(layers) == public_keys()
+    assert all(layer["valid"] for layer in layers.values()), layers
+    empty = {key for key, layer in layers.items() if layer["features"] == 0}
+    assert empty <= {"assets", "asset-lines", "facilities", "suburbs"}, empty  # the fixture has no network
+    assert layers["wards"]["features"] == 13 and layers["wards"]["labels"]
+    assert layers["issues"]["features"] >= 1 and layers["issues"]["renderer"] == "categorizedSymbol"
+    # The wards' outlines and fills over Lesedi cover a good part of the map.
+    assert report["drawn_pixels"] > report["pixels"] * 0.05, report["drawn_pixels"]

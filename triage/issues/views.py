@@ -141,7 +141,7 @@ def duration_words(seconds: int | None) -> str:
     return " ".join(parts) or "under a minute"
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def follow_confirm(request, reference: str, token: str):
     """The link in a follow-by-email confirmation. Opening it only asks (mail scanners open links
     too); pressing the button confirms."""

@@ -27,11 +27,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 
+from toolkit.conf import imbizo_setting
 from toolkit.errors import listed
 from toolkit.params import BadParameter, parse_datetime, shown
 from triage.issues.models import Category, Question
-from triage.open311.models import ApiClient
+from triage.open311.models import ApiClient, key_digest
 from wards.models import Municipality
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -67,6 +69,11 @@ class Open311Error(Exception):
 
     def result(self) -> Result:
         return Result(self.status, "errors", [{"code": self.status, "description": text} for text in self.descriptions])
+
+
+def public_media_url(media_id: int) -> str:
+    """The address of an issue's file (served with its visibility checks, triage.media.views)."""
+    return imbizo_setting("PUBLIC_URL").rstrip("/") + reverse("issue-media-file", args=[media_id])
 
 
 def checked_media_url(params) -> str:
@@ -168,8 +175,8 @@ def w3c(moment: datetime.datetime | None, zone: ZoneInfo) -> str | None:
 
 def parse_moment(params: Params, name: str, zone: ZoneInfo, *, end_of_day: bool = False) -> datetime.datetime | None:
     """A W3C date and time (2026-01-31T00:00:00Z, …+02:00), or a bare date (the whole day in the
-    municipality's time zone; as an end_date, through the end of that day). A date and time
-    without an offset is read in the municipality's time zone."""
+    municipality's time zone; as an end_date, through the end of that day). A date and time without an
+    offset is a 400: W3C date-times carry one, and a guess would shift a back office's times by hours."""
     raw = params.get(name)
     if not raw:
         return None
@@ -184,7 +191,7 @@ def parse_moment(params: Params, name: str, zone: ZoneInfo, *, end_of_day: bool 
             raise bad_request(f"{name}: '{shown(raw)}' is not a date and time in W3C format, "
                               "e.g. 2026-01-31T00:00:00Z or 2026-01-31T08:00:00+02:00.") from None
     try:
-        return parse_datetime(raw, name, zone=zone)
+        return parse_datetime(raw, name, zone_required=True)
     except BadParameter as exc:
         raise bad_request(f"{name}: {exc.message}") from None
 
@@ -306,7 +313,7 @@ def api_client(params: Params) -> ApiClient:
     if not key:
         raise forbidden("api_key is required to post; the municipality issues one per client.")
     client = ApiClient.objects.select_related("municipality").defer("municipality__boundary").filter(
-        key=key, is_active=True).first()
+        key_digest=key_digest(key), is_active=True).first()
     if client is None:
         raise forbidden("Invalid api_key received: it is unknown or no longer active.")
     return client

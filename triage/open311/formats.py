@@ -23,6 +23,7 @@ LIST_ITEMS = {
     "services": "service",
     "service_requests": "request",
     "service_request_updates": "request_update",
+    "service_requests_updates": "request_update",  # FixMyStreet's GET servicerequestupdates
     "errors": "error",
     "attributes": "attribute",
     "values": "value",

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 
@@ -19,7 +20,9 @@ from triage.intake.api import report_from
 from triage.intake.serializers import ReportSerializer
 from triage.issues.models import Category, Channel, Comment, Issue, IssueEvent, Question
 from triage.issues.workflow import CLOSED_STATUSES, Status, open311_status
+from triage.media.files import MediaRefused, check_size, detect
 from triage.media.models import Media
+from triage.media.services import media_attach
 from triage.open311.core import (
     _ATTRIBUTE,
     MAX_DESCRIPTION,
@@ -301,7 +304,11 @@ def _param_of(field: str) -> str:
             "channel": "api_key", "answers": "attribute"}.get(field, field)
 
 
-def request_create(params: Params, *, now: datetime.datetime | None = None, idempotency_key: str = "") -> Result:
+def request_create(params: Params, *, now: datetime.datetime | None = None, idempotency_key: str = "",
+                   media=None) -> Result:
+    """POST requests: file a service request. A `media` file (multipart) is attached through the same
+    checks as the REST intake's uploads (triage.media), in the same transaction: a file refused refuses
+    the request (400), never a request filed without its file."""
     client = api_client(params)
     municipality = jurisdiction(params, client=client)
     if client.municipality_id and client.municipality_id != municipality.pk:
@@ -336,9 +343,20 @@ def request_create(params: Params, *, now: datetime.datetime | None = None, idem
         raise refused_fields(form.errors)
     if len(idempotency_key) > 128:
         raise bad_request("Idempotency-Key: at most 128 characters.")
+    if media is not None:
+        try:  # the quick checks (type from the content, size) before anything is filed
+            check_size(media.size, detect(media).kind)
+        except MediaRefused as exc:
+            raise bad_request(f"media: {exc}") from None
     try:
-        issue = intake.issue_create(report=report_from(form.validated_data, None), idempotency_key=idempotency_key,
-                                    key_scope=f"open311:{client.pk}", now=now).issue
+        with transaction.atomic():
+            filed = intake.issue_create(report=report_from(form.validated_data, None), idempotency_key=idempotency_key,
+                                        key_scope=f"open311:{client.pk}", now=now)
+            if media is not None and filed.created:
+                media_attach(issue=filed.issue, upload=media)
+        issue = filed.issue
+    except MediaRefused as exc:
+        raise bad_request(f"media: {exc}") from None
     except intake.InvalidReport as exc:
         raise refused_fields(exc.errors) from None
     except intake.IdempotencyKeyReused as exc:

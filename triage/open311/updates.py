@@ -7,10 +7,13 @@ import datetime
 from django.db import transaction
 
 from triage.issues import services
-from triage.issues.models import Issue
+from triage.issues.models import Issue, IssueEvent
 from triage.issues.workflow import CLOSED_STATUSES, IllegalTransition, Status
+from triage.media.files import MediaRefused
+from triage.media.services import media_attach
 from triage.open311.core import (
     CLOCK_SKEW,
+    MAX_PAGE_SIZE,
     Params,
     Result,
     api_client,
@@ -20,10 +23,55 @@ from triage.open311.core import (
     jurisdiction,
     not_found,
     parse_moment,
+    parse_whole_number,
+    public_media_url,
     w3c,
     zone_of,
 )
-from triage.open311.service_requests import PUBLIC_EVENTS
+from triage.open311.service_requests import PUBLIC_EVENTS, request_window
+
+# --- the updates feed (FixMyStreet's GET servicerequestupdates) -----------------------------------
+
+# Imbizo's status -> the update status FixMyStreet reads (the POST vocabulary above, lower-cased there).
+FEED_STATUSES = {
+    Status.SUBMITTED: "OPEN", Status.ACKNOWLEDGED: "INVESTIGATING", Status.ASSIGNED: "ACTION_SCHEDULED",
+    Status.IN_PROGRESS: "IN_PROGRESS", Status.RESOLVED: "FIXED", Status.CLOSED: "CLOSED",
+    Status.REJECTED: "NO_FURTHER_ACTION", Status.DUPLICATE: "DUPLICATE", Status.REOPENED: "OPEN",
+}
+FEED_ACTIONS = tuple(action for action in PUBLIC_EVENTS if action != IssueEvent.Action.CREATED)
+
+
+def update_list(params: Params, *, now: datetime.datetime) -> Result:
+    """GET servicerequestupdates: the public updates of the municipality's requests (status changes and
+    back-office updates, with their public notes; never internal notes, assignments or priorities) made
+    in the start_date/end_date window (default: the last 90 days; never wider), oldest first,
+    `page_size` (at most and by default 1000) per `page`. Reading needs no api_key."""
+    municipality = jurisdiction(params)
+    zone = zone_of(municipality)
+    start, end = request_window(params, zone, now)
+    page = parse_whole_number(params, "page", default=1, minimum=1, maximum=1_000_000)
+    page_size = parse_whole_number(params, "page_size", default=MAX_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
+    events = (IssueEvent.objects.filter(issue__municipality=municipality, action__in=FEED_ACTIONS,
+                                        at__gte=start, at__lte=end)
+              .select_related("issue").only("pk", "at", "to_status", "from_status", "public_note", "detail",
+                                            "issue__reference", "issue__status")
+              .order_by("at", "id"))
+    first = (page - 1) * page_size
+    return Result(200, "service_requests_updates", [
+        _feed_entry(event, zone) for event in events[first:first + page_size]])
+
+
+def _feed_entry(event: IssueEvent, zone) -> dict:
+    status = event.to_status or event.from_status or event.issue.status
+    label = Status(status).label if status in Status.values else ""
+    return {
+        "update_id": str(event.pk),
+        "service_request_id": event.issue.reference,
+        "status": FEED_STATUSES.get(status, "OPEN"),
+        "updated_datetime": w3c(event.at, zone),
+        "description": event.public_note or str(label),
+        "media_url": (event.detail or {}).get("media_url") or None,
+    }
 
 # --- back-office updates (FixMyStreet's servicerequestupdates) -------------------------------
 
@@ -94,9 +142,11 @@ def _update_time(params: Params, issue: Issue, now: datetime.datetime) -> dateti
     return min(moment, now)
 
 
-def request_update_create(params: Params, *, now: datetime.datetime) -> Result:
+def request_update_create(params: Params, *, now: datetime.datetime, media=None) -> Result:
     """POST servicerequestupdates: a back office reports progress on an issue. The update is one
-    workflow transition recorded with the update_id, so the same update_id twice is refused."""
+    workflow transition recorded with the update_id, so the same update_id twice is refused. A `media`
+    file (multipart) is attached to the issue as a public file, through the same checks as any upload,
+    or the whole update is refused."""
     client = api_client(params)
     if not client.may_post_updates:
         raise forbidden("This api_key may file requests but not post updates; "
@@ -124,6 +174,8 @@ def request_update_create(params: Params, *, now: datetime.datetime) -> Result:
     if len(description) > 5000:
         raise bad_request(f"description: at most 5000 characters, not {len(description)}.")
     media_url = checked_media_url(params)
+    if media is not None and media_url:
+        raise bad_request("media and media_url: send the picture as a file or as a URL, not both.")
     external_status_code = params.get("external_status_code")[:100]
     parent = None
     if params.get("duplicate_of"):
@@ -143,17 +195,24 @@ def request_update_create(params: Params, *, now: datetime.datetime) -> Result:
     try:
         with transaction.atomic():
             if to_status == issue.status:  # the same status again, with news: a note, not a transition
-                services.issue_note_add(issue=issue, public_note=public_note or f"Update from {client.name}.",
-                                        internal_note=internal_note, at=at, external_update_id=update_id,
-                                        label=client.name)
-                return Result(200, "service_request_updates", [{"update_id": update_id}])
-            if issue.status == Status.SUBMITTED and to_status in ACKNOWLEDGED_ON_THE_WAY:
-                services.issue_transition(issue=issue, to_status=Status.ACKNOWLEDGED, at=at, label=client.name)
-            services.issue_transition(
-                issue=issue, to_status=to_status, public_note=public_note, internal_note=internal_note,
-                duplicate_of=parent if to_status == Status.DUPLICATE else None, at=at,
-                external_update_id=update_id, label=client.name,
-            )
+                event = services.issue_note_add(
+                    issue=issue, public_note=public_note or f"Update from {client.name}.", internal_note=internal_note,
+                    at=at, external_update_id=update_id, label=client.name)
+            else:
+                if issue.status == Status.SUBMITTED and to_status in ACKNOWLEDGED_ON_THE_WAY:
+                    services.issue_transition(issue=issue, to_status=Status.ACKNOWLEDGED, at=at, label=client.name)
+                event = services.issue_transition(
+                    issue=issue, to_status=to_status, public_note=public_note, internal_note=internal_note,
+                    duplicate_of=parent if to_status == Status.DUPLICATE else None, at=at,
+                    external_update_id=update_id, label=client.name,
+                )
+            if media is not None:
+                media_url = public_media_url(media_attach(issue=issue, upload=media).pk)
+            if media_url:  # the update's picture, for the updates feed
+                event.detail = {**(event.detail or {}), "media_url": media_url}
+                event.save(update_fields=["detail"])
+    except MediaRefused as exc:
+        raise bad_request(f"media: {exc}") from None
     except IllegalTransition as exc:
         raise bad_request(f"status: {exc}") from None
     except services.ActionRefused as exc:

@@ -90,6 +90,21 @@ def form(request: HttpRequest) -> core.Params:
     return core.Params(values)
 
 
+MEDIA_FIELD = "media"
+
+
+def media_file(request: HttpRequest):
+    """The one file a POST may carry, `media` (a photo, video, sound or PDF); any other file, or several,
+    is refused by name rather than dropped."""
+    others = sorted(name for name in request.FILES if name != MEDIA_FIELD)
+    if others:
+        raise core.bad_request(f"{others[0]}: only the file field '{MEDIA_FIELD}' is taken.")
+    files = request.FILES.getlist(MEDIA_FIELD)
+    if len(files) > 1:
+        raise core.bad_request(f"{MEDIA_FIELD}: one file per request, not {len(files)}.")
+    return files[0] if files else None
+
+
 @endpoint("GET")
 def discovery(request):
     base = request.path.rsplit("discovery", 1)[0]
@@ -109,7 +124,8 @@ def service_definition(request, service_code: str):
 @endpoint("GET", "POST")
 def requests(request):
     if request.method == "POST":
-        return service_requests.request_create(form(request), idempotency_key=request.headers.get("Idempotency-Key", "").strip())
+        return service_requests.request_create(form(request), media=media_file(request),
+                                               idempotency_key=request.headers.get("Idempotency-Key", "").strip())
     return service_requests.request_list(query(request), now=timezone.now())
 
 
@@ -123,9 +139,11 @@ def token(request, token: str):
     return service_requests.token_lookup(token, query(request))
 
 
-@endpoint("POST")
+@endpoint("GET", "POST")
 def service_request_updates(request):
-    return updates.request_update_create(form(request), now=timezone.now())
+    if request.method == "POST":
+        return updates.request_update_create(form(request), now=timezone.now(), media=media_file(request))
+    return updates.update_list(query(request), now=timezone.now())
 
 
 def format_of(path: str) -> str:

@@ -536,16 +536,18 @@ def test_the_default_window_is_the_last_90_days(client, pothole):
 
 
 @pytest.mark.django_db
-def test_dates_with_an_offset_a_lost_plus_or_no_time(client, pothole):
+def test_dates_with_an_offset_a_lost_plus_or_no_time_and_never_without_a_zone(client, pothole):
     moment = datetime.datetime(2026, 3, 10, 23, 30, tzinfo=datetime.UTC)  # 01:30 on the 11th in Lesedi
     issue = file_issue(pothole, now=moment)
     for start, end in [("2026-03-11T00:00:00+02:00", "2026-03-11T02:00:00+02:00"),
                        ("2026-03-11T00:00:00 02:00", "2026-03-11T02:00:00 02:00"),  # '+' unencoded
                        ("2026-03-10T23:00:00Z", "2026-03-10T23:59:00Z"),
-                       ("2026-03-11", "2026-03-11"),  # whole local days
-                       ("2026-03-11T00:00:00", "2026-03-11T02:00:00")]:  # local time
+                       ("2026-03-11", "2026-03-11")]:  # whole local days
         listed = parsed(client.get(url("requests", "json"), {"start_date": start, "end_date": end}), "json")
         assert [request["service_request_id"] for request in listed] == [issue.reference], (start, end)
+    # A date and time without an offset is not guessed: a 400 naming the parameter.
+    (description,) = errors_of(client.get(url("requests", "json"), {"start_date": "2026-03-11T00:00:00"}), "json", 400)
+    assert description.startswith("start_date: ") and "time zone" in description
     listed = parsed(client.get(url("requests", "json"), {"start_date": "2026-03-10", "end_date": "2026-03-10"}), "json")
     assert listed == []
     # The far past is a valid (empty) window, not an error.
@@ -863,7 +865,7 @@ def every_resource(issue) -> dict[str, str]:
     """Each Open311 resource (a path without its suffix) and the methods it answers."""
     return {"discovery": "GET, HEAD", "services": "GET, HEAD", "services/pothole": "GET, HEAD",
             "requests": "GET, HEAD, POST", f"requests/{issue.reference}": "GET, HEAD",
-            f"tokens/{issue.token}": "GET, HEAD", "servicerequestupdates": "POST"}
+            f"tokens/{issue.token}": "GET, HEAD", "servicerequestupdates": "GET, HEAD, POST"}
 
 
 @pytest.mark.django_db
@@ -890,8 +892,8 @@ def test_other_methods_are_405_naming_the_allowed_ones(client, pothole, fmt, met
         (description,) = errors_of(response, fmt, 405)
         assert response["Allow"] == allowed, path
         assert method in description and allowed.replace(", ", " or ") in description, path
-    response = client.head(url("servicerequestupdates", fmt))
-    assert (response.status_code, response["Allow"], response.content) == (405, "POST", b"")
+    response = client.generic("PUT", url("tokens/x", fmt))
+    assert (response.status_code, response["Allow"]) == (405, "GET, HEAD")
 
 
 @pytest.mark.django_db
