@@ -15,5 +15,9 @@ class GisplatformConfig(AppConfig):
             with_models = [config for config in app_config.apps.get_app_configs() if config.models_module]
             if with_models and app_config is with_models[-1]:
                 call_command("createcachetable", database=using, verbosity=0)
+                # The periodic tasks' default schedules, editable in the admin afterwards.
+                from gisplatform.schedules import ensure_schedules
+
+                ensure_schedules(using)
 
         post_migrate.connect(create_cache_table, dispatch_uid="imbizo-createcachetable", weak=False)

@@ -7,6 +7,7 @@ delivery runs after commit, and `send_queued_messages` retries what failed.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class OutboundMessage(models.Model):
@@ -32,11 +33,18 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a delivery task was last queued for it (or its retry is due): the outbox sweep queues one
+    # again for a message still waiting OUTBOX_DEADLINE after that (notices.delivery).
+    dispatched_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "created_at"], name="outbound_state_created")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="outbound_state_created"),
+            models.Index(fields=["dispatched_at"], name="outbound_waiting_dispatched",
+                         condition=models.Q(state__in=["queued", "failed"])),
+        ]
 
     def __str__(self):
         return f"{self.channel} to {self.address}: {self.subject or self.body[:40]}"
