@@ -8,9 +8,28 @@ the `tasks` modules of the installed apps plus CELERY_IMPORTS. Workers and beat 
 import os
 
 from celery import Celery
+from celery.signals import task_failure, task_postrun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisplatform.settings")
 
 app = Celery("imbizo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_failure.connect
+def count_failure(sender=None, **kwargs):
+    """Task failures per task, for /metrics (gisplatform/metrics.py)."""
+    from gisplatform.queues import TASK_FAILURES, count
+
+    count(TASK_FAILURES, sender.name if sender else "unknown")
+
+
+@task_postrun.connect
+def count_message_sent(sender=None, retval=None, **kwargs):
+    """Messages sent per channel, for /metrics: a delivery task returns "sent:<channel>" (notices.delivery)."""
+    if sender is not None and sender.name.startswith("notices.deliver_message") and isinstance(retval, str) \
+            and retval.startswith("sent:"):
+        from gisplatform.queues import MESSAGES_SENT, count
+
+        count(MESSAGES_SENT, retval.removeprefix("sent:"))

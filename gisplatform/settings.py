@@ -310,3 +310,13 @@ INSTALLED_APPS += ["django_celery_beat"]
 if os.environ.get("IMBIZO_CHANNEL_RATE_LIMITS"):
     # JSON, channel -> Celery rate per worker (e.g. {"sms": "20/s"}): what the SMS or WhatsApp provider allows.
     IMBIZO["CHANNEL_RATE_LIMITS"] = json.loads(os.environ["IMBIZO_CHANNEL_RATE_LIMITS"])
+
+# --- Health and metrics (gisplatform/health.py, gisplatform/metrics.py) --------------------------
+SECURE_REDIRECT_EXEMPT += [r"^readyz$", r"^metrics$"]
+# Request latency per view (django-prometheus): first and last of the middleware.
+MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE,
+              "django_prometheus.middleware.PrometheusAfterMiddleware"]
+if os.environ.get("IMBIZO_METRICS_ALLOW"):
+    IMBIZO["METRICS_ALLOW"] = env_list("IMBIZO_METRICS_ALLOW", "")
+if os.environ.get("IMBIZO_READY_QUEUE_LIMIT"):
+    IMBIZO["READY_QUEUE_LIMIT"] = int(os.environ["IMBIZO_READY_QUEUE_LIMIT"])

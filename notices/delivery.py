@@ -38,6 +38,7 @@ def retry_countdown(attempts: int) -> float:
 
 
 def _deliver(task, message_id: int) -> str:
+    """Returns "<state>:<channel>" ("sent:email"), which the workers count for /metrics."""
     message = deliver_one(message_id)
     if message is None:
         return "not waiting"
@@ -47,7 +48,7 @@ def _deliver(task, message_id: int) -> str:
         OutboundMessage.objects.filter(pk=message.pk, state=OutboundMessage.State.FAILED).update(
             dispatched_at=timezone.now() + timedelta(seconds=countdown))
         raise task.retry(countdown=countdown)
-    return message.state
+    return f"{message.state}:{message.channel}"
 
 
 @shared_task(name="notices.deliver_message", bind=True, max_retries=None)

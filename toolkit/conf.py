@@ -34,6 +34,10 @@ DEFAULTS = {
     # Seconds a message may stay queued before the outbox sweep queues its delivery task again
     # (Redis lost it, or it was never sent because Redis was away).
     "OUTBOX_DEADLINE": 300,
+    # /readyz answers 503 when a Celery queue holds more tasks than this (the workers are not keeping up).
+    "READY_QUEUE_LIMIT": 100_000,
+    # Networks (CIDR) that may read /metrics: the machine itself unless the monitoring network is added.
+    "METRICS_ALLOW": ["127.0.0.1/32", "::1/128"],
     # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.
     "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
     "MEDIA_PER_ISSUE": 10,
