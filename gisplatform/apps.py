@@ -21,3 +21,10 @@ class GisplatformConfig(AppConfig):
                 ensure_schedules(using)
 
         post_migrate.connect(create_cache_table, dispatch_uid="imbizo-createcachetable", weak=False)
+
+        # Deleting a municipality in the admin goes through the batched purge (gisplatform/admin_purge.py).
+        from django.contrib import admin
+
+        from gisplatform.admin_purge import install
+
+        install(admin.site)

@@ -41,3 +41,13 @@ def forget_old_log_ins(age_days: int = 30) -> int:
     from axes.handlers.proxy import AxesProxyHandler
 
     return AxesProxyHandler.reset_failure_logs(age_days=age_days) + AxesProxyHandler.reset_logs(age_days=age_days)
+
+
+# Below the broker's visibility timeout (2 h), so Redis never hands a running purge to a second worker.
+@shared_task(name="imbizo.purge", soft_time_limit=100 * 60, time_limit=105 * 60)
+def purge(kind: str, code: str, imported_only: bool = False) -> dict:
+    """Delete a municipality (kind "municipality") or its issues (kind "issues") in batches (gisplatform/purge.py).
+    Safe to run again after an interruption: it goes on from what is left."""
+    from gisplatform.purge import purge_with_progress
+
+    return purge_with_progress(kind, code, imported_only=imported_only)
