@@ -27,9 +27,14 @@ def count_failure(sender=None, **kwargs):
 
 @task_postrun.connect
 def count_message_sent(sender=None, retval=None, **kwargs):
-    """Messages sent per channel, for /metrics: a delivery task returns "sent:<channel>" (notices.delivery)."""
-    if sender is not None and sender.name.startswith("notices.deliver_message") and isinstance(retval, str) \
-            and retval.startswith("sent:"):
-        from gisplatform.queues import MESSAGES_SENT, count
+    """Messages sent per channel, for /metrics: a delivery task returns "sent:<channel>", a fan-out's
+    chunk {"sent": {channel: count}} (notices.delivery)."""
+    if sender is None or not sender.name.startswith("notices.deliver_message"):
+        return
+    from gisplatform.queues import MESSAGES_SENT, count
 
+    if isinstance(retval, str) and retval.startswith("sent:"):
         count(MESSAGES_SENT, retval.removeprefix("sent:"))
+    elif isinstance(retval, dict):
+        for channel, number in retval.get("sent", {}).items():
+            count(MESSAGES_SENT, channel, number)

@@ -36,9 +36,9 @@ def counters(key: str) -> dict[str, int]:
     return {name.decode(): int(value) for name, value in broker().hgetall(key).items()}
 
 
-def count(key: str, field: str) -> None:
-    """Add one to a worker counter; a Redis that is away loses the count, never the task."""
+def count(key: str, field: str, amount: int = 1) -> None:
+    """Add to a worker counter; a Redis that is away loses the count, never the task."""
     import redis
 
     with contextlib.suppress(redis.RedisError):
-        broker().hincrby(key, field, 1)
+        broker().hincrby(key, field, amount)

@@ -140,6 +140,16 @@ def deliver_one(message_id: int) -> OutboundMessage | None:
         return message
 
 
+def deliver_some(message_ids: list[int]) -> list[OutboundMessage]:
+    """Claim those of these messages still waiting that no other sender holds, send them, and mark
+    them in one statement (a fan-out's delivery task). Returns the claimed ones with their new state."""
+    with transaction.atomic():
+        claimed = list(OutboundMessage.objects.select_for_update(skip_locked=True).filter(
+            pk__in=message_ids, state__in=WAITING).order_by("pk"))
+        deliver(claimed)
+    return claimed
+
+
 def deliver_waiting(*, retry_failed: bool = True, batch: int = 50,
                     on_batch: Callable[[int], object] = lambda count: None) -> dict[str, int]:
     """Send every queued message and, with retry_failed, retry every failed one: each once, oldest

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from notices.delivery import RETRY_FIRST_S, outbox_sweep, queue_deliveries, retry_countdown, sweep_outbox
+from notices.delivery import RETRY_FIRST_S, deliver_message, outbox_sweep, queue_deliveries, retry_countdown, sweep_outbox
 from notices.models import OutboundMessage
 from notices.outbound import Recipient, notify
 from tests.background import broker_away, wait_until
@@ -67,8 +67,10 @@ def test_the_sweep_queues_what_was_written_while_redis_was_away(celery_workers, 
 def test_two_workers_never_send_one_message_twice(celery_workers):
     addresses = [f"resident{index}@example.org" for index in range(300)]
     messages = notify([Recipient(email=address) for address in addresses], "Notice", "Text.")
-    # Every message's task twice more, as a redelivery after a lost worker and a sweep would queue it.
-    queue_deliveries([(message.pk, message.channel) for message in messages] * 2, quiet=False)
+    # Queued again, in chunks as a fan-out's and each alone, as a sweep and a redelivery after a lost worker would.
+    queue_deliveries([(message.pk, message.channel) for message in messages], quiet=False)
+    for message in messages:
+        deliver_message.delay(message.pk)
     celery_workers.start(2, concurrency=2)
     assert wait_until(lambda: not OutboundMessage.objects.exclude(state="sent").exists(), 120), celery_workers.output()
     sent = celery_workers.sent()
