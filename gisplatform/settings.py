@@ -320,3 +320,10 @@ if os.environ.get("IMBIZO_METRICS_ALLOW"):
     IMBIZO["METRICS_ALLOW"] = env_list("IMBIZO_METRICS_ALLOW", "")
 if os.environ.get("IMBIZO_READY_QUEUE_LIMIT"):
     IMBIZO["READY_QUEUE_LIMIT"] = int(os.environ["IMBIZO_READY_QUEUE_LIMIT"])
+
+# --- Behind PgBouncer in transaction mode (docs/operations.md "Connection pooling") ------------------
+# A server connection serves another client after each transaction: no server-side cursors (they live
+# past a transaction), no startup options (PgBouncer refuses them: set jit = off on the role instead).
+if env_bool("DATABASE_PGBOUNCER"):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"].pop("options", None)
