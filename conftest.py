@@ -147,3 +147,6 @@ def offline_page(browser, live_server):
     page.page_errors = page_errors
     yield page
     context.close()
+
+# Real Celery workers and the tests' Redis for the tests of background work: `celery_workers`, `redis_queues`.
+pytest_plugins = ["tests.background"]

@@ -5,11 +5,11 @@ from celery import shared_task
 from channels.services import handle_waiting_inbound, inbound_handle
 
 
-@shared_task(queue="messages", name="channels.handle_inbound")
+@shared_task(name="channels.handle_inbound")
 def handle_inbound(inbound_id: int) -> None:
     inbound_handle(inbound_id)
 
 
-@shared_task(queue="messages", name="channels.handle_waiting")
+@shared_task(name="channels.handle_waiting")
 def handle_waiting() -> int:
     return handle_waiting_inbound()

@@ -15,6 +15,10 @@ class GisplatformConfig(AppConfig):
             with_models = [config for config in app_config.apps.get_app_configs() if config.models_module]
             if with_models and app_config is with_models[-1]:
                 call_command("createcachetable", database=using, verbosity=0)
+                # The periodic tasks' default schedules, editable in the admin afterwards.
+                from gisplatform.schedules import ensure_schedules
+
+                ensure_schedules(using)
 
         post_migrate.connect(create_cache_table, dispatch_uid="imbizo-createcachetable", weak=False)
 
@@ -24,3 +28,7 @@ class GisplatformConfig(AppConfig):
         from gisplatform.cors import public_read
 
         check_request_enabled.connect(public_read, dispatch_uid="imbizo-cors-public-read")
+        # Deleting a municipality in the admin goes through the batched purge (gisplatform/admin_purge.py).
+        from django.contrib import admin
+        from gisplatform.admin_purge import install
+        install(admin.site)

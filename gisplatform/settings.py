@@ -159,12 +159,12 @@ IMBIZO = {
     "TILE_ATTRIBUTION": os.environ.get("IMBIZO_TILE_ATTRIBUTION", ""),
     # Email only: until an SMS or push gateway is configured here, their messages wait, queued.
     "CHANNELS": {"email": "notices.channels.EmailChannel"},
-    "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "worker"),
+    "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "celery"),
     "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
     "MEDIA_PER_ISSUE": 10,
 }
-if IMBIZO["DELIVERY"] not in ("worker", "on_commit"):
-    raise ImproperlyConfigured(f"IMBIZO_DELIVERY is '{IMBIZO['DELIVERY']}'; it must be 'worker' or 'on_commit'.")
+if IMBIZO["DELIVERY"] not in ("celery", "worker", "on_commit"):
+    raise ImproperlyConfigured(f"IMBIZO_DELIVERY is '{IMBIZO['DELIVERY']}'; it must be 'celery', 'worker' or 'on_commit'.")
 
 # django-leaflet draws the admin map widgets with its own packaged Leaflet (no CDN). A base
 # layer is optional: the platform must work offline, so none is configured unless asked for.
@@ -290,3 +290,65 @@ CORS_ALLOW_HEADERS = ["accept", "accept-language", "if-none-match", "if-modified
 CORS_EXPOSE_HEADERS = ["Content-Crs", "Content-Disposition", "Content-Length", "Content-Range", "Accept-Ranges",
                        "ETag", "Link"]
 CORS_PREFLIGHT_MAX_AGE = 86400
+# --- Background work: Celery on Redis (gisplatform/celery.py, docs/operations.md "Background work") ---
+# `./imbizo` starts a project-local Redis and exports REDIS_URL for it; set REDIS_URL to use another.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+# Task modules beyond the apps' `tasks` (autodiscovered).
+CELERY_IMPORTS = ["notices.delivery"]
+CELERY_TASK_IGNORE_RESULT = True  # tasks record their outcome in the database; a task that reports progress keeps its own
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Queues by kind, so a flood of notices never delays an issue's acknowledgement. Routes by task name
+# (Celery 5.7 deprecates a task's own queue= option, which still wins where given).
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in ("messages", "fanout", "reports", "maintenance")}
+CELERY_TASK_DEFAULT_QUEUE = "maintenance"
+CELERY_TASK_ROUTES = {
+    "notices.deliver*": {"queue": "messages"},
+    "notices.sweep*": {"queue": "messages"},
+    "channels.*": {"queue": "messages"},
+    "*.fanout*": {"queue": "fanout"},
+    "*report*": {"queue": "reports"},
+    "imbizo.*": {"queue": "maintenance"},
+}
+# At least once: a task is acknowledged after it ran, and one whose worker died goes back on the
+# queue. Every task is therefore idempotent (the outbox's claim makes a delivery run once).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 4
+CELERY_TASK_SOFT_TIME_LIMIT = 300
+CELERY_TASK_TIME_LIMIT = 360
+# Redis hands an unacknowledged task to another worker after this long: above the longest task and
+# the longest retry countdown (a purge batch task re-queues itself; retries wait at most 10 minutes).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600, "socket_connect_timeout": 2}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues a task while Redis is away waits at most about a second, then goes on: the
+# outbox sweep sends what was not queued (notices.tasks).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# A worker process that grew past 400 MB is replaced after its task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000
+# Schedules live in the database, editable in the admin (django-celery-beat); gisplatform/schedules.py creates the defaults.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+INSTALLED_APPS += ["django_celery_beat"]
+if os.environ.get("IMBIZO_CHANNEL_RATE_LIMITS"):
+    # JSON, channel -> Celery rate per worker (e.g. {"sms": "20/s"}): what the SMS or WhatsApp provider allows.
+    IMBIZO["CHANNEL_RATE_LIMITS"] = json.loads(os.environ["IMBIZO_CHANNEL_RATE_LIMITS"])
+
+# --- Health and metrics (gisplatform/health.py, gisplatform/metrics.py) --------------------------
+SECURE_REDIRECT_EXEMPT += [r"^readyz$", r"^metrics$"]
+# Request latency per view (django-prometheus): first and last of the middleware.
+MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE,
+              "django_prometheus.middleware.PrometheusAfterMiddleware"]
+if os.environ.get("IMBIZO_METRICS_ALLOW"):
+    IMBIZO["METRICS_ALLOW"] = env_list("IMBIZO_METRICS_ALLOW", "")
+if os.environ.get("IMBIZO_READY_QUEUE_LIMIT"):
+    IMBIZO["READY_QUEUE_LIMIT"] = int(os.environ["IMBIZO_READY_QUEUE_LIMIT"])
+
+# --- Behind PgBouncer in transaction mode (docs/operations.md "Connection pooling") ------------------
+# A server connection serves another client after each transaction: no server-side cursors (they live
+# past a transaction), no startup options (PgBouncer refuses them: set jit = off on the role instead).
+if env_bool("DATABASE_PGBOUNCER"):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"]["OPTIONS"].pop("options", None)

@@ -16,3 +16,8 @@ DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imbizo")}
 # Each request sends its messages after its commit, so a test sees them sent without a delivery worker.
 IMBIZO = {**IMBIZO, "DELIVERY": "on_commit"}
+# Background work: the tests' queues in their own Redis database (15), so a test that empties it never
+# touches the queues of a site (`./imbizo run`) sharing that Redis.
+from gisplatform.settings import REDIS_URL  # noqa: E402
+
+CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL.rsplit("/", 1)[0] + "/15"

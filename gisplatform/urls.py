@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.lockout import login_name
-from gisplatform import health
+from gisplatform import health, metrics
 from layers.ogc import views as ogc_views
 from toolkit.ratelimit import limit_writes
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("admin/login/", limit_writes("login", identity=lambda request: login_name(request, None) or "")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    # For load balancers and monitoring: ready to serve (database, Redis, queues), Prometheus metrics.
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("api/v1/", include("wards.api_urls")),
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),

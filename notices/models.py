@@ -7,6 +7,7 @@ delivery runs after commit, and `send_queued_messages` retries what failed.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class OutboundMessage(models.Model):
@@ -33,6 +34,9 @@ class OutboundMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a delivery task was last queued for it (or its retry is due): the outbox sweep queues one
+    # again for a message still waiting OUTBOX_DEADLINE after that (notices.delivery).
+    dispatched_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     # What the gateway said (SMS and WhatsApp): the account that sent it, the gateway's id for the
     # message (delivery receipts name it), the last receipt's status, and the cost in rand.
@@ -43,9 +47,13 @@ class OutboundMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "created_at"], name="outbound_state_created"),
-                   models.Index(fields=["provider_message_id"], name="outbound_provider_message",
-                                condition=~models.Q(provider_message_id=""))]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="outbound_state_created"),
+            models.Index(fields=["dispatched_at"], name="outbound_waiting_dispatched",
+                         condition=models.Q(state__in=["queued", "failed"])),
+            models.Index(fields=["provider_message_id"], name="outbound_provider_message",
+                         condition=~models.Q(provider_message_id="")),
+        ]
 
     def __str__(self):
         return f"{self.channel} to {self.address}: {self.subject or self.body[:40]}"

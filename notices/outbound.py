@@ -6,12 +6,14 @@ change sends nothing, a committed one is never forgotten). Broadcast notices, SM
 notifications will use the same function.
 
 Who sends (the IMBIZO setting DELIVERY):
-- "worker" (what `./imbizo run` runs): the delivery worker, `send_queued_messages --follow`. The
-  table's trigger wakes it as each transaction that queued a message commits, so a request never
-  waits for a mail server, and a slow or unreachable one never holds up a resident's report.
+- "celery" (what `./imbizo run` runs): after the commit, one Celery task per message on the
+  "messages" queue (notices.delivery); a request never waits for a mail server. If Redis loses a
+  task (or was away when it was queued), the outbox sweep queues it again.
+- "worker": the LISTEN/NOTIFY delivery worker, `send_queued_messages --follow`, which the table's
+  trigger wakes as each transaction that queued a message commits (notices.worker).
 - "on_commit" (tests, one-process set-ups): the request itself, right after its commit.
-Either way every sender claims a message under a row lock first (SKIP LOCKED): a message is
-never sent twice, however many senders run.
+Every sender claims a message under a row lock first (SKIP LOCKED) and marks it sent in the same
+transaction: a message is never sent twice, however many senders run.
 """
 
 import contextlib
@@ -91,8 +93,14 @@ def notify(
     # worker when this transaction commits (notices/migrations/0004).
     OutboundMessage.objects.bulk_create(messages)
     _attach(messages, attachments)
-    if not recording and imbizo_setting("DELIVERY") == "on_commit":
-        transaction.on_commit(lambda: deliver_claimed(messages))
+    if not recording:
+        delivery = imbizo_setting("DELIVERY")
+        if delivery == "on_commit":
+            transaction.on_commit(lambda: deliver_claimed(messages))
+        elif delivery == "celery":
+            from notices.delivery import queue_deliveries
+
+            transaction.on_commit(lambda: queue_deliveries([(message.pk, message.channel) for message in messages]))
     return messages
 
 
@@ -121,6 +129,28 @@ def deliver_claimed(messages: list[OutboundMessage]) -> dict[str, int]:
             pk__in=[message.pk for message in messages], state=OutboundMessage.State.QUEUED,
         ).values_list("pk", flat=True))
         return deliver([message for message in messages if message.pk in claimed])
+
+
+def deliver_one(message_id: int) -> OutboundMessage | None:
+    """Claim one message and send it (a delivery task). Returns it with its new state, or None when it
+    is no longer waiting (already sent: a task run twice) or another sender holds it right now."""
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update(skip_locked=True).filter(
+            pk=message_id, state__in=WAITING).first()
+        if message is None:
+            return None
+        deliver([message])
+        return message
+
+
+def deliver_some(message_ids: list[int]) -> list[OutboundMessage]:
+    """Claim those of these messages still waiting that no other sender holds, send them, and mark
+    them in one statement (a fan-out's delivery task). Returns the claimed ones with their new state."""
+    with transaction.atomic():
+        claimed = list(OutboundMessage.objects.select_for_update(skip_locked=True).filter(
+            pk__in=message_ids, state__in=WAITING).order_by("pk"))
+        deliver(claimed)
+    return claimed
 
 
 def deliver_waiting(*, retry_failed: bool = True, batch: int = 50,

@@ -72,3 +72,25 @@ def test_the_generated_secret_key_is_readable_by_its_owner_alone():
     if not key_file.exists() or os.environ.get("SECRET_KEY") != key_file.read_text().strip():
         pytest.skip("SECRET_KEY was given: ./imbizo generated none")
     assert mode_of(key_file) == 0o600
+
+
+def local_redis_port() -> int | None:
+    """The project-local Redis's port when the tests run against it (REDIS_URL not set by hand)."""
+    port_file = VAR / "redis.port"
+    if not port_file.exists() or not settings.REDIS_URL.startswith("redis://:"):
+        return None
+    port = int(port_file.read_text())
+    return port if settings.REDIS_URL.rsplit(":", 1)[1].split("/")[0] == str(port) else None
+
+
+local_redis = pytest.mark.skipif(local_redis_port() is None, reason="REDIS_URL names a Redis that ./imbizo did not set up")
+
+
+@local_redis
+def test_the_local_redis_answers_only_with_its_password():
+    import redis
+
+    with pytest.raises(redis.AuthenticationError):
+        redis.Redis(host="127.0.0.1", port=local_redis_port(), socket_connect_timeout=2).ping()
+    assert redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    assert mode_of(VAR / "redis_password") == 0o600 and mode_of(VAR / "redis") == 0o700

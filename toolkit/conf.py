@@ -26,8 +26,18 @@ DEFAULTS = {
     "TILE_ATTRIBUTION": "",
     # Outbound channels (notices.channels): channel name -> dotted path of a class with deliver(message).
     "CHANNELS": {"email": "notices.channels.EmailChannel"},
-    # Who sends messages (notices.outbound): "worker", the delivery worker, or "on_commit", the request itself.
-    "DELIVERY": "worker",
+    # Who sends messages (notices.outbound): "celery", a Celery task sent after the commit (notices.tasks);
+    # "worker", the LISTEN/NOTIFY delivery worker (notices.worker); "on_commit", the request itself.
+    "DELIVERY": "celery",
+    # Celery rate limits per worker for each channel's delivery task (e.g. {"sms": "20/s"}): a provider's limit.
+    "CHANNEL_RATE_LIMITS": {},
+    # Seconds a message may stay queued before the outbox sweep queues its delivery task again
+    # (Redis lost it, or it was never sent because Redis was away).
+    "OUTBOX_DEADLINE": 300,
+    # /readyz answers 503 when a Celery queue holds more tasks than this (the workers are not keeping up).
+    "READY_QUEUE_LIMIT": 100_000,
+    # Networks (CIDR) that may read /metrics: the machine itself unless the monitoring network is added.
+    "METRICS_ALLOW": ["127.0.0.1/32", "::1/128"],
     # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.
     "MEDIA_LIMITS": {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20},
     "MEDIA_PER_ISSUE": 10,
