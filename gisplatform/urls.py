@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("triage.urls")),
     path("", include("heatmaps.urls")),
     path("", include("wards.urls")),
+    path("accounts/", include("allauth.urls")),
 ]
 
 # Errors no view answered, in the format of the interface the path belongs to (toolkit.errors).
