@@ -2,7 +2,9 @@
 (its ward and suburb, derived from the point at read time), and who subscribed to a point."""
 
 from django.contrib.gis.geos import Point
+from django.db.models import F, Q
 
+from residents.models import AreaAlert
 from toolkit.conf import imbizo_setting
 from wards.models import Municipality
 
@@ -37,3 +39,28 @@ def areas_at(point: Point) -> dict:
 
 
 
+
+
+def place_areas(places) -> list[dict]:
+    """Each place with its areas derived now (one query per place: a resident keeps a handful)."""
+    return [{"place": place, **areas_at(place.point)} for place in places]
+
+
+def alert_subscribers(*, point: Point, municipality, digest: str | None = "each"):
+    """Who hears about a new issue at `point`: one row per subscriber (an account, or a confirmed
+    anonymous email address), whose confirmed alert's area covers the point (ST_Covers on the
+    alert's GiST-indexed area), wants issues, with `digest` ("each"/"daily"; None: any), and whose
+    preferences (if any) allow area alerts. Rows: user_id, email, phone, by_email, by_sms, quiet_start,
+    quiet_end (the user's; the anonymous subscriber's email alone)."""
+    alerts = AreaAlert.objects.filter(municipality=municipality, issues=True, confirmed_at__isnull=False,
+                                      area__covers=point)
+    if digest is not None:
+        alerts = alerts.filter(digest=digest)
+    return (
+        alerts.filter(Q(user__isnull=True) | (Q(user__is_active=True) & (
+            Q(user__preferences__isnull=True) | Q(user__preferences__area_alerts=True))))
+        .order_by("user_id", "email").distinct("user_id", "email")
+        .values("user_id", "email", "token", user_email=F("user__email"), phone=F("user__phone"),
+                by_email=F("user__preferences__by_email"), by_sms=F("user__preferences__by_sms"),
+                quiet_start=F("user__preferences__quiet_start"), quiet_end=F("user__preferences__quiet_end"))
+    )
