@@ -77,3 +77,43 @@ def tell_area_subscribers(issue) -> int:
 def tell_area_subscribers_on_commit(issue) -> None:
     """After the report's transaction commits (a rolled-back report alerts nobody)."""
     transaction.on_commit(lambda: tell_area_subscribers(issue))
+
+
+def send_daily_digests(*, until: datetime.datetime | None = None) -> int:
+    """One message per daily-digest subscriber listing the public issues filed in their alert areas in
+    the 24 hours before `until` (now by default), found in one query (ST_CoveredBy on each alert's
+    area). Idempotent per day: an address already sent that day's digest is skipped."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef
+
+    from notices.models import OutboundMessage
+    from residents.models import AreaAlert
+    from triage.issues.models import Issue
+
+    until = until or timezone.now()
+    since = until - datetime.timedelta(days=1)
+    topic = f"alert-digest:{until.date().isoformat()}"
+    issues = (Issue.objects.filter(municipality=OuterRef("municipality"), location__coveredby=OuterRef("area"),
+                                   created_at__gte=since, created_at__lt=until, category__is_private=False)
+              .order_by("created_at").values("reference"))
+    alerts = (AreaAlert.objects.filter(digest=AreaAlert.Digest.DAILY, issues=True, confirmed_at__isnull=False)
+              .select_related("user", "municipality").annotate(references=ArraySubquery(issues)))
+    already = set(OutboundMessage.objects.filter(topic=topic).values_list("address", flat=True))
+    by_subscriber: dict[tuple, dict] = {}
+    for alert in alerts:
+        if not alert.references:
+            continue
+        key = (alert.user_id, alert.email)
+        entry = by_subscriber.setdefault(key, {"alert": alert, "references": []})
+        entry["references"].extend(ref for ref in alert.references if ref not in entry["references"])
+    sent = 0
+    for (user_id, email), entry in by_subscriber.items():
+        alert = entry["alert"]
+        recipient = Recipient.of_user(alert.user) if user_id else Recipient(email=email)
+        if recipient.route is None or recipient.route[1] in already:
+            continue
+        lines = "\n".join(f"- {reference}: {site(f'/track/{reference}')}" for reference in entry["references"])
+        stop = site("/me/alerts/") if user_id else site(f"/alerts/unsubscribe/{alert.token}/")
+        sent += len(notify([recipient], _("New issues in your areas today (%(count)s)") % {"count": len(entry["references"])},
+                           lines + "\n\n" + _("Change or stop these alerts: %(link)s\n") % {"link": stop}, topic=topic))
+    return sent

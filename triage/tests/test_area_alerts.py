@@ -166,3 +166,18 @@ def test_after_a_new_demarcation_a_ward_alert_keeps_its_area_and_a_home_is_re_de
     assert alert.area.equals(old_ward.geom) and alert.ward_id == old_ward.pk  # stored, not moved
     issue = file_issue(pothole, inside(features, 1), django_capture_on_commit_callbacks)
     assert issue.ward.number == 14 and alerted(issue) == {"one@example.org"}
+
+
+def test_the_daily_digest_lists_the_days_issues_once(pothole, features, django_user_model,
+                                                     django_capture_on_commit_callbacks):
+    from triage.residents.alerts import send_daily_digests
+
+    user = django_user_model.objects.create_user("daily@example.org", "a-long-passphrase-42")
+    residents_services.alert_create(user=user, area={"ward": Ward.objects.current().get(number=3).code}, digest="daily")
+    inside_three = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    elsewhere = file_issue(pothole, inside(features, 5), django_capture_on_commit_callbacks)
+    assert alerted(inside_three) == set()  # daily subscribers get no message per issue
+    assert send_daily_digests() == 1
+    digest = OutboundMessage.objects.get(address="daily@example.org", topic__startswith="alert-digest:")
+    assert inside_three.reference in digest.body and elsewhere.reference not in digest.body
+    assert send_daily_digests() == 0  # once a day
