@@ -35,7 +35,10 @@ class SignupForm(AllauthSignupForm):
     code) or with a mobile number alone (a code by SMS confirms it). One of the two is needed."""
 
     full_name = forms.CharField(label=_("Your name (optional)"), max_length=150, required=False)
-    field_order = ["full_name", "email", "phone", "password1"]
+    consent = forms.BooleanField(label=_("I agree that the municipality contacts me at this email address or mobile "
+                                         "number about my reports, my alerts and its notices. I can change this in my "
+                                         "preferences at any time."))
+    field_order = ["full_name", "email", "phone", "password1", "consent"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -104,3 +104,29 @@ class Preferences(models.Model):
 
     def __str__(self):
         return f"preferences of {self.user}"
+
+
+class Consent(models.Model):
+    """A resident's consent to be contacted on one channel (POPIA): the exact wording they agreed
+    to, when, and when they withdrew it. A new agreement is a new row; history is kept."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        PUSH = "push", "Push notifications"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    wording = models.TextField(help_text="The words the resident agreed to, as shown to them.")
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "channel", "-given_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], condition=Q(withdrawn_at__isnull=True),
+                                    name="one_live_consent_per_channel"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} consent of {self.user_id}"

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from residents.areas import AreaError, drawn_area, radius_area
-from residents.models import AreaAlert, Place, Preferences
+from residents.models import AreaAlert, Consent, Place, Preferences
 from wards.models import Municipality, Suburb, Ward
 
 MAX_PLACES = 20
@@ -107,4 +107,37 @@ def preferences_update(*, user, **values) -> Preferences:
         setattr(preferences, name, value)
     preferences.full_clean()
     preferences.save()
+    consents_follow_preferences(user=user, preferences=preferences)
     return preferences
+
+
+CONSENT_WORDING = {
+    "email": "I agree that the municipality emails me about my reports, my alerts and its notices, as my preferences say.",
+    "sms": "I agree that the municipality sends me SMS messages about my reports, my alerts and its notices, "
+           "as my preferences say.",
+    "push": "I agree that the municipality sends notifications to this device about my reports, my alerts and its notices.",
+}
+
+
+def consent_give(*, user, channel: str, wording: str | None = None) -> Consent:
+    """Record consent on a channel with the wording shown (the standard wording by default); a
+    channel already consented to keeps its first live record."""
+    live = Consent.objects.filter(user=user, channel=channel, withdrawn_at=None).first()
+    if live is not None:
+        return live
+    return Consent.objects.create(user=user, channel=channel, wording=wording or CONSENT_WORDING[channel],
+                                  given_at=timezone.now())
+
+
+def consent_withdraw(*, user, channel: str) -> int:
+    return Consent.objects.filter(user=user, channel=channel, withdrawn_at=None).update(withdrawn_at=timezone.now())
+
+
+def consents_follow_preferences(*, user, preferences: Preferences) -> None:
+    """Turning a channel on in the preferences gives consent on it (with the wording shown there);
+    turning it off withdraws it."""
+    for channel, on in (("email", preferences.by_email), ("sms", preferences.by_sms), ("push", preferences.by_push)):
+        if on:
+            consent_give(user=user, channel=channel)
+        else:
+            consent_withdraw(user=user, channel=channel)

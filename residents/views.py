@@ -67,7 +67,7 @@ def preferences_page(request):
     preferences = services.preferences_of(request.user)
     form = PreferencesForm(request.POST or None, instance=preferences)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.consents_follow_preferences(user=request.user, preferences=form.save())
         return redirect("resident-preferences")
     return render(request, "residents/preferences.html", {
         "form": form, "municipality": _municipality(request), "current": "preferences",

@@ -4,7 +4,7 @@ from triage.dispatch import board_api, cluster_api, duplicates_api
 from triage.intake import api as intake_api
 from triage.issues import api
 from triage.media import api as media_api
-from triage.residents import mine, subscriptions
+from triage.residents import mine, privacy, subscriptions
 
 urlpatterns = [
     path("categories", api.CategoryListView.as_view(), name="category-list"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("issues/<str:reference>/assignment", api.IssueAssignmentView.as_view(), name="issue-assignment"),
     path("issues/<str:reference>/media", media_api.IssueMediaView.as_view(), name="issue-media"),
     path("me/issues", mine.MyIssuesView.as_view(), name="my-issues-api"),
+    path("me/export", privacy.ExportView.as_view(), name="me-export"),
+    path("me/account", privacy.AccountView.as_view(), name="me-account"),
     path("me/issues/claim", mine.ClaimView.as_view(), name="my-issues-claim"),
     path("me/issues/<str:reference>/follow", mine.MyIssueFollowView.as_view(), name="my-issue-follow"),
     path("alerts", subscriptions.AlertSubscribeView.as_view(), name="alert-subscribe"),

@@ -20,7 +20,7 @@ def code_in(message: OutboundMessage) -> str:
 
 
 def test_sign_up_by_mobile_number_written_locally_is_confirmed_by_an_sms_code(client):
-    page = client.post("/accounts/signup/", {"phone": "082 123 4567", "full_name": "Thandi"})
+    page = client.post("/accounts/signup/", {"phone": "082 123 4567", "full_name": "Thandi", "consent": "on"})
     assert page.status_code == 302 and page["Location"] == "/accounts/phone/verify/"
     user = get_user_model().objects.get(phone="+27821234567")
     assert (user.email, user.phone_verified, user.has_usable_password(), user.is_staff) == (None, False, False, False)
@@ -37,7 +37,7 @@ def test_sign_up_by_mobile_number_written_locally_is_confirmed_by_an_sms_code(cl
 
 def test_phone_numbers_are_read_in_the_municipalitys_country(client, settings):
     settings.IMBIZO = {**settings.IMBIZO, "DEFAULT_COUNTRY": "US"}
-    client.post("/accounts/signup/", {"phone": "(213) 555-1234"})
+    client.post("/accounts/signup/", {"phone": "(213) 555-1234", "consent": "on"})
     assert get_user_model().objects.filter(phone="+12135551234").exists()
 
 
@@ -47,13 +47,23 @@ def test_a_number_that_is_no_number_is_refused_naming_the_field(client):
     assert not get_user_model().objects.exists()
 
 
+def test_sign_up_needs_consent_recorded_per_channel_with_its_wording(client):
+    refused = client.post("/accounts/signup/", {"phone": "082 123 4567"})
+    assert refused.status_code == 200 and refused.context["form"].errors["consent"]
+    client.post("/accounts/signup/", {"phone": "082 123 4567", "email": "both@example.org", "consent": "on"})
+    user = get_user_model().objects.get(phone="+27821234567")
+    consents = {consent.channel: consent for consent in user.consents.all()}
+    assert set(consents) == {"email", "sms"} and "contacts me" in consents["sms"].wording
+    assert consents["sms"].given_at is not None and consents["sms"].withdrawn_at is None
+
+
 def test_sign_up_needs_an_email_or_a_number(client):
     page = client.post("/accounts/signup/", {"full_name": "Nobody"})
     assert page.status_code == 200 and "Give an email address or a mobile number." in page.content.decode()
 
 
 def test_sign_up_by_email_sends_a_verification_link_and_logs_in_by_password(client):
-    page = client.post("/accounts/signup/", {"email": "Lerato@Example.org", "password1": "a-long-passphrase-42"})
+    page = client.post("/accounts/signup/", {"email": "Lerato@Example.org", "password1": "a-long-passphrase-42", "consent": "on"})
     assert page.status_code == 302
     user = get_user_model().objects.get(email="lerato@example.org")
     mail = last_message("lerato@example.org")
