@@ -4,7 +4,7 @@
 from django.contrib.gis.geos import Point
 from django.db.models import F, Q
 
-from residents.models import AreaAlert
+from residents.models import AlertShape, AreaAlert
 from toolkit.conf import imbizo_setting
 from wards.models import Municipality
 
@@ -48,12 +48,13 @@ def place_areas(places) -> list[dict]:
 
 def alert_subscribers(*, point: Point, municipality, digest: str | None = "each"):
     """Who hears about a new issue at `point`: one row per subscriber (an account, or a confirmed
-    anonymous email address), whose confirmed alert's area covers the point (ST_Covers on the
-    alert's GiST-indexed area), wants issues, with `digest` ("each"/"daily"; None: any), and whose
-    preferences (if any) allow area alerts. Rows: user_id, email, phone, by_email, by_sms, quiet_start,
-    quiet_end (the user's; the anonymous subscriber's email alone)."""
+    anonymous email address) whose confirmed alert covers the point, wants issues, has `digest`
+    ("each"/"daily"; None: any), and whose preferences (if any) allow area alerts. The areas are
+    tested as their distinct shapes (ST_Covers on AlertShape's GiST index, each shape once). Rows:
+    user_id, email, token (the alert's), user_email, phone, by_email, by_sms, quiet_start, quiet_end."""
+    shapes = AlertShape.objects.filter(geom__covers=point).values("pk")
     alerts = AreaAlert.objects.filter(municipality=municipality, issues=True, confirmed_at__isnull=False,
-                                      area__covers=point)
+                                      shape__in=shapes)
     if digest is not None:
         alerts = alerts.filter(digest=digest)
     return (

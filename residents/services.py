@@ -1,12 +1,14 @@
 """Every change to a resident's places, alerts and preferences. Callers (the API, the pages, the
 anonymous subscription in triage) parse and authorise; these write."""
 
+import hashlib
+
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
 from residents.areas import AreaError, drawn_area, radius_area
-from residents.models import AreaAlert, Consent, Place, Preferences
+from residents.models import AlertShape, AreaAlert, Consent, Place, Preferences
 from wards.models import Municipality, Suburb, Ward
 
 MAX_PLACES = 20
@@ -80,9 +82,16 @@ def alert_create(*, user=None, email: str = "", area: dict, municipality: Munici
     if user is not None and user.alerts.count() >= MAX_ALERTS:
         raise AreaError("area", f"You can keep at most {MAX_ALERTS} alerts.")
     fields = alert_area(area=area, municipality=municipality, user=user)
+    fields["shape"] = shape_for(fields["area"])
     return AreaAlert.objects.create(user=user, email="" if user else email.strip().lower(), issues=issues,
                                     notices=notices, digest=digest,
                                     confirmed_at=timezone.now() if user is not None else None, **fields)
+
+
+def shape_for(geom) -> AlertShape:
+    """The shared shape of exactly this geometry, made on first use."""
+    digest = hashlib.md5(bytes(geom.ewkb), usedforsecurity=False).hexdigest()
+    return AlertShape.objects.get_or_create(digest=digest, defaults={"geom": geom})[0]
 
 
 def alert_confirm(*, alert: AreaAlert) -> AreaAlert:
@@ -93,8 +102,13 @@ def alert_confirm(*, alert: AreaAlert) -> AreaAlert:
     return alert
 
 
+@transaction.atomic
 def alert_delete(*, alert: AreaAlert) -> None:
+    """Delete the alert, and its shape when no other alert shares it."""
+    shape_id = alert.shape_id
     alert.delete()
+    if shape_id is not None:
+        AlertShape.objects.filter(pk=shape_id).exclude(alerts__isnull=False).delete()
 
 
 def preferences_of(user) -> Preferences:
