@@ -23,7 +23,6 @@ from residents.models import AreaAlert, Consent, Place, Preferences
 from residents.views import resident_page
 from triage.issues.models import Comment, Follower, Issue, Rating
 
-
 STAFF_REFUSAL = "Staff accounts are closed by the municipality's administrator, not here."
 
 
