@@ -31,6 +31,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True, null=True, blank=True)
     phone = models.CharField(max_length=20, unique=True, null=True, blank=True)
+    phone_verified = models.BooleanField(default=False, help_text="The owner of the number entered a code sent to it.")
     full_name = models.CharField(max_length=150, blank=True)
     home_address = models.CharField(max_length=255, blank=True)
     home_location = models.PointField(srid=STORAGE_SRID, null=True, blank=True)

@@ -14,6 +14,7 @@ DEFAULT_SCHEDULES = [
      {"age_days": 30}, 6 * 3600),
     ("Answer SMS, WhatsApp and USSD messages whose handling was lost", "channels.handle_waiting", 60, "messages",
      {}, 55),
+    ("Send the daily digests of area alerts", "imbizo.send_alert_digests", ("0", "18"), "messages", {}, 6 * 3600),
     ("Poll the social feeds that are due", "directory.poll_feeds", 300, "maintenance", {}, 290),
 ]
 

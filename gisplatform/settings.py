@@ -352,3 +352,28 @@ if os.environ.get("IMBIZO_READY_QUEUE_LIMIT"):
 if env_bool("DATABASE_PGBOUNCER"):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"]["OPTIONS"].pop("options", None)
+# --- Residents' accounts (django-allauth; docs/architecture.md, "Residents") ----------------------
+# Sign up and log in by email (password or emailed code) or by mobile number (SMS code); codes and
+# links go out through notices.outbound.notify (gisplatform.account_adapter). Staff keep /admin/login/.
+INSTALLED_APPS += ["allauth", "allauth.account"]
+MIDDLEWARE.insert(MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "allauth.account.middleware.AccountMiddleware")
+ACCOUNT_ADAPTER = "gisplatform.account_adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+# Email or phone, each optional in the form; accounts.forms.SignupForm requires one of them.
+ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"  # sent on sign-up; claiming past reports needs it verified
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}  # typed on a phone keypad
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None  # ask ("Remember me"); otherwise the session ends with the browser
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Imbizo: "
+# Codes, resets, sign-ups and log-in failures are limited by allauth's own default rates (its
+# ACCOUNT_RATE_LIMITS), counted in the shared cache per address and per email or number.
+LOGIN_REDIRECT_URL = "/me/"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 14 * 24 * 3600
+SILENCED_SYSTEM_CHECKS += ["account.W001"]  # neither email nor phone is required alone: one of them is (the form)

@@ -51,3 +51,11 @@ def purge(kind: str, code: str, imported_only: bool = False) -> dict:
     from gisplatform.purge import purge_with_progress
 
     return purge_with_progress(kind, code, imported_only=imported_only)
+
+
+@shared_task(name="imbizo.send_alert_digests")
+def send_alert_digests() -> int:
+    """Send each daily-digest area alert the public issues filed in its area in the last 24 hours (daily)."""
+    from triage.residents.alerts import send_daily_digests
+
+    return send_daily_digests()

@@ -19,8 +19,12 @@ urlpatterns = [
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),
     path("api/v1/", include("heatmaps.api_urls")),
+<<<<<<< HEAD
     path("api/v1/", include("directory.api_urls")),
     path("api/v1/", include("channels.api_urls")),
+=======
+    path("api/v1/", include("residents.api_urls")),
+>>>>>>> residents
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the Content-Security-Policy allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),
@@ -37,6 +41,8 @@ urlpatterns = [
     path("", include("heatmaps.urls")),
     path("", include("directory.urls")),
     path("", include("wards.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("residents.urls")),
 ]
 
 # Errors no view answered, in the format of the interface the path belongs to (toolkit.errors).

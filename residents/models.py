@@ -41,6 +41,19 @@ class Place(models.Model):
         return self.name
 
 
+class AlertShape(models.Model):
+    """One distinct alert area, shared by every alert with exactly that geometry (all the alerts
+    made from one ward share its shape). Matching a point tests each distinct shape once (ST_Covers
+    on this GiST-indexed column), then finds the alerts by shape: thousands of alerts on one ward
+    cost one point-in-polygon test, not thousands."""
+
+    digest = models.CharField(max_length=32, unique=True, help_text="md5 of the geometry's EWKB.")
+    geom = models.MultiPolygonField(srid=STORAGE_SRID)
+
+    def __str__(self):
+        return f"alert shape {self.pk}"
+
+
 class AreaAlert(models.Model):
     """A subscription to new issues and/or notices inside an area."""
 
@@ -64,6 +77,8 @@ class AreaAlert(models.Model):
     place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
     radius_m = models.PositiveIntegerField(null=True, blank=True)
     area = models.MultiPolygonField(srid=STORAGE_SRID)
+    shape = models.ForeignKey(AlertShape, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts",
+                              help_text="The shared copy of `area` that matching reads (residents.services).")
     issues = models.BooleanField(default=True, help_text="Hear about new issues reported in the area.")
     notices = models.BooleanField(default=True, help_text="Hear about the municipality's notices for the area.")
     digest = models.CharField(max_length=5, choices=Digest.choices, default=Digest.EACH)
@@ -104,3 +119,29 @@ class Preferences(models.Model):
 
     def __str__(self):
         return f"preferences of {self.user}"
+
+
+class Consent(models.Model):
+    """A resident's consent to be contacted on one channel (POPIA): the exact wording they agreed
+    to, when, and when they withdrew it. A new agreement is a new row; history is kept."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        PUSH = "push", "Push notifications"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    wording = models.TextField(help_text="The words the resident agreed to, as shown to them.")
+    given_at = models.DateTimeField()
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "channel", "-given_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "channel"], condition=Q(withdrawn_at__isnull=True),
+                                    name="one_live_consent_per_channel"),
+        ]
+
+    def __str__(self):
+        return f"{self.channel} consent of {self.user_id}"

@@ -4,6 +4,7 @@ from triage.dispatch import board_api, cluster_api, duplicates_api
 from triage.intake import api as intake_api
 from triage.issues import api
 from triage.media import api as media_api
+from triage.residents import mine, privacy, subscriptions
 
 urlpatterns = [
     path("categories", api.CategoryListView.as_view(), name="category-list"),
@@ -20,6 +21,12 @@ urlpatterns = [
     path("issues/<str:reference>/status", api.IssueStatusView.as_view(), name="issue-status"),
     path("issues/<str:reference>/assignment", api.IssueAssignmentView.as_view(), name="issue-assignment"),
     path("issues/<str:reference>/media", media_api.IssueMediaView.as_view(), name="issue-media"),
+    path("me/issues", mine.MyIssuesView.as_view(), name="my-issues-api"),
+    path("me/export", privacy.ExportView.as_view(), name="me-export"),
+    path("me/account", privacy.AccountView.as_view(), name="me-account"),
+    path("me/issues/claim", mine.ClaimView.as_view(), name="my-issues-claim"),
+    path("me/issues/<str:reference>/follow", mine.MyIssueFollowView.as_view(), name="my-issue-follow"),
+    path("alerts", subscriptions.AlertSubscribeView.as_view(), name="alert-subscribe"),
     path("photo-location", media_api.PhotoLocationView.as_view(), name="photo-location"),
     path("board/issues", board_api.BoardIssuesView.as_view(), name="board-issues"),
     path("board/issues/<str:reference>", board_api.BoardIssueDetailView.as_view(), name="board-issue-detail"),

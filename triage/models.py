@@ -17,6 +17,8 @@ from triage.issues.models import (
 )
 from triage.media.models import Media, media_upload_to, thumbnail_upload_to  # the two functions: named by migrations
 from triage.open311.models import ApiClient
+from triage.residents.models import ActionLinkUse
 
-__all__ = ["ApiClient", "Category", "Channel", "Comment", "Follower", "IntakeKey", "Issue", "IssueEvent", "Kind", "Media",
+__all__ = ["ActionLinkUse",
+           "ApiClient", "Category", "Channel", "Comment", "Follower", "IntakeKey", "Issue", "IssueEvent", "Kind", "Media",
            "Priority", "Question", "Rating", "RoutingRule", "Upvote", "media_upload_to", "thumbnail_upload_to"]

@@ -25,6 +25,7 @@ from triage.dispatch.models import RoutingRule
 from triage.intake.models import IntakeKey
 from triage.issues.models import Category, Channel, Issue, IssueEvent, Question
 from triage.issues.notifications import tell_department_of_new_issue, tell_reporter_issue_received
+from triage.residents.alerts import tell_area_subscribers_on_commit
 from wards.models import Municipality, Suburb, Ward
 
 
@@ -307,6 +308,7 @@ def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = 
         if not report.reporter_told:
             tell_reporter_issue_received(issue)
         tell_department_of_new_issue(issue)
+        tell_area_subscribers_on_commit(issue)
     return Intake(issue=issue, created=True)
 
 

@@ -10,35 +10,16 @@ from notices.outbound import Recipient, notify
 from toolkit.conf import imbizo_setting
 from triage.issues.models import Channel
 from triage.issues.workflow import Status
+from triage.residents.links import PHONE_CHANNEL_OF_REPORT, link_for, recipients_with_keys
 
 
 def issue_url(issue) -> str:
     return imbizo_setting("PUBLIC_URL").rstrip("/") + f"/track/{issue.reference}"
 
 
-# A report made in a conversation (channels) hears back on the channel it came in on; a USSD
-# session cannot be written to later, so its reporter hears by SMS.
-PHONE_CHANNEL_OF_REPORT = {Channel.SMS: "sms", Channel.USSD: "sms", Channel.WHATSAPP: "whatsapp"}
-
-
 def anonymous_reporter(issue) -> Recipient:
     return Recipient(email=issue.reporter_email, phone=issue.reporter_phone,
                      phone_channel=PHONE_CHANNEL_OF_REPORT.get(issue.channel, ""))
-
-
-def reporter_and_followers(issue) -> list[Recipient]:
-    recipients = []
-    if issue.reporter_id:
-        recipients.append(Recipient.of_user(issue.reporter))
-    if issue.reporter_email or issue.reporter_phone:
-        recipients.append(anonymous_reporter(issue))
-    # Followers who typed in an address hear nothing until they confirm it (issue_follow).
-    for follower in issue.followers.filter(confirmed_at__isnull=False).select_related("user"):
-        if follower.user_id:
-            recipients.append(Recipient.of_user(follower.user))
-        else:
-            recipients.append(Recipient(email=follower.email, phone=follower.phone))
-    return recipients
 
 
 def _topic(issue) -> str:
@@ -117,13 +98,26 @@ def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: b
     if note:
         lines.append(note)
     lines.append(f"Follow it at {issue_url(issue)}")
-    notify(
-        reporter_and_followers(issue),
-        f"{issue.reference}: {headline}",
-        "\n\n".join(lines) + "\n",
-        sms_body=f"{issue.reference}: {headline}" + (f" - {note[:100]}" if note else ""),
-        topic=_topic(issue),
-    )
+    # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links).
+    seen = set()
+    for recipient, key in recipients_with_keys(issue):
+        if recipient.route is None or recipient.route in seen:
+            continue  # each address once, as notify() does within one call
+        seen.add(recipient.route)
+        link = link_for(issue, key)
+        notify(
+            [recipient],
+            f"{issue.reference}: {headline}",
+            "\n\n".join([*lines, action_line(issue, key, link)]) + "\n",
+            sms_body=f"{issue.reference}: {headline}" + (f" - {note[:100]}" if note else "") + f" {link}",
+            topic=_topic(issue),
+        )
+
+
+def action_line(issue, key: str, link: str) -> str:
+    if key == "reporter" and issue.status == Status.RESOLVED:
+        return f"Is it fixed? Confirm, say it is not, or rate the service (no log-in needed): {link}"
+    return f"Comment or stop these updates (no log-in needed): {link}"
 
 
 def status_headline(status: str) -> str:

@@ -1,0 +1,1 @@
+"""Residents and issues: area alerts for new issues, anonymous alert subscriptions by email."""

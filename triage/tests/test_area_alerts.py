@@ -1,0 +1,183 @@
+"""New issues reach the residents whose area alerts cover them, on the real Lesedi wards: at ward
+edges, after a new demarcation, by preference, and anonymous subscribers only once confirmed."""
+
+import datetime
+import json
+import re
+
+import pytest
+from django.contrib.gis.geos import Point
+from shapely.geometry import shape
+
+from notices.models import OutboundMessage
+from residents import services as residents_services
+from residents.models import AreaAlert, Place, Preferences
+from residents.selectors import areas_at
+from tests.support import import_lesedi_wards
+from triage.intake.services import Report, issue_create
+from wards.models import Ward
+
+pytestmark = pytest.mark.shared_data
+
+
+@pytest.fixture
+def features(lesedi_wards_file):
+    return json.loads(lesedi_wards_file.read_text())["features"]
+
+
+def inside(features, number: int) -> Point:
+    feature = next(f for f in features if int(f["properties"]["WardNumber"]) == number)
+    point = shape(feature["geometry"]).representative_point()
+    return Point(point.x, point.y, srid=4326)
+
+
+def shared_vertex(features, first: int, second: int) -> Point:
+    def vertices(number):
+        geometry = shape(next(f for f in features if int(f["properties"]["WardNumber"]) == number)["geometry"])
+        return {coord for polygon in getattr(geometry, "geoms", [geometry]) for coord in polygon.exterior.coords}
+    common = sorted(vertices(first) & vertices(second))
+    assert common, f"wards {first} and {second} share no vertex"
+    lon, lat = common[len(common) // 2]
+    return Point(lon, lat, srid=4326)
+
+
+def neighbours(features) -> tuple[int, int]:
+    shapes = {int(f["properties"]["WardNumber"]): shape(f["geometry"]) for f in features}
+    return next((a, b) for a in sorted(shapes) for b in sorted(shapes) if a < b and shapes[a].touches(shapes[b]))
+
+
+def subscriber(django_user_model, email, ward_number, **user_fields):
+    user = django_user_model.objects.create_user(email, "a-long-passphrase-42", **user_fields)
+    residents_services.alert_create(user=user, area={"ward": Ward.objects.current().get(number=ward_number).code})
+    return user
+
+
+def file_issue(category, point, capture):
+    with capture(execute=True):
+        return issue_create(report=Report(category=category, location=point, description="Deep hole",
+                                          answers={"size": "small"} if category.code == "pothole" else {})).issue
+
+
+def alerted(issue) -> set[str]:
+    return set(OutboundMessage.objects.filter(topic=f"alert:{issue.reference}").values_list("address", flat=True))
+
+
+def test_an_issue_inside_a_ward_alerts_its_subscribers_and_no_one_elses(
+        pothole, features, django_user_model, django_capture_on_commit_callbacks):
+    subscriber(django_user_model, "three@example.org", 3)
+    subscriber(django_user_model, "five@example.org", 5)
+    inside_three = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    assert alerted(inside_three) == {"three@example.org"}
+    message = OutboundMessage.objects.get(topic=f"alert:{inside_three.reference}")
+    assert inside_three.reference in message.body and "/me/alerts/" in message.body
+    assert "Deep hole" not in message.body  # the alert names the issue, the track page tells the rest
+
+
+def test_a_point_on_the_shared_edge_of_two_wards_alerts_both_wards_subscribers(
+        pothole, features, django_user_model, django_capture_on_commit_callbacks):
+    first, second = neighbours(features)
+    subscriber(django_user_model, "first@example.org", first)
+    subscriber(django_user_model, "second@example.org", second)
+    far = next(n for n in range(1, 14) if n not in (first, second) and not shape(
+        next(f for f in features if int(f["properties"]["WardNumber"]) == n)["geometry"]).touches(
+        shape(next(f for f in features if int(f["properties"]["WardNumber"]) == first)["geometry"])))
+    subscriber(django_user_model, "far@example.org", far)
+    issue = file_issue(pothole, shared_vertex(features, first, second), django_capture_on_commit_callbacks)
+    assert issue.ward.number == min(first, second)  # the issue itself is filed in one ward, by the tie-break rule
+    assert alerted(issue) == {"first@example.org", "second@example.org"}  # the edge is in both areas
+
+
+def test_one_message_per_address_and_preferences_and_private_categories_are_respected(
+        pothole, private_category, features, django_user_model, django_capture_on_commit_callbacks):
+    twice = subscriber(django_user_model, "twice@example.org", 3)
+    residents_services.alert_create(user=twice, area={"place": Place.objects.create(
+        user=twice, name="Work", point=inside(features, 3)).pk, "radius_m": 2000})
+    muted = subscriber(django_user_model, "muted@example.org", 3)
+    Preferences.objects.create(user=muted, area_alerts=False)
+    issue = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    assert OutboundMessage.objects.filter(topic=f"alert:{issue.reference}").count() == 1
+    assert alerted(issue) == {"twice@example.org"}
+    private = file_issue(private_category, inside(features, 3), django_capture_on_commit_callbacks)
+    assert alerted(private) == set()
+
+
+def test_quiet_hours_hold_back_sms_but_not_email(pothole, features, django_user_model,
+                                                  django_capture_on_commit_callbacks):
+    all_day = {"quiet_start": datetime.time(0, 0), "quiet_end": datetime.time(23, 59, 59)}
+    by_phone = django_user_model.objects.create_user(phone="+27821110000")
+    residents_services.alert_create(user=by_phone, area={"ward": Ward.objects.current().get(number=3).code})
+    Preferences.objects.create(user=by_phone, **all_day)
+    by_email = subscriber(django_user_model, "email@example.org", 3, phone="+27821110001")
+    Preferences.objects.create(user=by_email, **all_day)
+    issue = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    assert alerted(issue) == {"email@example.org"}
+    Preferences.objects.filter(user=by_phone).update(quiet_start=None, quiet_end=None)
+    again = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    assert alerted(again) == {"email@example.org", "+27821110000"}
+
+
+def test_anonymous_subscribers_confirm_first_and_unsubscribe_in_one_click(
+        pothole, features, client, django_capture_on_commit_callbacks):
+    ward = Ward.objects.current().get(number=3)
+    answer = client.post("/api/v1/alerts", {"email": "Anon@Example.org", "area": {"ward": ward.code},
+                                            "municipality": "GT423"}, content_type="application/json")
+    assert answer.status_code == 202
+    confirm = OutboundMessage.objects.get(address="anon@example.org", topic="alert-confirm")
+    link = re.search(r"/alerts/confirm/\S+/", confirm.body).group(0)
+    before = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    assert alerted(before) == set()  # not confirmed yet: nothing
+    assert client.get(link).status_code == 200 and AreaAlert.objects.get().confirmed_at is None  # opening only asks
+    client.post(link)
+    after = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    assert alerted(after) == {"anon@example.org"}
+    unsubscribe = re.search(r"/alerts/unsubscribe/\S+/", OutboundMessage.objects.get(
+        topic=f"alert:{after.reference}").body).group(0)
+    assert client.get(unsubscribe).status_code == 200 and AreaAlert.objects.exists()
+    client.post(unsubscribe)
+    assert not AreaAlert.objects.exists()
+    assert client.get(unsubscribe).status_code == 404
+
+
+def test_anonymous_subscription_names_a_bad_field(lesedi, client):
+    answer = client.post("/api/v1/alerts", {"email": "anon@example.org", "area": {"ward": "nope"},
+                                            "municipality": "GT423"}, content_type="application/json")
+    assert answer.status_code == 400 and "ward" in answer.json()["area"]
+    assert client.post("/api/v1/alerts", {"email": "not-an-email", "area": {"ward": "x"}, "municipality": "GT423"},
+                       content_type="application/json").json().keys() == {"email"}
+
+
+def test_after_a_new_demarcation_a_ward_alert_keeps_its_area_and_a_home_is_re_derived(
+        pothole, features, lesedi_wards_file, tmp_path, django_user_model, django_capture_on_commit_callbacks):
+    old_ward = Ward.objects.current().get(number=1)
+    user = subscriber(django_user_model, "one@example.org", 1)
+    home = Place.objects.create(user=user, name="Home", is_home=True, point=inside(features, 1))
+    assert areas_at(home.point)["ward"]["number"] == 1
+    # The 2016 demarcation renumbers the old ward 1 as ward 14 (same land, new number and code).
+    data = json.loads(lesedi_wards_file.read_text())
+    for feature in data["features"]:
+        if int(feature["properties"]["WardNumber"]) == 1:
+            feature["properties"].update(WardNumber=14, WardID="74203014")
+    renumbered = tmp_path / "lesedi_2016.geojson"
+    renumbered.write_text(json.dumps(data))
+    import_lesedi_wards(renumbered, year_field=None, year=2016)
+
+    assert areas_at(home.point)["ward"] == {**areas_at(home.point)["ward"], "number": 14, "year": 2016}
+    alert = AreaAlert.objects.get(user=user)
+    assert alert.area.equals(old_ward.geom) and alert.ward_id == old_ward.pk  # stored, not moved
+    issue = file_issue(pothole, inside(features, 1), django_capture_on_commit_callbacks)
+    assert issue.ward.number == 14 and alerted(issue) == {"one@example.org"}
+
+
+def test_the_daily_digest_lists_the_days_issues_once(pothole, features, django_user_model,
+                                                     django_capture_on_commit_callbacks):
+    from triage.residents.alerts import send_daily_digests
+
+    user = django_user_model.objects.create_user("daily@example.org", "a-long-passphrase-42")
+    residents_services.alert_create(user=user, area={"ward": Ward.objects.current().get(number=3).code}, digest="daily")
+    inside_three = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    elsewhere = file_issue(pothole, inside(features, 5), django_capture_on_commit_callbacks)
+    assert alerted(inside_three) == set()  # daily subscribers get no message per issue
+    assert send_daily_digests() == 1
+    digest = OutboundMessage.objects.get(address="daily@example.org", topic__startswith="alert-digest:")
+    assert inside_three.reference in digest.body and elsewhere.reference not in digest.body
+    assert send_daily_digests() == 0  # once a day
