@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.lockout import login_name
-from gisplatform import health
+from gisplatform import health, pwa
 from layers.ogc import views as ogc_views
 from toolkit.ratelimit import limit_writes
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/login/", limit_writes("login", identity=lambda request: login_name(request, None) or "")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    # The installable app: favicon, manifests, service worker (gisplatform/pwa.py).
+    path("favicon.ico", pwa.favicon, name="favicon"),
     path("api/v1/", include("wards.api_urls")),
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),

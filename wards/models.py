@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
-from toolkit.conf import STORAGE_SRID
+from toolkit.conf import STORAGE_SRID, imbizo_setting
 from toolkit.images import validate_pixel_count
 
 # A point exactly on the shared edge of two areas belongs to the one with the lowest number
@@ -35,6 +35,15 @@ def validate_country(value: str) -> None:
 
 
 class MunicipalityQuerySet(models.QuerySet):
+    def default(self) -> "Municipality | None":
+        """The municipality a page without one shows (the home page, /track/): IMBIZO_DEFAULT_MUNICIPALITY,
+        else the first with real boundaries, else any with a boundary; None before any is set up."""
+        with_boundary = self.exclude(boundary=None).defer("boundary")
+        code = imbizo_setting("DEFAULT_MUNICIPALITY")
+        return ((code and with_boundary.filter(code=code).first())
+                or with_boundary.filter(is_generated=False).order_by("code").first()
+                or with_boundary.order_by("code").first())
+
     def covering(self, point: Point) -> "MunicipalityQuerySet":
         """Municipalities whose boundary covers the point, by the tie-break rule (code)."""
         return self.filter(boundary__covers=point).order_by("code")

@@ -50,11 +50,13 @@ def track_lookup(request):
         if Issue.objects.filter(reference=reference).exists():
             return redirect("track-issue", reference=reference)
         return not_found(request, reference)
-    return render(request, "triage/track_lookup.html", {"asked": "reference" in request.GET})
+    return render(request, "triage/track_lookup.html", {"asked": "reference" in request.GET,
+                                                         "municipality": Municipality.objects.default()})
 
 
 def not_found(request, reference: str):
-    return render(request, "triage/track_not_found.html", {"reference": reference[:60]}, status=404)
+    return render(request, "triage/track_not_found.html",
+                  {"reference": reference[:60], "municipality": Municipality.objects.default()}, status=404)
 
 
 @ensure_csrf_cookie
@@ -146,7 +148,7 @@ def follow_confirm(request, reference: str, token: str):
     """The link in a follow-by-email confirmation. Opening it only asks (mail scanners open links
     too); pressing the button confirms."""
     issue = get_object_or_404(Issue.objects.for_display(), reference=reference.strip().upper())
-    context = {"issue": issue, "confirmed": False, "problem": ""}
+    context = {"issue": issue, "confirmed": False, "problem": "", "municipality": issue.municipality}
     if request.method == "POST":
         try:
             follower = services.follower_confirm(token=token)

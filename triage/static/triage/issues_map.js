@@ -32,6 +32,12 @@
     map.setView(bounds.isValid() ? bounds.getCenter() : latlng, Math.min(Math.max(fitted, map.getZoom() + 1), map.getMaxZoom()));
   }
 
+  // Fixed and open issues differ in shape and symbol, not only in colour (a tick in a square, "!" in a circle).
+  const FIXED = new Set(["resolved", "closed"]);
+  function markerGlyph(status) {
+    return `<span aria-hidden="true">${FIXED.has(status) ? "✓" : status === "rejected" ? "×" : "!"}</span>`;
+  }
+
   function clusterSize(count) { return Math.min(76, Math.round(30 + 14 * Math.log10(count))); }
 
   function draw(collection) {
@@ -47,7 +53,7 @@
         singles += 1;
         const label = STATUS_LABELS[properties.status] || properties.status;
         L.marker([lat, lon], {
-          icon: L.divIcon({ className: `issue-marker status-${properties.status}`, iconSize: [18, 18] }),
+          icon: L.divIcon({ className: `issue-marker status-${properties.status}`, iconSize: [22, 22], html: markerGlyph(properties.status) }),
           title: `${properties.reference}: ${properties.category_name} (${label})`,
           alt: properties.reference,
         }).bindPopup(`<strong>${escapeHtml(properties.category_name)}</strong><br>${escapeHtml(label)}<br>` +
