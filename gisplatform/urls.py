@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.lockout import login_name
-from gisplatform import health, pwa
+from gisplatform import health, languages, pwa
 from layers.ogc import views as ogc_views
 from toolkit.ratelimit import limit_writes
 
@@ -14,6 +16,10 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # The installable app: favicon, manifests, service worker (gisplatform/pwa.py).
     path("favicon.ico", pwa.favicon, name="favicon"),
+    # Languages: the switcher's form posts here; scripts read their strings from the catalogue, a file
+    # (the Content-Security-Policy allows no inline script) named per language (?l=) so caches keep each.
+    path("i18n/setlang/", languages.set_language, name="set_language"),
+    path("jsi18n/", cache_control(max_age=3600, public=True)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     path("api/v1/", include("wards.api_urls")),
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),

@@ -8,6 +8,7 @@ both, and AREA_TIE_BREAK picks one, the same one every time.
 from zoneinfo import available_timezones
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
@@ -32,6 +33,11 @@ def validate_timezone(value: str) -> None:
 def validate_country(value: str) -> None:
     if value not in phonenumbers.SUPPORTED_REGIONS:
         raise ValidationError(f"'{value}' is not an ISO 3166 alpha-2 country code (e.g. ZA, US).")
+
+
+def validate_language(value: str) -> None:
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(f"'{value}' is not one of the site's languages ({', '.join(dict(settings.LANGUAGES))}).")
 
 
 class MunicipalityQuerySet(models.QuerySet):
@@ -86,6 +92,10 @@ class Municipality(models.Model):
     emergency_number = models.CharField(max_length=20, blank=True, default="112")
     customer_care_number = models.CharField(max_length=20, blank=True)
     customer_care_email = models.EmailField(blank=True)
+    default_language = models.CharField(
+        max_length=10, default="en", validators=[validate_language],
+        help_text="A code of LANGUAGES (en, af, zu, st): messages to residents whose language is unknown, and "
+                  "the language category names fall back to.")
 
     objects = MunicipalityQuerySet.as_manager()
 

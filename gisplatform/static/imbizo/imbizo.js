@@ -53,7 +53,7 @@
         if (typeof value === "string") return value;
       }
     }
-    return fallback || `Something went wrong (error ${result ? result.status : "?"}); try again.`;
+    return fallback || interpolate(gettext("Something went wrong (error %(status)s); try again."), { status: result ? result.status : "?" }, true);
   }
 
   // localStorage may be unavailable (private windows, full storage): the pages work without it.

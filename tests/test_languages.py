@@ -1,0 +1,140 @@
+"""The resident pages in English, Afrikaans, isiZulu and Sesotho: Accept-Language, the switcher and
+its cookie, a resident's saved language, the JavaScript catalogue, plural rules and the coverage
+command."""
+
+import io
+import re
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import translation
+
+from accounts.models import User
+from gisplatform import languages
+from residents.models import Preferences
+from triage.intake import services as intake
+from triage.issues.views import duration_words
+from triage.tests.conftest import HEIDELBERG, roads, streetlight_out, streetlights  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+# What a resident of each language reads in the menu, and one sentence of each page's own text.
+MENU_REPORT = {"af": "Meld 'n probleem aan", "zu": "Bika inkinga", "st": "Tlaleha bothata"}
+PAGE_TEXT = {
+    "home": {"af": "Hier meld inwoners probleme", "zu": "Yilapha izakhamuzi zibikela", "st": "Mona ke moo baahi"},
+    "report": {"af": "1. Waar is dit?", "zu": "1. Ikuphi?", "st": "1. E kae?"},
+    "track lookup": {"af": "Verwysingsnommer", "zu": "Inombolo yereferensi", "st": "Nomoro ya tshupiso"},
+    "track": {"af": "Geskiedenis", "zu": "Umlando", "st": "Nalane"},
+    "near me": {"af": "Fasiliteite naby jou", "zu": "Izikhungo eziseduze kwakho", "st": "Disebediswa tsa setjhaba haufi le wena"},
+}
+
+
+@pytest.fixture
+def pages(lesedi, request):
+    category = request.getfixturevalue("streetlight_out")  # triage's fixture, imported above
+    issue = intake.issue_create(report=intake.Report(category=category, location=HEIDELBERG)).issue
+    return {"home": "/", "report": "/m/GT423/report/", "track lookup": "/track/", "track": f"/track/{issue.reference}/",
+            "near me": "/m/GT423/near/"}
+
+
+def html_lang(html: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', html).group(1)
+
+
+@pytest.mark.parametrize("language", ["af", "zu", "st"])
+def test_accept_language_gives_the_page_in_that_language(pages, language):
+    client = Client(HTTP_ACCEPT_LANGUAGE=f"{language},en;q=0.5")
+    for name, url in pages.items():
+        response = client.get(url)
+        html = response.content.decode()
+        assert html_lang(html) == language, name
+        assert response["Content-Language"] == language
+        assert MENU_REPORT[language] in html, name
+        assert PAGE_TEXT[name][language] in html, name
+        assert "Report an issue" not in html, name
+
+
+def test_english_stays_the_default(pages):
+    html = Client().get("/m/GT423/report/").content.decode()
+    assert html_lang(html) == "en"
+    assert "1. Where is it?" in html
+
+
+def test_the_switcher_changes_the_language_and_keeps_it(pages):
+    client = Client(HTTP_ACCEPT_LANGUAGE="af")
+    html = client.get("/m/GT423/report/").content.decode()
+    assert '<option value="st" lang="st">Sesotho</option>' in html
+    response = client.post("/i18n/setlang/", {"language": "st", "next": "/m/GT423/report/"})
+    assert response.status_code == 302 and response["Location"] == "/m/GT423/report/"
+    assert response.cookies["imbizo_language"].value == "st"
+    for url in pages.values():  # the cookie outranks the browser's Accept-Language
+        assert html_lang(client.get(url).content.decode()) == "st"
+    html = client.get("/track/").content.decode()
+    assert '<option value="st" lang="st" selected>Sesotho</option>' in html
+
+
+def test_a_residents_choice_follows_them_to_another_device(pages):
+    resident = User.objects.create_user(email="thandi@example.org", password="a long pass phrase")
+    phone = Client()
+    phone.force_login(resident)
+    phone.post("/i18n/setlang/", {"language": "zu", "next": "/"})
+    assert Preferences.objects.get(user=resident).language == "zu"
+    laptop = Client(HTTP_ACCEPT_LANGUAGE="en")  # a new device: no cookie, an English browser
+    laptop.force_login(resident)
+    assert html_lang(laptop.get("/m/GT423/report/").content.decode()) == "zu"
+
+
+def test_scripts_read_their_strings_from_the_catalogue_file(db):
+    response = Client(HTTP_ACCEPT_LANGUAGE="zu").get("/jsi18n/?l=zu")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    body = response.content.decode()
+    assert "Thumela umbiko" in body or "Kuthunyelwa umbiko wakho" in body
+    assert "(n > 1)" in body  # isiZulu's plural rule travels with the catalogue
+
+
+def test_plural_rules_follow_each_language():
+    with translation.override("zu"):  # CLDR: 0 and 1 are singular in isiZulu
+        assert duration_words(60) == "umzuzu o-1"
+        assert translation.ngettext("%(count)d day", "%(count)d days", 0) % {"count": 0} == "usuku olu-0"
+    with translation.override("st"):
+        assert translation.ngettext("%(count)d day", "%(count)d days", 0) % {"count": 0} == "matsatsi a 0"
+    with translation.override("af"):
+        assert duration_words(2 * 86400 + 3600) == "2 dae 1 uur"
+
+
+def test_the_coverage_command_prints_each_languages_share():
+    out = io.StringIO()
+    call_command("translation_coverage", stdout=out)
+    lines = {line.split()[0]: line for line in out.getvalue().splitlines()[1:]}
+    assert set(lines) == {"en", "af", "zu", "st"}
+    for code in ("af", "zu", "st"):
+        figures = languages.coverage(code)
+        assert figures.total > 200
+        assert f"{figures.percent:.1f}%" in lines[code]
+        assert f"{figures.fuzzy_percent:.1f}%" in lines[code]
+        assert "yes" in lines[code]
+
+
+def test_a_language_under_80_percent_is_not_offered(settings, tmp_path, lesedi):
+    for code in ("af", "zu", "st"):
+        shutil.copytree(settings.LOCALE_PATHS[0] / code, tmp_path / code)
+    import polib
+
+    catalogue = polib.pofile(str(tmp_path / "st" / "LC_MESSAGES" / "django.po"))
+    for entry in list(catalogue)[:150]:  # most of Sesotho's strings lose their translation
+        entry.msgstr = ""
+    catalogue.save()
+    settings.LOCALE_PATHS = [tmp_path]
+    languages.offered_codes.cache_clear()
+    try:
+        assert languages.coverage("st").percent < 80
+        html = Client().get("/m/GT423/report/").content.decode()
+        assert 'value="zu"' in html and 'value="st"' not in html
+        out = io.StringIO()
+        call_command("translation_coverage", stdout=out)
+        assert re.search(r"^st .* no \(under 80%\)", out.getvalue(), re.M)
+    finally:
+        languages.offered_codes.cache_clear()
