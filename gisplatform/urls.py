@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     # The installable app: favicon, manifests, service worker (gisplatform/pwa.py).
     path("favicon.ico", pwa.favicon, name="favicon"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("m/<str:code>/manifest.webmanifest", pwa.manifest, name="web-manifest"),
     # Languages: the switcher's form posts here; scripts read their strings from the catalogue, a file
     # (the Content-Security-Policy allows no inline script) named per language (?l=) so caches keep each.
     path("i18n/setlang/", languages.set_language, name="set_language"),

@@ -16,7 +16,7 @@ from gisplatform import languages
 from residents.models import Preferences
 from triage.intake import services as intake
 from triage.issues.views import duration_words
-from triage.tests.conftest import HEIDELBERG, roads, streetlight_out, streetlights  # noqa: F401 (fixtures)
+from triage.tests.conftest import HEIDELBERG, dispatcher, roads, streetlight_out, streetlights  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +138,58 @@ def test_a_language_under_80_percent_is_not_offered(settings, tmp_path, lesedi):
         assert re.search(r"^st .* no \(under 80%\)", out.getvalue(), re.M)
     finally:
         languages.offered_codes.cache_clear()
+
+
+def test_category_names_and_questions_in_the_residents_language_else_the_municipalitys(lesedi, request):
+    category = request.getfixturevalue("streetlight_out")
+    category.translations = {"zu": {"name": "Isibani somgwaqo asikhanyi", "group": "Izibani"}}
+    category.save()
+    question = category.questions.create(code="since", prompt="Since when?", datatype="singlevaluelist",
+                                         choices=[{"key": "today", "name": "Today"}, {"key": "week", "name": "A week"}],
+                                         translations={"zu": {"prompt": "Kusukela nini?", "choices": {"today": "Namuhla"}}})
+    question.category.questions.create(code="safe", prompt="Is it safe?", datatype="yesno", order=1)
+
+    def listed(language: str) -> dict:
+        answer = Client(HTTP_ACCEPT_LANGUAGE=language).get("/api/v1/categories?municipality=GT423").json()
+        return next(c for c in answer if c["id"] == category.id)
+
+    zulu = listed("zu")
+    assert zulu["name"] == "Isibani somgwaqo asikhanyi" and zulu["group"] == "Izibani"
+    since, safe = zulu["questions"]
+    assert since["prompt"] == "Kusukela nini?"
+    assert since["choices"] == [{"key": "today", "name": "Namuhla"}, {"key": "week", "name": "A week"}]  # one not translated
+    assert safe["choices"] == [{"key": "yes", "name": "Yebo"}, {"key": "no", "name": "Cha"}]
+    sesotho = listed("st")  # nothing stored in Sesotho: the municipality's own text
+    assert sesotho["name"] == category.name and sesotho["questions"][0]["prompt"] == "Since when?"
+    html = Client(HTTP_ACCEPT_LANGUAGE="zu").get("/m/GT423/issues/").content.decode()
+    assert '<optgroup label="Izibani">' in html and "Isibani somgwaqo asikhanyi</option>" in html
+
+
+def test_stored_translations_name_only_the_sites_languages(lesedi, request):
+    from django.core.exceptions import ValidationError
+
+    category = request.getfixturevalue("streetlight_out")
+    category.translations = {"fr": {"name": "Lampadaire"}}
+    with pytest.raises(ValidationError, match="fr"):
+        category.full_clean()
+
+
+def test_a_status_update_reaches_each_follower_in_their_language(lesedi, request):
+    from notices.models import OutboundMessage
+    from triage.issues import services
+    from triage.issues.models import Follower
+    from triage.issues.workflow import Status
+
+    category = request.getfixturevalue("streetlight_out")
+    lesedi.default_language = "st"
+    lesedi.save()
+    issue = intake.issue_create(report=intake.Report(category=category, location=HEIDELBERG)).issue
+    zulu = User.objects.create_user(email="sipho@example.org", password="a long pass phrase")
+    Preferences.objects.create(user=zulu, language="zu")
+    Follower.objects.create(issue=issue, user=zulu, created_at=issue.created_at, confirmed_at=issue.created_at)
+    Follower.objects.create(issue=issue, email="anon@example.org", created_at=issue.created_at,
+                            confirmed_at=issue.created_at)
+    services.issue_transition(issue=issue, to_status=Status.ACKNOWLEDGED, actor=request.getfixturevalue("dispatcher"))
+    subjects = dict(OutboundMessage.objects.values_list("address", "subject"))
+    assert subjects["sipho@example.org"].endswith("umbiko wakho wamukelwe")
+    assert subjects["anon@example.org"].endswith("tlaleho ya hao e amohetswe")  # the municipality's default language

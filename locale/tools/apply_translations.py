@@ -35,6 +35,7 @@ def apply(table: dict, domain: str) -> None:
             else:
                 fuzzy = text.startswith("~")
                 entry.msgstr = text.lstrip("~")
+            entry.previous_msgid = entry.previous_msgid_plural = None  # msgmerge's guess, now replaced
             if fuzzy and "fuzzy" not in entry.flags:
                 entry.flags.append("fuzzy")
             elif not fuzzy and "fuzzy" in entry.flags:

@@ -39,6 +39,16 @@ def reporter_and_followers(issue) -> list[Recipient]:
     return recipients
 
 
+class _LocalName:
+    """A category's name, written when the message is: in the recipient's language."""
+
+    def __init__(self, category):
+        self.category = category
+
+    def __str__(self) -> str:
+        return self.category.local_name
+
+
 def _topic(issue) -> str:
     return f"issue:{issue.reference}"
 
@@ -66,7 +76,7 @@ def tell_reporter_issue_received(issue) -> None:
         recipients.append(Recipient(email=issue.reporter_email, phone=issue.reporter_phone))
     if not recipients:
         return
-    values = {"reference": issue.reference, "category": issue.category.name, "url": issue_url(issue),
+    values = {"reference": issue.reference, "category": _LocalName(issue.category), "url": issue_url(issue),
               "code": issue.municipality.code}
     # Filed by the reporter's own request: its language is theirs.
     _notify_in_their_languages(recipients, issue, lambda: (
@@ -80,7 +90,7 @@ def ask_follower_to_confirm(follower, *, token: str) -> None:
     """The one message an address typed into a follow form gets before its owner confirms."""
     issue = follower.issue
     link = imbizo_setting("PUBLIC_URL").rstrip("/") + f"/track/{issue.reference}/follow/{token}/"
-    values = {"reference": issue.reference, "category": issue.category.name, "link": link,
+    values = {"reference": issue.reference, "category": _LocalName(issue.category), "link": link,
               "days": imbizo_setting("FOLLOW_CONFIRMATION_DAYS")}
     _notify_in_their_languages([Recipient(email=follower.email)], issue, lambda: (
         _("%(reference)s: confirm you want its updates") % values,
@@ -129,7 +139,7 @@ def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: b
 
     def message() -> tuple[str, str, str]:
         said = str(headline)  # a lazy headline (status_headline) is written in the recipient's language here
-        lines = [f"{issue.reference} ({issue.category.name}): {said}"]
+        lines = [f"{issue.reference} ({issue.category.local_name}): {said}"]
         if note:
             lines.append(note)
         lines.append(_("Follow it at %(url)s") % {"url": issue_url(issue)})

@@ -407,6 +407,7 @@
     // The same report sent again (a retry) keeps its key; a changed one is a new report.
     const body = JSON.stringify(report);
     if (body !== lastBody) { idempotencyKey = Imbizo.uuid(); lastBody = body; }
+    if (!navigator.onLine) { await keepForLater(report, category); return; }
     sending = true;
     submitButton.disabled = true;
     submitButton.setAttribute("aria-busy", "true");
@@ -422,6 +423,7 @@
     submitButton.removeAttribute("aria-busy");
     sendingNote.textContent = "";
     if (result && (result.status === 201 || result.status === 200)) { filed(result.body); return; }
+    if (!result) { await keepForLater(report, category); return; } // no connection after all: the outbox sends it
     if (result && result.status === 400 && result.body) { showErrors(result.body); return; }
     if (result && result.status === 409) {
       lastBody = null; // a fresh key next time
@@ -432,6 +434,18 @@
       ? `<p>${escapeHtml(fill(gettext("The report could not be sent (error %(status)s). Nothing is lost: press “Send report” again."), { status: result.status }))}</p>`
       : `<p>${escapeHtml(gettext("The server could not be reached. Check your connection and press “Send report” again: it will not be filed twice."))}</p>`);
   });
+
+  // No connection: the report (and its photos) waits in this device's outbox, under the same key.
+  async function keepForLater(report, category) {
+    await ImbizoReportOutbox.queue({ key: idempotencyKey, report, files: photosInput.files, categoryName: category.name });
+    form.reset();
+    renderQuestions(null);
+    categoryNote.innerHTML = "";
+    lastBody = null;
+    if (pin) { map.removeLayer(pin); pin = null; }
+    placeBox.textContent = gettext("No place chosen yet.");
+    sendingNote.textContent = gettext("Saved on this device: it will be sent as soon as there is a connection.");
+  }
 
   function filed(issue) {
     Imbizo.rememberReport(issue);
