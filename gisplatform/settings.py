@@ -145,6 +145,24 @@ SPECTACULAR_SETTINGS = {
                              "toolkit.api.document_error_responses", "toolkit.api.required_text_is_not_empty"],
 }
 
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+def basemap_from_environment(environ) -> tuple[str, str, str]:
+    """(tile URL template, attribution, MBTiles path). IMBIZO_TILE_URL names any tile server ("" for none:
+    ward outlines only); else IMBIZO_BASEMAP_MBTILES, a raster MBTiles file the platform serves itself
+    (fully offline installations); else OpenStreetMap's standard tiles, with the attribution they require."""
+    mbtiles = environ.get("IMBIZO_BASEMAP_MBTILES", "")
+    if "IMBIZO_TILE_URL" in environ:
+        url, attribution = environ["IMBIZO_TILE_URL"], ""
+    elif mbtiles:
+        url, attribution = "/basemap/{z}/{x}/{y}", ""
+    else:
+        url, attribution = OSM_TILE_URL, OSM_ATTRIBUTION
+    return url, environ.get("IMBIZO_TILE_ATTRIBUTION", attribution), mbtiles
+
+
 # Imbizo's own settings, in one namespaced dict: toolkit/conf.py documents each with its default, and
 # the code reads them through toolkit.conf.imbizo_setting.
 IMBIZO = {
@@ -152,8 +170,8 @@ IMBIZO = {
     "SHARED_DATA": os.environ.get("IMBIZO_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")),
     "DEFAULT_MUNICIPALITY": os.environ.get("IMBIZO_DEFAULT_MUNICIPALITY", ""),
     "PUBLIC_URL": os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000"),
-    "TILE_URL": os.environ.get("IMBIZO_TILE_URL", ""),
-    "TILE_ATTRIBUTION": os.environ.get("IMBIZO_TILE_ATTRIBUTION", ""),
+    # The street base map: OpenStreetMap's tiles unless IMBIZO_TILE_URL (or an MBTiles file) says otherwise.
+    **dict(zip(("TILE_URL", "TILE_ATTRIBUTION", "BASEMAP_MBTILES"), basemap_from_environment(os.environ), strict=True)),
     # Email only: until an SMS or push gateway is configured here, their messages wait, queued.
     "CHANNELS": {"email": "notices.channels.EmailChannel"},
     "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "worker"),
@@ -286,4 +304,5 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMi
                   "django.middleware.locale.LocaleMiddleware")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
                   "gisplatform.languages.PreferredLanguageMiddleware")
-TEMPLATES[0]["OPTIONS"]["context_processors"].append("gisplatform.languages.offered_languages")
+TEMPLATES[0]["OPTIONS"]["context_processors"] += ["gisplatform.languages.offered_languages",
+                                                  "gisplatform.basemap.basemap"]

@@ -16,3 +16,9 @@ DATABASES["default"]["OPTIONS"]["options"] += " -c synchronous_commit=off"
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_imbizo")}
 # Each request sends its messages after its commit, so a test sees them sent without a delivery worker.
 IMBIZO = {**IMBIZO, "DELIVERY": "on_commit"}
+# The suite runs as a fully offline installation (no base map) unless IMBIZO_TILE_URL says otherwise;
+# tests of the street map set a tile URL themselves and block its host.
+if "IMBIZO_TILE_URL" not in os.environ:
+    IMBIZO["TILE_URL"] = ""
+    LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}  # noqa: F405
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = ["'self'", "data:"]  # noqa: F405

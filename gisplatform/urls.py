@@ -5,7 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.lockout import login_name
-from gisplatform import health, languages, pwa
+from gisplatform import basemap, health, languages, pwa
 from layers.ogc import views as ogc_views
 from toolkit.ratelimit import limit_writes
 
@@ -17,6 +17,7 @@ urlpatterns = [
     # The installable app: favicon, manifests, service worker (gisplatform/pwa.py).
     path("favicon.ico", pwa.favicon, name="favicon"),
     path("sw.js", pwa.service_worker, name="service-worker"),
+    path("basemap/<int:z>/<int:x>/<int:y>", basemap.tile, name="basemap-tile"),
     path("m/<str:code>/manifest.webmanifest", pwa.manifest, name="web-manifest"),
     # Languages: the switcher's form posts here; scripts read their strings from the catalogue, a file
     # (the Content-Security-Policy allows no inline script) named per language (?l=) so caches keep each.

@@ -9,7 +9,9 @@
   const openNow = document.getElementById("open-now");
   const map = L.map(mapElement);
   window.imbizoMap = map;
-  if (mapElement.dataset.tileUrl) L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
+  if (mapElement.dataset.tileUrl) {
+    L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19, attribution: mapElement.dataset.tileAttribution || "" }).addTo(map);
+  }
   const extent = mapElement.dataset.extent.split(",").map(Number);
   if (extent.length === 4 && extent.every(Number.isFinite)) {
     map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);

@@ -12,7 +12,7 @@
   if (switcher) switcher.addEventListener("change", () => { window.location.href = "/m/" + switcher.value + "/"; });
 
   if (mapElement.dataset.tileUrl) {
-    L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
+    L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19, attribution: mapElement.dataset.tileAttribution || "" }).addTo(map);
   }
   const extent = mapElement.dataset.extent.split(",").map(Number);
   if (extent.length === 4 && extent.every(Number.isFinite)) {
