@@ -13,16 +13,22 @@ from django.utils import translation
 from django.views.i18n import set_language as django_set_language
 
 DOMAINS = ("django", "djangojs")
+# Strings of the staff pages carry this message context: they may stay English, so they are counted apart.
+STAFF_CONTEXT = "staff"
 # A language is offered once this share of its strings is translated (fuzzy ones do not count).
 OFFERED_FROM_PERCENT = 80.0
 
 
 @dataclass(frozen=True)
 class Coverage:
+    """Counts of the resident-facing strings; the staff pages' strings apart (staff_*)."""
+
     language: str
     total: int
     translated: int
     fuzzy: int
+    staff_total: int = 0
+    staff_translated: int = 0
 
     @property
     def percent(self) -> float:
@@ -32,20 +38,28 @@ class Coverage:
     def fuzzy_percent(self) -> float:
         return 100.0 * self.fuzzy / self.total if self.total else 0.0
 
+    @property
+    def staff_percent(self) -> float:
+        return 100.0 * self.staff_translated / self.staff_total if self.staff_total else 100.0
+
 
 def coverage(language: str) -> Coverage:
     """Translated and fuzzy strings of the language's catalogues (both domains) in LOCALE_PATHS."""
-    total = translated = fuzzy = 0
+    total = translated = fuzzy = staff_total = staff_translated = 0
     for locale_dir in settings.LOCALE_PATHS:
         for domain in DOMAINS:
             path = Path(locale_dir) / language / "LC_MESSAGES" / f"{domain}.po"
             if not path.exists():
                 continue
             entries = [entry for entry in polib.pofile(str(path)) if not entry.obsolete]
+            staff = [entry for entry in entries if entry.msgctxt == STAFF_CONTEXT]
+            staff_total += len(staff)
+            staff_translated += sum(1 for entry in staff if entry.translated())
+            entries = [entry for entry in entries if entry.msgctxt != STAFF_CONTEXT]
             total += len(entries)
             translated += sum(1 for entry in entries if entry.translated())
             fuzzy += sum(1 for entry in entries if entry.fuzzy)
-    return Coverage(language, total, translated, fuzzy)
+    return Coverage(language, total, translated, fuzzy, staff_total, staff_translated)
 
 
 @lru_cache(maxsize=1)

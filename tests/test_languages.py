@@ -20,6 +20,13 @@ from triage.tests.conftest import HEIDELBERG, dispatcher, roads, streetlight_out
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """The test client's requests activate languages in this thread: later tests start in English."""
+    yield
+    translation.deactivate()
+
 # What a resident of each language reads in the menu, and one sentence of each page's own text.
 MENU_REPORT = {"af": "Meld 'n probleem aan", "zu": "Bika inkinga", "st": "Tlaleha bothata"}
 PAGE_TEXT = {
@@ -105,6 +112,16 @@ def test_plural_rules_follow_each_language():
         assert duration_words(2 * 86400 + 3600) == "2 dae 1 uur"
 
 
+def test_a_wrong_answer_is_explained_in_the_residents_language(lesedi, request):
+    category = request.getfixturevalue("streetlight_out")
+    category.questions.create(code="poles", prompt="How many poles?", datatype="number", required=True)
+    answer = Client(HTTP_ACCEPT_LANGUAGE="af").post(
+        "/api/v1/issues", {"category": category.id, "lat": HEIDELBERG.y, "lon": HEIDELBERG.x, "answers": {"poles": "baie"}},
+        content_type="application/json")
+    assert answer.status_code == 400
+    assert answer.json()["answers.poles"] == ["'baie' is nie 'n getal nie."]
+
+
 def test_the_coverage_command_prints_each_languages_share():
     out = io.StringIO()
     call_command("translation_coverage", stdout=out)
@@ -113,6 +130,7 @@ def test_the_coverage_command_prints_each_languages_share():
     for code in ("af", "zu", "st"):
         figures = languages.coverage(code)
         assert figures.total > 200
+        assert figures.staff_total > 20  # the staff pages' strings (the planners' PDF), counted apart
         assert f"{figures.percent:.1f}%" in lines[code]
         assert f"{figures.fuzzy_percent:.1f}%" in lines[code]
         assert "yes" in lines[code]
