@@ -284,18 +284,19 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # Every failure is kept (not only the current streak): the cool-off doubles with each lockout of a day.
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 # --- Languages (docs/architecture.md, "Languages") ------------------------------------------------
-# The resident pages in English, Afrikaans, isiZulu and Sesotho: the language comes from the person's
+# The resident pages in English, Afrikaans, isiZulu, Sesotho and isiXhosa: the language comes from the person's
 # choice (a cookie set by /i18n/setlang/, and Preferences.language for a resident who logs in), else
 # the browser's Accept-Language. A language whose catalogue is under 80% translated is not offered
 # (gisplatform/languages.py; `manage.py translation_coverage` prints the figures).
 from django.conf.locale import LANG_INFO  # noqa: E402
 
-# Django ships no isiZulu or Sesotho locale: their names, for the switcher and get_language_info.
+# Django ships no isiZulu, Sesotho or isiXhosa locale: their names, for the switcher and get_language_info.
 LANG_INFO.update({
     "zu": {"bidi": False, "code": "zu", "name": "Zulu", "name_local": "isiZulu"},
     "st": {"bidi": False, "code": "st", "name": "Southern Sotho", "name_local": "Sesotho"},
+    "xh": {"bidi": False, "code": "xh", "name": "Xhosa", "name_local": "isiXhosa"},
 })
-LANGUAGES = [("en", "English"), ("af", "Afrikaans"), ("zu", "isiZulu"), ("st", "Sesotho")]
+LANGUAGES = [("en", "English"), ("af", "Afrikaans"), ("zu", "isiZulu"), ("st", "Sesotho"), ("xh", "isiXhosa")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "imbizo_language"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600

@@ -28,13 +28,16 @@ def english_afterwards():
     translation.deactivate()
 
 # What a resident of each language reads in the menu, and one sentence of each page's own text.
-MENU_REPORT = {"af": "Meld 'n probleem aan", "zu": "Bika inkinga", "st": "Tlaleha bothata"}
+MENU_REPORT = {"af": "Meld 'n probleem aan", "zu": "Bika inkinga", "st": "Tlaleha bothata", "xh": "Xela ingxaki"}
 PAGE_TEXT = {
-    "home": {"af": "Hier meld inwoners probleme", "zu": "Yilapha izakhamuzi zibikela", "st": "Mona ke moo baahi"},
-    "report": {"af": "1. Waar is dit?", "zu": "1. Ikuphi?", "st": "1. E kae?"},
-    "track lookup": {"af": "Verwysingsnommer", "zu": "Inombolo yereferensi", "st": "Nomoro ya tshupiso"},
-    "track": {"af": "Geskiedenis", "zu": "Umlando", "st": "Nalane"},
-    "near me": {"af": "Fasiliteite naby jou", "zu": "Izikhungo eziseduze kwakho", "st": "Disebediswa tsa setjhaba haufi le wena"},
+    "home": {"af": "Hier meld inwoners probleme", "zu": "Yilapha izakhamuzi zibikela", "st": "Mona ke moo baahi",
+             "xh": "Apha ngapha abahlali"},
+    "report": {"af": "1. Waar is dit?", "zu": "1. Ikuphi?", "st": "1. E kae?", "xh": "1. Iphi?"},
+    "track lookup": {"af": "Verwysingsnommer", "zu": "Inombolo yereferensi", "st": "Nomoro ya tshupiso",
+                     "xh": "Inombolo yesalathiso"},
+    "track": {"af": "Geskiedenis", "zu": "Umlando", "st": "Nalane", "xh": "Imbali"},
+    "near me": {"af": "Fasiliteite naby jou", "zu": "Izikhungo eziseduze kwakho", "st": "Disebediswa tsa setjhaba haufi le wena",
+                "xh": "Iindawo zoluntu ezikufuphi nawe"},
 }
 
 
@@ -50,7 +53,7 @@ def html_lang(html: str) -> str:
     return re.search(r'<html lang="([^"]+)"', html).group(1)
 
 
-@pytest.mark.parametrize("language", ["af", "zu", "st"])
+@pytest.mark.parametrize("language", ["af", "zu", "st", "xh"])
 def test_accept_language_gives_the_page_in_that_language(pages, language):
     client = Client(HTTP_ACCEPT_LANGUAGE=f"{language},en;q=0.5")
     for name, url in pages.items():
@@ -110,6 +113,8 @@ def test_plural_rules_follow_each_language():
         assert translation.ngettext("%(count)d day", "%(count)d days", 0) % {"count": 0} == "matsatsi a 0"
     with translation.override("af"):
         assert duration_words(2 * 86400 + 3600) == "2 dae 1 uur"
+    with translation.override("xh"):
+        assert duration_words(2 * 86400 + 3600) == "iintsuku ezi-2 iyure e-1"
 
 
 def test_a_wrong_answer_is_explained_in_the_residents_language(lesedi, request):
@@ -126,8 +131,8 @@ def test_the_coverage_command_prints_each_languages_share():
     out = io.StringIO()
     call_command("translation_coverage", stdout=out)
     lines = {line.split()[0]: line for line in out.getvalue().splitlines()[1:]}
-    assert set(lines) == {"en", "af", "zu", "st"}
-    for code in ("af", "zu", "st"):
+    assert set(lines) == {"en", "af", "zu", "st", "xh"}
+    for code in ("af", "zu", "st", "xh"):
         figures = languages.coverage(code)
         assert figures.total > 200
         assert figures.staff_total > 20  # the staff pages' strings (the planners' PDF), counted apart
@@ -137,7 +142,7 @@ def test_the_coverage_command_prints_each_languages_share():
 
 
 def test_a_language_under_80_percent_is_not_offered(settings, tmp_path, lesedi):
-    for code in ("af", "zu", "st"):
+    for code in ("af", "zu", "st", "xh"):
         shutil.copytree(settings.LOCALE_PATHS[0] / code, tmp_path / code)
     import polib
 

@@ -1,6 +1,7 @@
-"""Fill the .po catalogues from translation tables (msgid -> (af, zu, st)); a translation starting with
-"~" is written as fuzzy (the translator was unsure). Used once per batch of new strings:
-    .venv/bin/python locale/tools/apply_translations.py TABLE.py [domain]"""
+"""Fill the .po catalogues from translation tables (msgid -> (af, zu, st), or -> text for the one
+language given); a translation starting with "~" is written as fuzzy (the translator was unsure).
+Used once per batch of new strings:
+    .venv/bin/python locale/tools/apply_translations.py TABLE.py [domain] [language]"""
 
 import runpy
 import sys
@@ -9,12 +10,13 @@ from pathlib import Path
 import polib
 
 LANGUAGES = ("af", "zu", "st")
-PLURALS = {"af": "nplurals=2; plural=(n != 1);", "zu": "nplurals=2; plural=(n > 1);", "st": "nplurals=2; plural=(n != 1);"}
+PLURALS = {"af": "nplurals=2; plural=(n != 1);", "zu": "nplurals=2; plural=(n > 1);", "st": "nplurals=2; plural=(n != 1);",
+           "xh": "nplurals=2; plural=(n != 1);"}
 LOCALE = Path(__file__).resolve().parent.parent
 
 
-def apply(table: dict, domain: str) -> None:
-    for index, language in enumerate(LANGUAGES):
+def apply(table: dict, domain: str, languages: tuple[str, ...] = LANGUAGES) -> None:
+    for index, language in enumerate(languages):
         path = LOCALE / language / "LC_MESSAGES" / f"{domain}.po"
         catalogue = polib.pofile(str(path))
         catalogue.metadata.update({"Language": language, "Plural-Forms": PLURALS[language],
@@ -24,9 +26,9 @@ def apply(table: dict, domain: str) -> None:
                                    "PO-Revision-Date": catalogue.metadata.get("POT-Creation-Date", "")})
         catalogue.metadata_is_fuzzy = False
         for entry in catalogue:
-            if entry.msgid not in table:
+            if entry.msgctxt or entry.msgid not in table:  # staff strings (context "staff") are not in the tables
                 continue
-            text = table[entry.msgid][index]
+            text = table[entry.msgid] if len(languages) == 1 else table[entry.msgid][index]
             fuzzy = False
             if entry.msgid_plural:
                 singular, plural = text
@@ -46,4 +48,4 @@ def apply(table: dict, domain: str) -> None:
 if __name__ == "__main__":
     names = runpy.run_path(sys.argv[1])
     table = next(value for key, value in names.items() if key.isupper() and isinstance(value, dict))
-    apply(table, sys.argv[2] if len(sys.argv) > 2 else "django")
+    apply(table, sys.argv[2] if len(sys.argv) > 2 else "django", tuple(sys.argv[3:4]) or LANGUAGES)
