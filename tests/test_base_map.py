@@ -13,7 +13,7 @@ from gisplatform import basemap
 from gisplatform.settings import OSM_ATTRIBUTION, OSM_TILE_URL, _csp_origin, basemap_from_environment
 from tests.support import save_screenshot, wait_until
 from triage.intake import services as intake
-from triage.tests.conftest import HEIDELBERG, roads, streetlight_out, streetlights  # noqa: F401 (fixtures)
+from triage.tests.conftest import HEIDELBERG, dispatcher, roads, streetlight_out, streetlights  # noqa: F401 (fixtures)
 
 
 def test_openstreetmap_is_the_default_with_its_attribution_and_an_installation_may_choose():
@@ -68,11 +68,19 @@ def test_without_an_mbtiles_file_there_is_no_basemap_endpoint(db):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_maps_keep_their_wards_and_pins_when_the_street_tiles_cannot_be_fetched(
-        live_server, browser, imbizo_settings, settings, streetlight_out):  # noqa: F811
+        live_server, browser, imbizo_settings, settings, streetlight_out, dispatcher):  # noqa: F811
     imbizo_settings(TILE_URL=OSM_TILE_URL, TILE_ATTRIBUTION=OSM_ATTRIBUTION)
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]  # as the site's settings build it for this URL
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {**directives, "img-src": ["'self'", "data:", *_csp_origin(OSM_TILE_URL)]}}
     issue = intake.issue_create(report=intake.Report(category=streetlight_out, location=HEIDELBERG)).issue
+    from django.contrib.gis.geos import Point
+
+    from triage.issues.services import issue_transition
+
+    fixed = intake.issue_create(report=intake.Report(category=streetlight_out,
+                                                     location=Point(HEIDELBERG.x + 0.005, HEIDELBERG.y, srid=4326))).issue
+    for status in ("acknowledged", "resolved"):
+        issue_transition(issue=fixed, to_status=status, actor=dispatcher)
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     tile_requests, other_outside, errors = [], [], []
 
@@ -90,8 +98,17 @@ def test_maps_keep_their_wards_and_pins_when_the_street_tiles_cannot_be_fetched(
     page.goto(f"{live_server.url}/m/GT423/issues/")
     page.wait_for_selector("#map[data-wards-drawn='13']")
     page.wait_for_selector("#map[data-ready='true']")
+    page.evaluate("([lat, lon]) => window.imbizoMap.setView([lat, lon + 0.0025], 16, {animate: false})",
+                  [HEIDELBERG.y, HEIDELBERG.x])
+    wait_until(page, "document.getElementById('map').dataset.singles === '2'")
     wait_until(page, "document.getElementById('map').dataset.tilesFailed === 'true'")
-    assert page.locator("#map .issue-marker").count() == 1  # the pin is there, over no streets
+    assert page.locator("#map .issue-marker").count() == 2  # the pins are there, over no streets
+    # Open and fixed differ in more than colour: a round "!" and a square tick, as the legend shows.
+    open_pin, fixed_pin = page.locator("#map .status-submitted"), page.locator("#map .status-resolved")
+    assert open_pin.inner_text() == "!" and fixed_pin.inner_text() == "✓"
+    assert open_pin.evaluate("e => getComputedStyle(e).borderRadius") == "50%"
+    assert fixed_pin.evaluate("e => getComputedStyle(e).borderRadius") == "3px"
+    assert page.locator(".legend .status-resolved").inner_text() == "✓"
     assert "OpenStreetMap contributors" in page.inner_text(".leaflet-control-attribution")
     assert tile_requests and all(url.endswith(".png") for url in tile_requests)
 
