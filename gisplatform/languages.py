@@ -77,14 +77,16 @@ def offered_languages(request: HttpRequest) -> dict:
 
 class PreferredLanguageMiddleware:
     """A resident who is logged in and has no language cookie (a new device) gets the language
-    saved in their preferences. Runs after AuthenticationMiddleware, before any view."""
+    saved in their preferences. Runs after AuthenticationMiddleware, before any view. Staff are
+    not residents: their pages cost no query for it (the cookie serves them)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and request.user.is_authenticated:
-            preferences = getattr(request.user, "preferences", None)
+        user = request.user
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES and user.is_authenticated and not user.is_staff:
+            preferences = getattr(user, "preferences", None)
             if preferences is not None and preferences.language in offered_codes():
                 translation.activate(preferences.language)
                 request.LANGUAGE_CODE = preferences.language

@@ -44,3 +44,17 @@ def test_the_switcher_changes_the_language_of_pages_and_scripts_and_keeps_it(liv
     assert page.inner_text("#in-view") in ("Ha ho mathata a bonahalang.",)  # no issues yet, in Sesotho
     assert outside == [] and errors == []
     context.close()
+
+
+def test_the_home_page_on_a_phone_in_isizulu(live_server, browser, lesedi):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zu-ZA")
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(live_server.url) else route.abort())
+    page = context.new_page()
+    page.goto(f"{live_server.url}/")
+    assert page.get_attribute("html", "lang") == "zu"
+    assert page.title().startswith("Lesedi")
+    assert page.inner_text("h1") == "Tshela i-Lesedi okudinga ukulungiswa"
+    assert page.locator(".home-action").count() == 5
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "the page scrolls sideways"
+    save_screenshot(page, "home-isizulu-phone")
+    context.close()
