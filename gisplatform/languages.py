@@ -10,6 +10,8 @@ import polib
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import translation
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 from django.views.i18n import set_language as django_set_language
 
 DOMAINS = ("django", "djangojs")
@@ -91,6 +93,17 @@ class PreferredLanguageMiddleware:
                 translation.activate(preferences.language)
                 request.LANGUAGE_CODE = preferences.language
         return self.get_response(request)
+
+
+@cache_control(max_age=3600, public=True)
+def javascript_catalog(request: HttpRequest):
+    """Django's JavaScript catalogue in the language its URL names (?l=zu), whatever the request's own
+    language: the service worker caches one file per language, fetched with the resident's cookie."""
+    code = request.GET.get("l", "")
+    if code in offered_codes():
+        with translation.override(code):
+            return JavaScriptCatalog.as_view()(request)
+    return JavaScriptCatalog.as_view()(request)
 
 
 def set_language(request: HttpRequest):

@@ -1,7 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.decorators.cache import cache_control
-from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.lockout import login_name
@@ -22,7 +20,7 @@ urlpatterns = [
     # Languages: the switcher's form posts here; scripts read their strings from the catalogue, a file
     # (the Content-Security-Policy allows no inline script) named per language (?l=) so caches keep each.
     path("i18n/setlang/", languages.set_language, name="set_language"),
-    path("jsi18n/", cache_control(max_age=3600, public=True)(JavaScriptCatalog.as_view()), name="javascript-catalog"),
+    path("jsi18n/", languages.javascript_catalog, name="javascript-catalog"),
     path("api/v1/", include("wards.api_urls")),
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),

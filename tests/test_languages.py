@@ -103,6 +103,9 @@ def test_scripts_read_their_strings_from_the_catalogue_file(db):
     body = response.content.decode()
     assert "Thumela umbiko" in body or "Kuthunyelwa umbiko wakho" in body
     assert "(n > 1)" in body  # isiZulu's plural rule travels with the catalogue
+    # The file's language is the one its URL names (the service worker caches one per language).
+    sesotho = Client(HTTP_ACCEPT_LANGUAGE="en").get("/jsi18n/?l=st").content.decode()
+    assert "Kgetha sehlopha" in sesotho and "Khetha isigaba" not in sesotho
 
 
 def test_plural_rules_follow_each_language():
