@@ -148,6 +148,24 @@ SPECTACULAR_SETTINGS = {
                              "toolkit.api.document_error_responses", "toolkit.api.required_text_is_not_empty"],
 }
 
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+def basemap_from_environment(environ) -> tuple[str, str, str]:
+    """(tile URL template, attribution, MBTiles path). IMBIZO_TILE_URL names any tile server ("" for none:
+    ward outlines only); else IMBIZO_BASEMAP_MBTILES, a raster MBTiles file the platform serves itself
+    (fully offline installations); else OpenStreetMap's standard tiles, with the attribution they require."""
+    mbtiles = environ.get("IMBIZO_BASEMAP_MBTILES", "")
+    if "IMBIZO_TILE_URL" in environ:
+        url, attribution = environ["IMBIZO_TILE_URL"], ""
+    elif mbtiles:
+        url, attribution = "/basemap/{z}/{x}/{y}", ""
+    else:
+        url, attribution = OSM_TILE_URL, OSM_ATTRIBUTION
+    return url, environ.get("IMBIZO_TILE_ATTRIBUTION", attribution), mbtiles
+
+
 # Imbizo's own settings, in one namespaced dict: toolkit/conf.py documents each with its default, and
 # the code reads them through toolkit.conf.imbizo_setting.
 IMBIZO = {
@@ -155,8 +173,8 @@ IMBIZO = {
     "SHARED_DATA": os.environ.get("IMBIZO_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")),
     "DEFAULT_MUNICIPALITY": os.environ.get("IMBIZO_DEFAULT_MUNICIPALITY", ""),
     "PUBLIC_URL": os.environ.get("IMBIZO_PUBLIC_URL", "http://127.0.0.1:8000"),
-    "TILE_URL": os.environ.get("IMBIZO_TILE_URL", ""),
-    "TILE_ATTRIBUTION": os.environ.get("IMBIZO_TILE_ATTRIBUTION", ""),
+    # The street base map: OpenStreetMap's tiles unless IMBIZO_TILE_URL (or an MBTiles file) says otherwise.
+    **dict(zip(("TILE_URL", "TILE_ATTRIBUTION", "BASEMAP_MBTILES"), basemap_from_environment(os.environ), strict=True)),
     # Email only: until an SMS or push gateway is configured here, their messages wait, queued.
     "CHANNELS": {"email": "notices.channels.EmailChannel"},
     "DELIVERY": os.environ.get("IMBIZO_DELIVERY", "celery"),
@@ -377,3 +395,26 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 14 * 24 * 3600
 SILENCED_SYSTEM_CHECKS += ["account.W001"]  # neither email nor phone is required alone: one of them is (the form)
+# --- Languages (docs/architecture.md, "Languages") ------------------------------------------------
+# The resident pages in English, Afrikaans, isiZulu, Sesotho and isiXhosa: the language comes from the person's
+# choice (a cookie set by /i18n/setlang/, and Preferences.language for a resident who logs in), else
+# the browser's Accept-Language. A language whose catalogue is under 80% translated is not offered
+# (gisplatform/languages.py; `manage.py translation_coverage` prints the figures).
+from django.conf.locale import LANG_INFO  # noqa: E402
+# Django ships no isiZulu, Sesotho or isiXhosa locale: their names, for the switcher and get_language_info.
+LANG_INFO.update({
+    "zu": {"bidi": False, "code": "zu", "name": "Zulu", "name_local": "isiZulu"},
+    "st": {"bidi": False, "code": "st", "name": "Southern Sotho", "name_local": "Sesotho"},
+    "xh": {"bidi": False, "code": "xh", "name": "Xhosa", "name_local": "isiXhosa"},
+})
+LANGUAGES = [("en", "English"), ("af", "Afrikaans"), ("zu", "isiZulu"), ("st", "Sesotho"), ("xh", "isiXhosa")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "imbizo_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+                  "django.middleware.locale.LocaleMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "gisplatform.languages.PreferredLanguageMiddleware")
+TEMPLATES[0]["OPTIONS"]["context_processors"] += ["gisplatform.languages.offered_languages",
+                                                  "gisplatform.basemap.basemap"]

@@ -21,3 +21,9 @@ IMBIZO = {**IMBIZO, "DELIVERY": "on_commit"}
 from gisplatform.settings import REDIS_URL  # noqa: E402
 
 CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL.rsplit("/", 1)[0] + "/15"
+# The suite runs as a fully offline installation (no base map) unless IMBIZO_TILE_URL says otherwise;
+# tests of the street map set a tile URL themselves and block its host.
+if "IMBIZO_TILE_URL" not in os.environ:
+    IMBIZO["TILE_URL"] = ""
+    LEAFLET_CONFIG = {**LEAFLET_CONFIG, "TILES": []}  # noqa: F405
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = ["'self'", "data:"]  # noqa: F405

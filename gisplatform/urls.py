@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.lockout import login_name
-from gisplatform import health, metrics
+from gisplatform import basemap, health, languages, metrics, pwa
 from layers.ogc import views as ogc_views
 from toolkit.ratelimit import limit_writes
 
@@ -15,16 +15,22 @@ urlpatterns = [
     # For load balancers and monitoring: ready to serve (database, Redis, queues), Prometheus metrics.
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
+    # The installable app: favicon, manifests, service worker (gisplatform/pwa.py).
+    path("favicon.ico", pwa.favicon, name="favicon"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("basemap/<int:z>/<int:x>/<int:y>", basemap.tile, name="basemap-tile"),
+    path("m/<str:code>/manifest.webmanifest", pwa.manifest, name="web-manifest"),
+    # Languages: the switcher's form posts here; scripts read their strings from the catalogue, a file
+    # (the Content-Security-Policy allows no inline script) named per language (?l=) so caches keep each.
+    path("i18n/setlang/", languages.set_language, name="set_language"),
+    path("jsi18n/", languages.javascript_catalog, name="javascript-catalog"),
     path("api/v1/", include("wards.api_urls")),
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),
     path("api/v1/", include("heatmaps.api_urls")),
-<<<<<<< HEAD
     path("api/v1/", include("directory.api_urls")),
     path("api/v1/", include("channels.api_urls")),
-=======
     path("api/v1/", include("residents.api_urls")),
->>>>>>> residents
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the Content-Security-Policy allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import shapely  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django.utils.translation import pgettext, pgettext_lazy  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
@@ -33,10 +34,15 @@ from heatmaps.query import FigureQuery  # noqa: E402
 
 A4_LANDSCAPE = (11.69, 8.27)
 BRAND = "#1f5f8b"
-TABLE_FIGURES = [("logged", "Logged"), ("resolved", "Resolved"), ("backlog", "Open at end"),
-                 ("median_hours_to_acknowledge", "Median h to\nacknowledge"), ("median_hours_to_resolve", "Median h to\nresolve"),
-                 ("p90_hours_to_resolve", "90th pct h\nto resolve"), ("share_within_sla", "Within\nSLA"),
-                 ("mean_rating", "Mean\nrating"), ("repeat_issues", "Repeat issues\nper asset")]
+# Staff text (context "staff"): translatable, and counted apart from the resident pages' strings.
+TABLE_FIGURES = [("logged", pgettext_lazy("staff", "Logged")), ("resolved", pgettext_lazy("staff", "Resolved")),
+                 ("backlog", pgettext_lazy("staff", "Open at end")),
+                 ("median_hours_to_acknowledge", pgettext_lazy("staff", "Median h to\nacknowledge")),
+                 ("median_hours_to_resolve", pgettext_lazy("staff", "Median h to\nresolve")),
+                 ("p90_hours_to_resolve", pgettext_lazy("staff", "90th pct h\nto resolve")),
+                 ("share_within_sla", pgettext_lazy("staff", "Within\nSLA")),
+                 ("mean_rating", pgettext_lazy("staff", "Mean\nrating")),
+                 ("repeat_issues", pgettext_lazy("staff", "Repeat issues\nper asset"))]
 
 
 def _text(value, key: str = "") -> str:
@@ -60,20 +66,23 @@ def _title(fig, query: FigureQuery, heading: str) -> None:
 def _footer(fig, page: int, zone: str) -> None:
     """The municipality's own clock: its reports are read in its local days."""
     generated = timezone.localtime(timezone=ZoneInfo(zone))
-    fig.text(0.04, 0.025, f"Imbizo · generated {generated:%Y-%m-%d %H:%M} · figures at most 60 s behind "
-             f"the issues · local days ({zone})", fontsize=7.5, color="#5b6770")
-    fig.text(0.96, 0.025, f"page {page}", fontsize=7.5, color="#5b6770", ha="right")
+    fig.text(0.04, 0.025, pgettext("staff", "Imbizo · generated %(when)s · figures at most 60 s behind the issues · "
+                                            "local days (%(zone)s)") % {"when": f"{generated:%Y-%m-%d %H:%M}", "zone": zone},
+             fontsize=7.5, color="#5b6770")
+    fig.text(0.96, 0.025, pgettext("staff", "page %(number)s") % {"number": page}, fontsize=7.5, color="#5b6770",
+             ha="right")
 
 
 def _figures_page(pdf, query: FigureQuery, answer: dict) -> None:
     fig = plt.figure(figsize=A4_LANDSCAPE)
-    _title(fig, query, "service-delivery report")
+    _title(fig, query, pgettext("staff", "service-delivery report"))
     total = answer["total"]
-    headline = [("Issues logged", _text(total["logged"])), ("Resolved", _text(total["resolved"])),
-                ("Open at the end", _text(total["backlog"])),
-                ("Median time to resolve", f"{_text(total['median_hours_to_resolve'])} h"),
-                ("Resolved within SLA", _text(total["share_within_sla"], "share_within_sla")),
-                ("Mean rating", _text(total["mean_rating"]))]
+    headline = [(pgettext("staff", "Issues logged"), _text(total["logged"])),
+                (pgettext("staff", "Resolved"), _text(total["resolved"])),
+                (pgettext("staff", "Open at the end"), _text(total["backlog"])),
+                (pgettext("staff", "Median time to resolve"), f"{_text(total['median_hours_to_resolve'])} h"),
+                (pgettext("staff", "Resolved within SLA"), _text(total["share_within_sla"], "share_within_sla")),
+                (pgettext("staff", "Mean rating"), _text(total["mean_rating"]))]
     for index, (label, value) in enumerate(headline):
         x = 0.04 + index * 0.155
         fig.patches.append(plt.Rectangle((x, 0.78), 0.145, 0.1, transform=fig.transFigure, color="#f3f6f8"))
@@ -81,14 +90,15 @@ def _figures_page(pdf, query: FigureQuery, answer: dict) -> None:
         fig.text(x + 0.008, 0.795, value, fontsize=17, weight="bold", color="#1d2327")
     rows = [[area["name"], *(_text(area[key], key) for key, _ in TABLE_FIGURES)] for area in answer["areas"]]
     if answer["outside_areas"]["logged"] or answer["outside_areas"]["backlog"]:
-        rows.append(["Outside these areas", *(_text(answer["outside_areas"][k], k) for k, _ in TABLE_FIGURES)])
+        rows.append([pgettext("staff", "Outside these areas"), *(_text(answer["outside_areas"][k], k) for k, _ in TABLE_FIGURES)])
     if answer["no_location"]["logged"] or answer["no_location"]["backlog"]:
-        rows.append(["No location", *(_text(answer["no_location"][k], k) for k, _ in TABLE_FIGURES)])
-    rows.append(["Total", *(_text(total[k], k) for k, _ in TABLE_FIGURES)])
+        rows.append([pgettext("staff", "No location"), *(_text(answer["no_location"][k], k) for k, _ in TABLE_FIGURES)])
+    rows.append([pgettext("staff", "Total"), *(_text(total[k], k) for k, _ in TABLE_FIGURES)])
     axes = fig.add_axes([0.04, 0.08, 0.92, 0.66])
     axes.axis("off")
     shown = rows[:34]
-    table = axes.table(cellText=shown, colLabels=["Area", *(label for _, label in TABLE_FIGURES)], loc="upper center",
+    headings = [pgettext("staff", "Area"), *(str(label) for _, label in TABLE_FIGURES)]
+    table = axes.table(cellText=shown, colLabels=headings, loc="upper center",
                        cellLoc="right", colLoc="center")
     table.auto_set_font_size(False)
     table.set_fontsize(8 if len(shown) < 20 else 6.5)
@@ -127,9 +137,9 @@ def _area_frame(query: FigureQuery, srid: int) -> geopandas.GeoDataFrame:
 def _maps_page(pdf, query: FigureQuery, answer: dict) -> None:
     srid = metric_srid(query.municipality.id)
     fig = plt.figure(figsize=A4_LANDSCAPE)
-    _title(fig, query, "where issues are")
+    _title(fig, query, pgettext("staff", "where issues are"))
     if srid is None:
-        fig.text(0.04, 0.5, "This municipality has no boundary yet: no maps.")
+        fig.text(0.04, 0.5, pgettext("staff", "This municipality has no boundary yet: no maps."))
     else:
         areas = _area_frame(query, srid)
         values = {area["id"]: area["logged"] for area in answer["areas"]}
@@ -144,7 +154,7 @@ def _maps_page(pdf, query: FigureQuery, answer: dict) -> None:
                 point = geometry.representative_point()
                 left.annotate(f"{value:,}", (point.x, point.y), ha="center", va="center", fontsize=7.5,
                               color="#1d2327", path_effects=halo)
-        left.set_title("Issues logged per area (the number in each)", fontsize=11, loc="left")
+        left.set_title(pgettext("staff", "Issues logged per area (the number in each)"), fontsize=11, loc="left")
         _class_legend(left, breaks, [v for v in logged if v is not None])
         right = fig.add_axes([0.51, 0.12, 0.46, 0.74])
         hexes = json.loads(figures_module.hexgrid_geojson(query, 500))["features"]
@@ -155,7 +165,8 @@ def _maps_page(pdf, query: FigureQuery, answer: dict) -> None:
             cells = geopandas.GeoSeries([hexagon_polygon(500, f["properties"]["i"], f["properties"]["j"]) for f in hexes])
             cells.plot(ax=right, color=[colour_of(c, hex_breaks) for c in counts], edgecolor="#7f2704", linewidth=0.2)
             _class_legend(right, hex_breaks, counts)
-        right.set_title(f"Issues logged per 500 m hexagon ({len(hexes):,} with issues)", fontsize=11, loc="left")
+        hexagons_title = pgettext("staff", "Issues logged per 500 m hexagon (%(count)s with issues)")
+        right.set_title(hexagons_title % {"count": f"{len(hexes):,}"}, fontsize=11, loc="left")
         chosen = [v is not None for v in logged]
         focus = areas[chosen] if query.restricted and any(chosen) else areas
         west, south, east, north = focus.total_bounds
@@ -186,7 +197,8 @@ def _class_legend(axes, breaks: list[float], values: list) -> None:
         top = bounds[k + 1] if k == len(breaks) else bounds[k + 1] - 1
         label = f"{bounds[k]:,}" if bounds[k] == top else f"{bounds[k]:,}–{top:,}"
         handles.append(Patch(facecolor=colour_of(bounds[k], breaks), edgecolor="#7d8b96", label=label))
-    axes.legend(handles=handles, title="Issues", loc="lower right", fontsize=7.5, title_fontsize=8, frameon=True)
+    axes.legend(handles=handles, title=pgettext("staff", "Issues"), loc="lower right", fontsize=7.5, title_fontsize=8,
+                frameon=True)
 
 
 def _scale_bar(axes, width_m: float) -> None:
@@ -201,18 +213,20 @@ def _scale_bar(axes, width_m: float) -> None:
 def _trends_page(pdf, query: FigureQuery) -> None:
     trends = figures_module.trend_series(query, interval="month", by="total")["series"][0]["points"]
     fig = plt.figure(figsize=A4_LANDSCAPE)
-    _title(fig, query, "issues per month")
+    _title(fig, query, pgettext("staff", "issues per month"))
     axes = fig.add_axes([0.07, 0.14, 0.88, 0.7])
     months = [datetime.date.fromisoformat(p["period_start"]) for p in trends]
-    axes.bar(months, [p["logged"] for p in trends], width=20, color="#6baed6", label="Logged")
-    axes.plot(months, [p["resolved"] for p in trends], color="#1b7f3b", marker="o", linewidth=2, label="Resolved")
+    axes.bar(months, [p["logged"] for p in trends], width=20, color="#6baed6", label=pgettext("staff", "Logged"))
+    axes.plot(months, [p["resolved"] for p in trends], color="#1b7f3b", marker="o", linewidth=2,
+              label=pgettext("staff", "Resolved"))
     axes.plot(months, [p["backlog"] for p in trends], color="#e6550d", linewidth=2, linestyle="--",
-              label="Open at the end of the month")
-    axes.set_ylabel("Issues")
+              label=pgettext("staff", "Open at the end of the month"))
+    axes.set_ylabel(pgettext("staff", "Issues"))
     axes.grid(axis="y", color="#e4e8eb")
     axes.legend(loc="upper left", frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
-    fig.text(0.07, 0.07, "The first and last months may be part-months, cut by the report's dates.", fontsize=8)
+    fig.text(0.07, 0.07, pgettext("staff", "The first and last months may be part-months, cut by the report's dates."),
+             fontsize=8)
     _footer(fig, 3, query.municipality.timezone)
     pdf.savefig(fig)
     plt.close(fig)
@@ -222,17 +236,17 @@ def _forecast_page(pdf, query: FigureQuery) -> None:
     answer = forecast_table(query, months=6, by="total")
     series = answer["series"][0]
     fig = plt.figure(figsize=A4_LANDSCAPE)
-    _title(fig, query, "forecast for the next six months")
+    _title(fig, query, pgettext("staff", "forecast for the next six months"))
     axes = fig.add_axes([0.07, 0.36, 0.88, 0.48])
     past = [datetime.date.fromisoformat(p["month"]) for p in series["history"]]
     ahead = [datetime.date.fromisoformat(p["month"]) for p in series["forecast"]]
     axes.plot(past, [p["issues"] for p in series["history"]], color="#1f5f8b", marker="o", linewidth=2,
-              label="Issues logged (whole months)")
+              label=pgettext("staff", "Issues logged (whole months)"))
     axes.fill_between(ahead, [p["lower"] for p in series["forecast"]], [p["upper"] for p in series["forecast"]],
                       color="#b3261e", alpha=0.18, label=answer["band"])
     axes.plot(ahead, [p["issues"] for p in series["forecast"]], color="#b3261e", marker="o", linestyle="--", linewidth=2,
               label=f"Forecast ({series['method'].replace('_', ' ')})")
-    axes.set_ylabel("Issues per month")
+    axes.set_ylabel(pgettext("staff", "Issues per month"))
     axes.grid(axis="y", color="#e4e8eb")
     axes.legend(loc="upper left", frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
@@ -241,8 +255,9 @@ def _forecast_page(pdf, query: FigureQuery) -> None:
              f"{p['cost_lower']:,.0f} to {p['cost_upper']:,.0f}" if "cost" in p else "–"] for p in series["forecast"]]
     table_axes = fig.add_axes([0.07, 0.07, 0.52, 0.22])
     table_axes.axis("off")
-    table = table_axes.table(cellText=rows, colLabels=["Month", "Issues", "Band", "Projected cost", "Cost band"],
-                             loc="upper left", cellLoc="right")
+    headings = [pgettext("staff", "Month"), pgettext("staff", "Issues"), pgettext("staff", "Band"),
+                pgettext("staff", "Projected cost"), pgettext("staff", "Cost band")]
+    table = table_axes.table(cellText=rows, colLabels=headings, loc="upper left", cellLoc="right")
     table.auto_set_font_size(False)
     table.set_fontsize(8.5)
     for (row, _), cell in table.get_celld().items():
@@ -250,7 +265,7 @@ def _forecast_page(pdf, query: FigureQuery) -> None:
         if row == 0:
             cell.set_facecolor("#e4e8eb")
     covered = ", ".join(series.get("cost_covers_categories", [])) or "none (no category has a unit cost)"
-    fig.text(0.63, 0.29, "How this is made", fontsize=9, weight="bold", va="top")
+    fig.text(0.63, 0.29, pgettext("staff", "How this is made"), fontsize=9, weight="bold", va="top")
     fig.text(0.63, 0.265, "\n".join([
         "Seasonal naive when there are 24 or more whole months of",
         "history (next March is this March), otherwise a least-squares",

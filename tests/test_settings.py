@@ -59,8 +59,9 @@ def site_policy(**environment: str) -> dict[str, list[str]]:
 
 
 def test_the_policy_names_the_base_maps_tile_server_and_upgrades_links_behind_https():
-    development = site_policy()
-    assert development["img-src"] == ["'self'", "data:"]
+    development = site_policy()  # OpenStreetMap's tiles are the default base map
+    assert development["img-src"] == ["'self'", "data:", "https://tile.openstreetmap.org"]
+    assert site_policy(IMBIZO_TILE_URL="")["img-src"] == ["'self'", "data:"]
     assert "upgrade-insecure-requests" not in development and "report-uri" not in development
     production = site_policy(IMBIZO_TILE_URL="https://{s}.tile.example.org/{z}/{x}/{y}.png", SECURE_SSL_REDIRECT="true",
                              CSP_REPORT_URI="https://reports.example.org/csp")

@@ -21,9 +21,12 @@ DEFAULTS = {
     "DEFAULT_MUNICIPALITY": "",
     # The address residents reach the site at, for links in messages.
     "PUBLIC_URL": "http://127.0.0.1:8000",
-    # An optional base-map tile URL ("": none, the maps work offline) and the attribution it requires.
+    # The street base map's tile URL template ("": none, ward outlines only) and the attribution it requires
+    # (HTML); gisplatform/settings.py makes OpenStreetMap's tiles the default.
     "TILE_URL": "",
     "TILE_ATTRIBUTION": "",
+    # A raster MBTiles file served at /basemap/{z}/{x}/{y} for installations with no internet ("": none).
+    "BASEMAP_MBTILES": "",
     # Outbound channels (notices.channels): channel name -> dotted path of a class with deliver(message).
     "CHANNELS": {"email": "notices.channels.EmailChannel"},
     # Who sends messages (notices.outbound): "celery", a Celery task sent after the commit (notices.tasks);

@@ -8,13 +8,14 @@ both, and AREA_TIE_BREAK picks one, the same one every time.
 from zoneinfo import available_timezones
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 
-from toolkit.conf import STORAGE_SRID
+from toolkit.conf import STORAGE_SRID, imbizo_setting
 from toolkit.images import validate_pixel_count
 
 # A point exactly on the shared edge of two areas belongs to the one with the lowest number
@@ -34,7 +35,21 @@ def validate_country(value: str) -> None:
         raise ValidationError(f"'{value}' is not an ISO 3166 alpha-2 country code (e.g. ZA, US).")
 
 
+def validate_language(value: str) -> None:
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(f"'{value}' is not one of the site's languages ({', '.join(dict(settings.LANGUAGES))}).")
+
+
 class MunicipalityQuerySet(models.QuerySet):
+    def default(self) -> "Municipality | None":
+        """The municipality a page without one shows (the home page, /track/): IMBIZO_DEFAULT_MUNICIPALITY,
+        else the first with real boundaries, else any with a boundary; None before any is set up."""
+        with_boundary = self.exclude(boundary=None).defer("boundary")
+        code = imbizo_setting("DEFAULT_MUNICIPALITY")
+        return ((code and with_boundary.filter(code=code).first())
+                or with_boundary.filter(is_generated=False).order_by("code").first()
+                or with_boundary.order_by("code").first())
+
     def covering(self, point: Point) -> "MunicipalityQuerySet":
         """Municipalities whose boundary covers the point, by the tie-break rule (code)."""
         return self.filter(boundary__covers=point).order_by("code")
@@ -77,6 +92,10 @@ class Municipality(models.Model):
     emergency_number = models.CharField(max_length=20, blank=True, default="112")
     customer_care_number = models.CharField(max_length=20, blank=True)
     customer_care_email = models.EmailField(blank=True)
+    default_language = models.CharField(
+        max_length=10, default="en", validators=[validate_language],
+        help_text="A code of LANGUAGES (en, af, zu, st): messages to residents whose language is unknown, and "
+                  "the language category names fall back to.")
 
     objects = MunicipalityQuerySet.as_manager()
 

@@ -1,23 +1,22 @@
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 
 from toolkit.conf import imbizo_setting
 from wards.models import Municipality
 
 
 def home(request):
-    """The public map of the default municipality (IMBIZO_DEFAULT_MUNICIPALITY, else the first
-    one with real boundaries, else any)."""
-    municipalities = Municipality.objects.exclude(boundary=None)
-    default = imbizo_setting("DEFAULT_MUNICIPALITY")
-    chosen = (
-        (default and municipalities.filter(code=default).first())
-        or municipalities.filter(is_generated=False).order_by("code").first()
-        or municipalities.order_by("code").first()
-    )
+    """The home page of the default municipality (Municipality.objects.default())."""
+    chosen = Municipality.objects.default()
     if chosen is None:
         raise Http404("No municipality has been set up yet: run ./imbizo run or import_areas.")
-    return redirect("municipality-map", code=chosen.code)
+    return municipality_home(request, chosen.code)
+
+
+def municipality_home(request, code: str):
+    """What the site is for and what a resident can do here."""
+    municipality = get_object_or_404(Municipality.objects.defer("boundary"), code=code)
+    return render(request, "wards/home.html", {"municipality": municipality})
 
 
 def municipality_map(request, code: str):

@@ -3,6 +3,7 @@ named at once (a 400 body), the category read with everything filing needs."""
 
 from collections.abc import Mapping
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from accounts.services import normalise_phone
@@ -42,7 +43,7 @@ class ReportSerializer(serializers.Serializer):
     def validate_category(self, value: int) -> Category:
         category = Category.objects.for_intake().filter(pk=value).first() if 0 < value < 2**63 else None
         if category is None:
-            raise serializers.ValidationError(f"No category has the id {value}.")
+            raise serializers.ValidationError(_("No category has the id %(id)s.") % {"id": value})
         self.municipality = category.municipality  # whose way of writing phone numbers applies
         return category
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Department
 from assets.models import Asset
@@ -157,12 +158,13 @@ def validate_answers(category: Category, answers: dict) -> dict:
     errors, clean = {}, {}
     for code in answers:
         if code not in questions:
-            errors[f"answers.{shown(code)}"] = [f"'{category.name}' asks no question '{shown(code)}'."]
+            errors[f"answers.{shown(code)}"] = [_("'%(category)s' asks no question '%(code)s'.")
+                                                % {"category": category.local_name, "code": shown(code)}]
     for code, question in questions.items():
         value = answers.get(code)
         if value is None or value == "" or value == []:
             if question.required:
-                errors[f"answers.{code}"] = [f"An answer is required: {question.prompt}"]
+                errors[f"answers.{code}"] = [_("An answer is required: %(question)s") % {"question": question.local_prompt}]
             continue
         try:
             clean[code] = _clean_answer(question, value)
@@ -179,9 +181,9 @@ def _clean_answer(question: Question, value):
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"'{shown(str(value))}' is not a number.") from None
+            raise ValueError(_("'%(value)s' is not a number.") % {"value": shown(str(value))}) from None
         if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(f"'{shown(str(value))}' is not a number.")
+            raise ValueError(_("'%(value)s' is not a number.") % {"value": shown(str(value))})
         return int(number) if number.is_integer() else number
     if question.datatype == kind.DATETIME:
         try:
@@ -196,7 +198,8 @@ def _clean_answer(question: Question, value):
         if question.datatype == kind.YES_NO and key in {"false", "0"}:
             key = "no"
         if key not in question.choice_keys():
-            raise ValueError(f"'{shown(str(value))}' is not one of: {', '.join(question.choice_keys())}.")
+            raise ValueError(_("'%(value)s' is not one of: %(choices)s.")
+                             % {"value": shown(str(value)), "choices": ", ".join(question.choice_keys())})
         return key
     if question.datatype == kind.MULTIPLE_CHOICE:
         values = value if isinstance(value, list) else [value]
@@ -209,7 +212,7 @@ def _clean_answer(question: Question, value):
     text = str(value).strip()
     limit = 255 if question.datatype == kind.STRING else 5000
     if len(text) > limit:
-        raise ValueError(f"At most {limit} characters, not {len(text)}.")
+        raise ValueError(_("At most %(limit)s characters, not %(count)s.") % {"limit": limit, "count": len(text)})
     return text
 
 
@@ -279,7 +282,7 @@ def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = 
         live = Category.objects.filter(pk=category.pk, is_active=True).values(
             "kind", "default_priority", "sla_hours", "default_department_id").first()
         if live is None:
-            raise InvalidReport({"category": [f"'{category.name}' no longer takes reports."]})
+            raise InvalidReport({"category": [_("'%(category)s' no longer takes reports.") % {"category": category.local_name}]})
         place = locate(category, point)
         if place is None:
             raise InvalidReport({"location": [outside_message(municipality, point)]})

@@ -48,19 +48,15 @@ class CategoryListView(APIView):
         if not categories and not Municipality.objects.filter(code=code).exists():
             raise bad_parameter("municipality", f"No municipality has the code '{code}'.")
         return Response([
-            {"id": c.id, "code": c.code, "name": c.name, "group": c.group, "kind": c.kind,
-             "description": c.description, "is_private": c.is_private, "sla_hours": c.sla_hours,
+            # Names and questions in the request's language where the municipality stored them, else its own.
+            {"id": c.id, "code": c.code, "name": c.local_name, "group": c.local_group, "kind": c.kind,
+             "description": c.local_description, "is_private": c.is_private, "sla_hours": c.sla_hours,
              "snaps_to": c.asset_type.name if c.asset_type_id else None,
-             "questions": [{"code": q.code, "prompt": q.prompt, "datatype": q.datatype, "required": q.required,
-                            "choices": [{"key": k, "name": n} for k, n in _choices(q)]} for q in c.questions.all()]}
+             "questions": [{"code": q.code, "prompt": q.local_prompt, "datatype": q.datatype, "required": q.required,
+                            "choices": [{"key": k, "name": n} for k, n in q.local_choices()]} for q in c.questions.all()]}
             for c in categories
         ])
 
-
-def _choices(question) -> list[tuple[str, str]]:
-    if question.datatype == question.Datatype.YES_NO:
-        return [("yes", "Yes"), ("no", "No")]
-    return [(str(choice["key"]), str(choice.get("name", choice["key"]))) for choice in question.choices]
 
 
 # --- the public list ---------------------------------------------------------------------

@@ -9,8 +9,10 @@ import uuid
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Polygon
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
+from django.utils.translation import get_language, gettext
 
 from assets.models import geography_index
 from toolkit.conf import STORAGE_SRID
@@ -44,6 +46,20 @@ class Channel(models.TextChoices):
     STAFF = "staff", "Staff in the field"
     PHONE = "phone", "Phone or walk-in"
     IMPORT = "import", "Imported from an earlier system"
+
+
+def in_active_language(translations: dict, field: str, default_text: str) -> str:
+    """A field's text in the active language when stored, else the default language's (the field itself)."""
+    text = (translations.get(get_language() or "") or {}).get(field)
+    return str(text) if text else default_text
+
+
+def validate_translations(value) -> None:
+    if not isinstance(value, dict) or not all(isinstance(texts, dict) for texts in value.values()):
+        raise ValidationError('Give an object per language code, e.g. {"zu": {"name": "..."}}.')
+    unknown = set(value) - set(dict(settings.LANGUAGES))
+    if unknown:
+        raise ValidationError(f"Not a language of the site: {', '.join(sorted(unknown))}.")
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -101,6 +117,11 @@ class Category(models.Model):
     )
     is_active = models.BooleanField(default=True)
     order = models.PositiveSmallIntegerField(default=0)
+    # name, description and group are written in the municipality's default language; other languages'
+    # text is stored here, e.g. {"zu": {"name": "Umgodi emgwaqweni", "group": "Imigwaqo"}}, and what is
+    # missing falls back to the default language's.
+    translations = models.JSONField(default=dict, blank=True, validators=[validate_translations],
+                                    help_text='Per language: {"af": {"name": "...", "description": "...", "group": "..."}}.')
 
     objects = CategoryQuerySet.as_manager()
 
@@ -111,6 +132,19 @@ class Category(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.municipality.code})"
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language (or the municipality's default language's)."""
+        return in_active_language(self.translations, "name", self.name)
+
+    @property
+    def local_group(self) -> str:
+        return in_active_language(self.translations, "group", self.group)
+
+    @property
+    def local_description(self) -> str:
+        return in_active_language(self.translations, "description", self.description)
 
 
 class Question(models.Model):
@@ -135,6 +169,9 @@ class Question(models.Model):
         default=list, blank=True, help_text='For lists: [{"key": "...", "name": "..."}, ...].'
     )
     order = models.PositiveSmallIntegerField(default=0)
+    # Like Category.translations: {"st": {"prompt": "...", "choices": {"key": "name", ...}}}.
+    translations = models.JSONField(default=dict, blank=True, validators=[validate_translations],
+                                    help_text='Per language: {"af": {"prompt": "...", "choices": {"key": "name"}}}.')
 
     class Meta:
         ordering = ["category", "order", "code"]
@@ -142,6 +179,18 @@ class Question(models.Model):
 
     def __str__(self):
         return self.prompt
+
+    @property
+    def local_prompt(self) -> str:
+        return in_active_language(self.translations, "prompt", self.prompt)
+
+    def local_choices(self) -> list[tuple[str, str]]:
+        """(key, name) of each choice, names in the active language where translated."""
+        if self.datatype == self.Datatype.YES_NO:
+            return [("yes", gettext("Yes")), ("no", gettext("No"))]
+        names = (self.translations.get(get_language() or "") or {}).get("choices") or {}
+        return [(str(choice["key"]), str(names.get(str(choice["key"])) or choice.get("name", choice["key"])))
+                for choice in self.choices]
 
     def choice_keys(self) -> list[str]:
         if self.datatype == self.Datatype.YES_NO:

@@ -2,13 +2,21 @@
 
 The reporter and followers hear of every public change (status with its public note, public
 comments) until the issue is closed; departments hear of each new issue routed to them. Internal
-notes are never sent to residents.
+notes are never sent to residents. Residents read messages in their language: their preferences'
+when they have an account, else the language they filed in (the reporter's first message), else the
+municipality's default language; staff messages are in the municipality's default language.
 """
 
+from collections import defaultdict
+from collections.abc import Callable
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notices.outbound import Recipient, notify
+from residents.models import Preferences
 from toolkit.conf import imbizo_setting
-from triage.issues.models import Channel
 from triage.issues.workflow import Status
 from triage.residents.links import PHONE_CHANNEL_OF_REPORT, link_for, recipients_with_keys
 
@@ -22,8 +30,33 @@ def anonymous_reporter(issue) -> Recipient:
                      phone_channel=PHONE_CHANNEL_OF_REPORT.get(issue.channel, ""))
 
 
+class _LocalName:
+    """A category's name, written when the message is: in the recipient's language."""
+
+    def __init__(self, category):
+        self.category = category
+
+    def __str__(self) -> str:
+        return self.category.local_name
+
+
 def _topic(issue) -> str:
     return f"issue:{issue.reference}"
+
+
+def _notify_in_their_languages(recipients: list[Recipient], issue, message: Callable[[], tuple[str, str, str]],
+                               *, fallback: str = "") -> None:
+    """Queue `message()` (subject, body, SMS body), written in each recipient's language."""
+    fallback = fallback or issue.municipality.default_language
+    chosen = dict(Preferences.objects.filter(user_id__in=[r.user_id for r in recipients if r.user_id])
+                  .exclude(language="").values_list("user_id", "language"))
+    groups: dict[str, list[Recipient]] = defaultdict(list)
+    for recipient in recipients:
+        groups[chosen.get(recipient.user_id, fallback)].append(recipient)
+    for language, group in groups.items():
+        with translation.override(language):
+            subject, body, sms_body = message()
+            notify(group, subject, body, sms_body=sms_body, topic=_topic(issue))
 
 
 def tell_reporter_issue_received(issue) -> None:
@@ -34,29 +67,29 @@ def tell_reporter_issue_received(issue) -> None:
         recipients.append(anonymous_reporter(issue))
     if not recipients:
         return
-    notify(
-        recipients,
-        f"{issue.reference}: we received your report",
-        f"Thank you. Your report '{issue.category.name}' has the reference {issue.reference}.\n"
-        f"Follow it at {issue_url(issue)}\n",
-        sms_body=f"{issue.municipality.code}: report received, ref {issue.reference}. Track: {issue_url(issue)}",
-        topic=_topic(issue),
-    )
+    values = {"reference": issue.reference, "category": _LocalName(issue.category), "url": issue_url(issue),
+              "code": issue.municipality.code}
+    # Filed by the reporter's own request: its language is theirs.
+    _notify_in_their_languages(recipients, issue, lambda: (
+        _("%(reference)s: we received your report") % values,
+        _("Thank you. Your report '%(category)s' has the reference %(reference)s.\nFollow it at %(url)s\n") % values,
+        _("%(code)s: report received, ref %(reference)s. Track: %(url)s") % values,
+    ), fallback=translation.get_language() or "")
 
 
 def ask_follower_to_confirm(follower, *, token: str) -> None:
     """The one message an address typed into a follow form gets before its owner confirms."""
     issue = follower.issue
     link = imbizo_setting("PUBLIC_URL").rstrip("/") + f"/track/{issue.reference}/follow/{token}/"
-    days = imbizo_setting("FOLLOW_CONFIRMATION_DAYS")
-    notify(
-        [Recipient(email=follower.email)],
-        f"{issue.reference}: confirm you want its updates",
-        f"Someone asked for updates about {issue.reference} ({issue.category.name}) to be sent to this address.\n\n"
-        f"To get them, open this link within {days} days and confirm:\n{link}\n\n"
-        "If that was not you, ignore this message: nothing more will be sent.\n",
-        topic=_topic(issue),
-    )
+    values = {"reference": issue.reference, "category": _LocalName(issue.category), "link": link,
+              "days": imbizo_setting("FOLLOW_CONFIRMATION_DAYS")}
+    _notify_in_their_languages([Recipient(email=follower.email)], issue, lambda: (
+        _("%(reference)s: confirm you want its updates") % values,
+        _("Someone asked for updates about %(reference)s (%(category)s) to be sent to this address.\n\n"
+          "To get them, open this link within %(days)s days and confirm:\n%(link)s\n\n"
+          "If that was not you, ignore this message: nothing more will be sent.\n") % values,
+        "",
+    ), fallback=translation.get_language() or "")
 
 
 def tell_department_of_new_issue(issue) -> None:
@@ -94,40 +127,45 @@ def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: b
     was already closed before this change (a reopening is news again)."""
     if was_closed:
         return
-    lines = [f"{issue.reference} ({issue.category.name}): {headline}"]
-    if note:
-        lines.append(note)
-    lines.append(f"Follow it at {issue_url(issue)}")
-    # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links).
-    seen = set()
+    # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links),
+    # in their own language.
+    keyed, seen = [], set()
     for recipient, key in recipients_with_keys(issue):
         if recipient.route is None or recipient.route in seen:
             continue  # each address once, as notify() does within one call
         seen.add(recipient.route)
+        keyed.append((recipient, key))
+    for recipient, key in keyed:
         link = link_for(issue, key)
-        notify(
-            [recipient],
-            f"{issue.reference}: {headline}",
-            "\n\n".join([*lines, action_line(issue, key, link)]) + "\n",
-            sms_body=f"{issue.reference}: {headline}" + (f" - {note[:100]}" if note else "") + f" {link}",
-            topic=_topic(issue),
-        )
+
+        def message(key=key, link=link) -> tuple[str, str, str]:
+            said = str(headline)  # a lazy headline (status_headline) is written in the recipient's language here
+            lines = [f"{issue.reference} ({issue.category.local_name}): {said}"]
+            if note:
+                lines.append(note)
+            lines.append(_("Follow it at %(url)s") % {"url": issue_url(issue)})
+            lines.append(action_line(issue, key, link))
+            return (f"{issue.reference}: {said}", "\n\n".join(lines) + "\n",
+                    f"{issue.reference}: {said}" + (f" - {note[:100]}" if note else "") + f" {link}")
+
+        _notify_in_their_languages([recipient], issue, message)
 
 
 def action_line(issue, key: str, link: str) -> str:
     if key == "reporter" and issue.status == Status.RESOLVED:
-        return f"Is it fixed? Confirm, say it is not, or rate the service (no log-in needed): {link}"
-    return f"Comment or stop these updates (no log-in needed): {link}"
+        return _("Is it fixed? Confirm, say it is not, or rate the service (no log-in needed): %(link)s") % {"link": link}
+    return _("Comment or stop these updates (no log-in needed): %(link)s") % {"link": link}
 
 
-def status_headline(status: str) -> str:
+def status_headline(status: str):
+    """What a status change means to a resident (lazy: written in each recipient's language)."""
     return {
-        Status.ACKNOWLEDGED: "your report was acknowledged",
-        Status.ASSIGNED: "your report was assigned to a team",
-        Status.IN_PROGRESS: "work has started",
-        Status.RESOLVED: "resolved; please rate the service",
-        Status.CLOSED: "closed",
-        Status.REJECTED: "not taken further",
-        Status.DUPLICATE: "merged with an earlier report of the same problem",
-        Status.REOPENED: "reopened",
+        Status.ACKNOWLEDGED: gettext_lazy("your report was acknowledged"),
+        Status.ASSIGNED: gettext_lazy("your report was assigned to a team"),
+        Status.IN_PROGRESS: gettext_lazy("work has started"),
+        Status.RESOLVED: gettext_lazy("resolved; please rate the service"),
+        Status.CLOSED: gettext_lazy("closed"),
+        Status.REJECTED: gettext_lazy("not taken further"),
+        Status.DUPLICATE: gettext_lazy("merged with an earlier report of the same problem"),
+        Status.REOPENED: gettext_lazy("reopened"),
     }.get(status, f"now {status}")

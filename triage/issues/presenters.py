@@ -20,7 +20,7 @@ def public_issue(issue, *, now, media: list | None = None) -> dict:
         "status_note": issue.status_note,
         "is_open": issue.is_open,
         "municipality": {"code": issue.municipality.code, "name": issue.municipality.title},
-        "category": {"id": issue.category_id, "code": issue.category.code, "name": issue.category.name},
+        "category": {"id": issue.category_id, "code": issue.category.code, "name": issue.category.local_name},
         "kind": issue.kind,
         "description": issue.description,
         "address": "" if private else issue.address,

@@ -12,6 +12,8 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from toolkit.clock import elapsed
 from toolkit.conf import imbizo_setting
@@ -120,7 +122,7 @@ def issue_note_add(*, issue: Issue, public_note: str, internal_note: str = "", a
         actor_label=label or actor_label(actor, issue), at=at, from_status=issue.status, to_status=issue.status,
         public_note=public_note, internal_note=internal_note, external_update_id=external_update_id,
     )
-    tell_of_public_update(issue, headline="an update", note=public_note, was_closed=issue.status == Status.CLOSED)
+    tell_of_public_update(issue, headline=gettext_lazy("an update"), note=public_note, was_closed=issue.status == Status.CLOSED)
     return event
 
 
@@ -380,8 +382,8 @@ def issue_comment_add(*, issue: Issue, body: str, author=None, internal: bool = 
                                   actor_label=actor_label(author, issue), at=now, internal_note=body)
     else:
         Issue.objects.filter(pk=issue.pk).update(updated_at=now)
-        tell_of_public_update(issue, headline=f"new comment from {comment.author_label.lower()}", note=body,
-                              was_closed=issue.status == Status.CLOSED)
+        headline = format_lazy(gettext_lazy("new comment from {who}"), who=comment.author_label.lower())
+        tell_of_public_update(issue, headline=headline, note=body, was_closed=issue.status == Status.CLOSED)
     return comment
 
 

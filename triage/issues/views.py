@@ -9,6 +9,7 @@ key, which only it holds.
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
@@ -50,11 +51,13 @@ def track_lookup(request):
         if Issue.objects.filter(reference=reference).exists():
             return redirect("track-issue", reference=reference)
         return not_found(request, reference)
-    return render(request, "triage/track_lookup.html", {"asked": "reference" in request.GET})
+    return render(request, "triage/track_lookup.html", {"asked": "reference" in request.GET,
+                                                         "municipality": Municipality.objects.default()})
 
 
 def not_found(request, reference: str):
-    return render(request, "triage/track_not_found.html", {"reference": reference[:60]}, status=404)
+    return render(request, "triage/track_not_found.html",
+                  {"reference": reference[:60], "municipality": Municipality.objects.default()}, status=404)
 
 
 @ensure_csrf_cookie
@@ -118,11 +121,11 @@ def _progress(issue) -> list[dict]:
 
 def _history_summary(row: dict) -> str:
     if row["action"] == "created":
-        return "Reported"
+        return gettext("Reported")
     if row["to_status"]:
-        return Status(row["to_status"]).label
-    return {"assigned": "Assigned", "routed": "Passed to another department", "priority": "Priority changed",
-            "update": "Updated"}.get(row["action"], row["action"].capitalize())
+        return str(Status(row["to_status"]).label)
+    return {"assigned": gettext("Assigned"), "routed": gettext("Passed to another department"),
+            "priority": gettext("Priority changed"), "update": gettext("Updated")}.get(row["action"], row["action"].capitalize())
 
 
 def duration_words(seconds: int | None) -> str:
@@ -130,15 +133,18 @@ def duration_words(seconds: int | None) -> str:
     if seconds is None:
         return ""
     parts: list[str] = []
-    for name, size in [("day", 86400), ("hour", 3600), ("minute", 60)]:
+    units = [(lambda n: ngettext("%(count)d day", "%(count)d days", n), 86400),
+             (lambda n: ngettext("%(count)d hour", "%(count)d hours", n), 3600),
+             (lambda n: ngettext("%(count)d minute", "%(count)d minutes", n), 60)]
+    for words, size in units:
         amount, seconds = divmod(seconds, size)
         if amount:
-            parts.append(f"{amount} {name}{'' if amount == 1 else 's'}")
+            parts.append(words(amount) % {"count": amount})
         elif parts:  # '3 days', not '3 days 5 minutes'
             break
         if len(parts) == 2:
             break
-    return " ".join(parts) or "under a minute"
+    return " ".join(parts) or gettext("under a minute")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -146,7 +152,7 @@ def follow_confirm(request, reference: str, token: str):
     """The link in a follow-by-email confirmation. Opening it only asks (mail scanners open links
     too); pressing the button confirms."""
     issue = get_object_or_404(Issue.objects.for_display(), reference=reference.strip().upper())
-    context = {"issue": issue, "confirmed": False, "problem": ""}
+    context = {"issue": issue, "confirmed": False, "problem": "", "municipality": issue.municipality}
     if request.method == "POST":
         try:
             follower = services.follower_confirm(token=token)

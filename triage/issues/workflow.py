@@ -9,18 +9,19 @@ same table.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Status(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    ACKNOWLEDGED = "acknowledged", "Acknowledged"
-    ASSIGNED = "assigned", "Assigned"
-    IN_PROGRESS = "in_progress", "In progress"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
-    REJECTED = "rejected", "Rejected"
-    DUPLICATE = "duplicate", "Duplicate"
-    REOPENED = "reopened", "Reopened"
+    SUBMITTED = "submitted", _("Submitted")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+    REOPENED = "reopened", _("Reopened")
 
 
 OPEN_STATUSES = frozenset({Status.SUBMITTED, Status.ACKNOWLEDGED, Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED})

@@ -142,7 +142,7 @@ def notes(issue: Issue, zone: ZoneInfo) -> list[dict]:
             kind, text = "submitted", f"Reported ({issue.get_channel_display()})"
         else:
             kind = event.to_status
-            label = Status(event.to_status).label if event.to_status in Status.values else ""
+            label = str(Status(event.to_status).label) if event.to_status in Status.values else ""
             text = event.public_note or label
         lines.append((event.at, {"datetime": w3c(event.at, zone), "type": kind, "description": text,
                                  "by": event.actor_label or None}))

@@ -10,8 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_map_page_draws_wards_offline_and_a_click_shows_the_ward(lesedi, live_server, offline_page):
     page = offline_page
-    page.goto(f"{live_server.url}/")
-    page.wait_for_url("**/m/GT423/")
+    page.goto(f"{live_server.url}/m/GT423/")
     page.wait_for_selector("#map[data-wards-drawn='13']")
     assert page.locator("path.leaflet-interactive").count() == 13
     assert "Not for emergencies" in page.inner_text(".emergency")

@@ -9,7 +9,9 @@
   const openNow = document.getElementById("open-now");
   const map = L.map(mapElement);
   window.imbizoMap = map;
-  if (mapElement.dataset.tileUrl) L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
+  if (mapElement.dataset.tileUrl) {
+    L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19, attribution: mapElement.dataset.tileAttribution || "" }).addTo(map);
+  }
   const extent = mapElement.dataset.extent.split(",").map(Number);
   if (extent.length === 4 && extent.every(Number.isFinite)) {
     map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
@@ -43,15 +45,16 @@
         results.clearLayers();
         markers = {};
         L.circleMarker(here, { radius: 7, color: "#fff", weight: 2, fillColor: "#d63384", fillOpacity: 1 })
-          .bindTooltip("You are here").addTo(results);
+          .bindTooltip(gettext("You are here")).addTo(results);
         list.innerHTML = "";
         if (!collection.features.length) {
-          list.innerHTML = "<li class='muted'>No facilities match.</li>";
+          list.innerHTML = `<li class='muted'>${escapeHtml(gettext("No facilities match."))}</li>`;
         }
         collection.features.forEach((feature, index) => {
           const p = feature.properties;
           const [lon, lat] = feature.geometry.coordinates;
-          const state = p.opening_hours ? (p.open_now ? "open" : "closed") : "hours unknown";
+          const state = p.opening_hours ? (p.open_now ? "open" : "closed") : "hours-unknown";
+          const stateWords = { open: gettext("open"), closed: gettext("closed"), "hours-unknown": gettext("hours unknown") }[state];
           const marker = L.circleMarker([lat, lon], { radius: 8, color: "#fff", weight: 2,
             fillColor: p.open_now ? "#1b7f3b" : "#6c757d", fillOpacity: 0.95 })
             .bindPopup(`<strong>${escapeHtml(p.name)}</strong><br>${escapeHtml(p.type_name)} · ${formatDistance(p.distance_m)}`)
@@ -63,7 +66,7 @@
           item.innerHTML =
             `<div class="facility-name">${index + 1}. ${escapeHtml(p.name)}</div>` +
             `<div class="facility-meta"><span class="distance">${formatDistance(p.distance_m)}</span> · ` +
-            `${escapeHtml(p.type_name)} · <span class="state state-${state.replace(" ", "-")}">${state}</span></div>` +
+            `${escapeHtml(p.type_name)} · <span class="state state-${state}">${escapeHtml(stateWords)}</span></div>` +
             (p.address ? `<div class="muted">${escapeHtml(p.address)}</div>` : "") +
             (p.opening_hours ? `<div class="muted">${escapeHtml(p.opening_hours)}</div>` : "") +
             (p.phone ? `<div><a href="tel:${escapeHtml(p.phone)}">${escapeHtml(p.phone)}</a></div>` : "");
@@ -84,15 +87,15 @@
   }
 
   document.getElementById("locate").addEventListener("click", () => {
-    if (!navigator.geolocation) { origin.textContent = "This browser cannot share its location; click the map."; return; }
-    origin.textContent = "Finding you…";
+    if (!navigator.geolocation) { origin.textContent = gettext("This browser cannot share its location; click the map."); return; }
+    origin.textContent = gettext("Finding you…");
     navigator.geolocation.getCurrentPosition(
-      (position) => setOrigin(L.latLng(position.coords.latitude, position.coords.longitude), "Your location"),
-      () => { origin.textContent = "Your location is not available; click the map instead."; },
+      (position) => setOrigin(L.latLng(position.coords.latitude, position.coords.longitude), gettext("Your location")),
+      () => { origin.textContent = gettext("Your location is not available; click the map instead."); },
       { enableHighAccuracy: true, timeout: 10000 }
     );
   });
-  map.on("click", (event) => setOrigin(event.latlng, "Chosen point"));
+  map.on("click", (event) => setOrigin(event.latlng, gettext("Chosen point")));
   typeSelect.addEventListener("change", search);
   openNow.addEventListener("change", search);
 })();

@@ -53,7 +53,7 @@
         if (typeof value === "string") return value;
       }
     }
-    return fallback || `Something went wrong (error ${result ? result.status : "?"}); try again.`;
+    return fallback || interpolate(gettext("Something went wrong (error %(status)s); try again."), { status: result ? result.status : "?" }, true);
   }
 
   // localStorage may be unavailable (private windows, full storage): the pages work without it.
@@ -79,10 +79,20 @@
     return id;
   }
 
+  // The street base map (data-tile-url, data-tile-attribution). Tiles that cannot be fetched (no signal,
+  // a blocked host) leave the map grey under the ward outlines and pins: a base map is never required.
+  function addBaseMap(map, element) {
+    if (!element.dataset.tileUrl) return null;
+    const layer = L.tileLayer(element.dataset.tileUrl, { maxZoom: 19, attribution: element.dataset.tileAttribution || "" });
+    layer.on("tileerror", () => { element.dataset.tilesFailed = "true"; });
+    layer.on("tileload", () => { element.dataset.tilesLoaded = "true"; });
+    return layer.addTo(map);
+  }
+
   // A Leaflet map fitted to the municipality (data-extent), with its current wards outlined.
   function municipalityMap(element, { wardsInteractive = false } = {}) {
     const map = L.map(element, { maxZoom: 19 });
-    if (element.dataset.tileUrl) L.tileLayer(element.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
+    addBaseMap(map, element);
     const extent = (element.dataset.extent || "").split(",").map(Number);
     if (extent.length === 4 && extent.every(Number.isFinite)) {
       map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
@@ -108,5 +118,5 @@
   }
 
   window.Imbizo = { escapeHtml, csrfToken, uuid, api, errorText, store, trackingKey, rememberReport, clientId,
-    municipalityMap, formatDistance };
+    municipalityMap, formatDistance, addBaseMap };
 })();

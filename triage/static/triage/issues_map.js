@@ -12,8 +12,9 @@
   const map = Imbizo.municipalityMap(mapElement);
   window.imbizoMap = map;
   const drawn = L.layerGroup().addTo(map);
-  const STATUS_LABELS = { submitted: "Submitted", acknowledged: "Acknowledged", assigned: "Assigned", in_progress: "In progress",
-    resolved: "Resolved", closed: "Closed", rejected: "Rejected", reopened: "Reopened" };
+  const STATUS_LABELS = { submitted: gettext("Submitted"), acknowledged: gettext("Acknowledged"), assigned: gettext("Assigned"),
+    in_progress: gettext("In progress"), resolved: gettext("Resolved"), closed: gettext("Closed"), rejected: gettext("Rejected"),
+    reopened: gettext("Reopened") };
   let controller = null;
 
   function viewBox() {
@@ -32,6 +33,12 @@
     map.setView(bounds.isValid() ? bounds.getCenter() : latlng, Math.min(Math.max(fitted, map.getZoom() + 1), map.getMaxZoom()));
   }
 
+  // Fixed and open issues differ in shape and symbol, not only in colour (a tick in a square, "!" in a circle).
+  const FIXED = new Set(["resolved", "closed"]);
+  function markerGlyph(status) {
+    return `<span aria-hidden="true">${FIXED.has(status) ? "✓" : status === "rejected" ? "×" : "!"}</span>`;
+  }
+
   function clusterSize(count) { return Math.min(76, Math.round(30 + 14 * Math.log10(count))); }
 
   function draw(collection) {
@@ -47,7 +54,7 @@
         singles += 1;
         const label = STATUS_LABELS[properties.status] || properties.status;
         L.marker([lat, lon], {
-          icon: L.divIcon({ className: `issue-marker status-${properties.status}`, iconSize: [18, 18] }),
+          icon: L.divIcon({ className: `issue-marker status-${properties.status}`, iconSize: [22, 22], html: markerGlyph(properties.status) }),
           title: `${properties.reference}: ${properties.category_name} (${label})`,
           alt: properties.reference,
         }).bindPopup(`<strong>${escapeHtml(properties.category_name)}</strong><br>${escapeHtml(label)}<br>` +
@@ -59,21 +66,22 @@
         const size = clusterSize(properties.count);
         const marker = L.marker([lat, lon], {
           icon: L.divIcon({ className: "cluster-marker", iconSize: [size, size], html: `<span>${properties.count}</span>` }),
-          title: `${properties.count} issues here: select to zoom in`,
-          alt: `${properties.count} issues`,
+          title: interpolate(gettext("%(count)s issues here: select to zoom in"), { count: properties.count }, true),
+          alt: interpolate(gettext("%(count)s issues"), { count: properties.count }, true),
         }).addTo(drawn);
         marker.on("click", () => zoomInto(properties, L.latLng(lat, lon)));
         const button = document.createElement("button");
         button.type = "button";
         button.className = "link-button";
-        button.textContent = `${properties.count} issues close together: zoom in`;
+        button.textContent = interpolate(gettext("%(count)s issues close together: zoom in"), { count: properties.count }, true);
         button.addEventListener("click", () => zoomInto(properties, L.latLng(lat, lon)));
         item.appendChild(button);
       }
       list.appendChild(item);
     });
     const total = collection.numberMatched;
-    inView.textContent = total ? `${total} issue${total === 1 ? "" : "s"} in view.` : "No issues in view.";
+    inView.textContent = total ? interpolate(ngettext("%(count)s issue in view.", "%(count)s issues in view.", total), { count: total }, true)
+      : gettext("No issues in view.");
     mapElement.dataset.matched = String(total);
     mapElement.dataset.clusters = String(clusters);
     mapElement.dataset.singles = String(singles);
@@ -91,11 +99,11 @@
       result = await api("/api/v1/issues/clusters?" + params, { signal: controller.signal });
     } catch (error) {
       if (error.name === "AbortError") return; // a newer view replaced this one
-      inView.textContent = "The issues could not be loaded; move the map to try again.";
+      inView.textContent = gettext("The issues could not be loaded; move the map to try again.");
       return;
     }
     if (!result.ok) {
-      inView.textContent = Imbizo.errorText(result, "The issues could not be loaded.");
+      inView.textContent = Imbizo.errorText(result, gettext("The issues could not be loaded."));
       return;
     }
     draw(result.body);

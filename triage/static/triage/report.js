@@ -6,6 +6,7 @@
 (function () {
   "use strict";
   const { api, escapeHtml, errorText } = window.Imbizo;
+  const fill = (text, values) => interpolate(text, values, true); // the JavaScript catalogue's %(name)s
   const mapElement = document.getElementById("map");
   const code = mapElement.dataset.municipality;
   const form = document.getElementById("report-form");
@@ -34,12 +35,12 @@
   // --- categories and their questions ---------------------------------------------------------
 
   api("/api/v1/categories?municipality=" + encodeURIComponent(code)).then((result) => {
-    if (!result.ok) { categorySelect.innerHTML = "<option value=''>Categories could not be loaded</option>"; return; }
+    if (!result.ok) { categorySelect.innerHTML = `<option value=''>${escapeHtml(gettext("Categories could not be loaded"))}</option>`; return; }
     categories = result.body;
-    categorySelect.innerHTML = "<option value=''>Choose a category…</option>";
+    categorySelect.innerHTML = `<option value=''>${escapeHtml(gettext("Choose a category…"))}</option>`;
     const groups = new Map();
     categories.forEach((category) => {
-      const group = category.group || "Other";
+      const group = category.group || gettext("Other");
       if (!groups.has(group)) groups.set(group, []);
       groups.get(group).push(category);
     });
@@ -51,7 +52,7 @@
     });
     categorySelect.dataset.loaded = String(categories.length);
     if (pin) preview();
-  }).catch(() => { categorySelect.innerHTML = "<option value=''>Categories could not be loaded</option>"; });
+  }).catch(() => { categorySelect.innerHTML = `<option value=''>${escapeHtml(gettext("Categories could not be loaded"))}</option>`; });
 
   function selectedCategory() {
     return categories.find((category) => String(category.id) === categorySelect.value) || null;
@@ -63,13 +64,13 @@
     renderQuestions(category);
     const notes = [];
     if (category && category.description) notes.push(escapeHtml(category.description));
-    if (category && category.is_private) notes.push("<strong>Private:</strong> the place and photos of these reports are never shown publicly.");
+    if (category && category.is_private) notes.push(`<strong>${escapeHtml(gettext("Private:"))}</strong> ` + escapeHtml(gettext("the place and photos of these reports are never shown publicly.")));
     categoryNote.innerHTML = notes.join("<br>");
     if (pin) preview();
   });
 
   function requiredMark(question) {
-    return question.required ? ' <span class="required">required</span>' : ' <span class="optional">optional</span>';
+    return question.required ? ` <span class="required">${escapeHtml(gettext("required"))}</span>` : ` <span class="optional">${escapeHtml(gettext("optional"))}</span>`;
   }
 
   function questionField(question) {
@@ -94,7 +95,7 @@
     }
     let control;
     if (question.datatype === "singlevaluelist") {
-      control = `<select id="${escapeHtml(id)}" name="${name}" ${describedBy}${required}><option value="">Choose…</option>` +
+      control = `<select id="${escapeHtml(id)}" name="${name}" ${describedBy}${required}><option value="">${escapeHtml(gettext("Choose…"))}</option>` +
         question.choices.map((choice) => `<option value="${escapeHtml(choice.key)}">${escapeHtml(choice.name)}</option>`).join("") +
         "</select>";
     } else if (question.datatype === "text") {
@@ -151,7 +152,7 @@
 
   function placePin(latlng) {
     if (!pin) {
-      pin = L.marker(latlng, { draggable: true, title: "The issue is here (drag to move)", alt: "Pin: the issue is here" }).addTo(map);
+      pin = L.marker(latlng, { draggable: true, title: gettext("The issue is here (drag to move)"), alt: gettext("Pin: the issue is here") }).addTo(map);
       pin.on("dragend", preview);
     } else {
       pin.setLatLng(latlng);
@@ -163,15 +164,15 @@
   map.on("click", (event) => placePin(event.latlng));
   document.getElementById("pin-centre").addEventListener("click", () => placePin(map.getCenter()));
   document.getElementById("locate").addEventListener("click", () => {
-    if (!navigator.geolocation) { placeBox.textContent = "This browser cannot share its location: click the map instead."; return; }
-    placeBox.textContent = "Finding you…";
+    if (!navigator.geolocation) { placeBox.textContent = gettext("This browser cannot share its location: click the map instead."); return; }
+    placeBox.textContent = gettext("Finding you…");
     navigator.geolocation.getCurrentPosition(
       (position) => {
         const here = L.latLng(position.coords.latitude, position.coords.longitude);
         map.setView(here, Math.max(map.getZoom(), 16));
         placePin(here);
       },
-      () => { placeBox.textContent = "Your location is not available: click the map or drag the pin instead."; },
+      () => { placeBox.textContent = gettext("Your location is not available: click the map or drag the pin instead."); },
       { enableHighAccuracy: true, timeout: 10000 }
     );
   });
@@ -181,7 +182,7 @@
     const category = selectedCategory() || categories[0];
     const { lat, lng } = pin.getLatLng();
     const where = `${lat.toFixed(5)}, ${lng.toFixed(5)}`;
-    if (!category) { placeBox.textContent = `Pin at ${where}.`; return; }
+    if (!category) { placeBox.textContent = fill(gettext("Pin at %(where)s."), { where }); return; }
     const sequence = ++previewSequence;
     placeBox.setAttribute("aria-busy", "true");
     let result = null;
@@ -193,24 +194,24 @@
     if (!result || !result.ok || !result.body.inside) { duplicatesBox.hidden = true; duplicateMarkers.clearLayers(); }
     if (!result || !result.ok) {
       placeBox.dataset.state = "unknown";
-      placeBox.textContent = `Pin at ${where}. This place could not be looked up; you can still send the report.`;
+      placeBox.textContent = fill(gettext("Pin at %(where)s. This place could not be looked up; you can still send the report."), { where });
       return;
     }
     const place = result.body;
     placeBox.dataset.state = place.inside ? "inside" : "outside";
     if (!place.inside) {
-      placeBox.innerHTML = `<p class="outside" id="place-outside"><strong>Outside ${escapeHtml(place.municipality.name)}.</strong> ` +
-        "Move the pin inside the municipality, or report this place to the municipality that serves it.</p>";
+      placeBox.innerHTML = `<p class="outside" id="place-outside"><strong>${escapeHtml(fill(gettext("Outside %(name)s."), { name: place.municipality.name }))}</strong> ` +
+        escapeHtml(gettext("Move the pin inside the municipality, or report this place to the municipality that serves it.")) + "</p>";
       return;
     }
-    let html = `<dl class="facts"><dt>Ward</dt><dd id="place-ward">${place.ward ? "Ward " + place.ward.number : "—"}</dd>` +
-      `<dt>Suburb</dt><dd id="place-suburb">${place.suburb ? escapeHtml(place.suburb.name) : "—"}</dd>`;
+    let html = `<dl class="facts"><dt>${escapeHtml(gettext("Ward"))}</dt><dd id="place-ward">${place.ward ? escapeHtml(fill(gettext("Ward %(number)s"), { number: place.ward.number })) : "—"}</dd>` +
+      `<dt>${escapeHtml(gettext("Suburb"))}</dt><dd id="place-suburb">${place.suburb ? escapeHtml(place.suburb.name) : "—"}</dd>`;
     if (selectedCategory() && place.snaps_to) {
-      html += `<dt>Nearest ${escapeHtml(place.snaps_to.toLowerCase())}</dt><dd id="place-asset">` + (place.asset
-        ? `${escapeHtml(place.asset.external_id)} · ${Imbizo.formatDistance(place.asset.distance_m)} away`
-        : `None within ${place.snap_radius_m} m: the report stays at your pin`) + "</dd>";
+      html += `<dt>${escapeHtml(fill(gettext("Nearest %(thing)s"), { thing: place.snaps_to.toLowerCase() }))}</dt><dd id="place-asset">` + escapeHtml(place.asset
+        ? `${place.asset.external_id} · ` + fill(gettext("%(distance)s away"), { distance: Imbizo.formatDistance(place.asset.distance_m) })
+        : fill(gettext("None within %(metres)s m: the report stays at your pin"), { metres: place.snap_radius_m })) + "</dd>";
     }
-    placeBox.innerHTML = html + `</dl><p class="muted">Pin at ${where}.</p>`;
+    placeBox.innerHTML = html + `</dl><p class="muted">${escapeHtml(fill(gettext("Pin at %(where)s."), { where }))}</p>`;
     if (selectedCategory()) showDuplicates(selectedCategory(), lat, lng, sequence);
   }
 
@@ -231,15 +232,16 @@
     duplicateMarkers.clearLayers();
     found.forEach((issue) => L.circleMarker([issue.location.lat, issue.location.lon], {
       radius: 7, color: "#8a5a00", weight: 2, fillColor: "#e0a800", fillOpacity: 0.8,
-    }).bindTooltip(`${issue.reference}: already reported`).addTo(duplicateMarkers));
+    }).bindTooltip(fill(gettext("%(reference)s: already reported"), { reference: issue.reference })).addTo(duplicateMarkers));
     duplicatesList.innerHTML = found.map((issue) =>
       `<li data-reference="${escapeHtml(issue.reference)}"><a href="${escapeHtml(issue.url)}" target="_blank" rel="noopener">` +
       `${escapeHtml(issue.reference)}</a> · ${escapeHtml(issue.category)} · ` +
-      `${issue.same_asset ? "the same " + escapeHtml((category.snaps_to || "asset").toLowerCase()) : Imbizo.formatDistance(issue.distance_m) + " away"}` +
-      ` · reported ${new Date(issue.created_at).toLocaleDateString()}` +
+      escapeHtml(issue.same_asset ? fill(gettext("the same %(thing)s"), { thing: (category.snaps_to || gettext("asset")).toLowerCase() })
+        : fill(gettext("%(distance)s away"), { distance: Imbizo.formatDistance(issue.distance_m) })) +
+      " · " + escapeHtml(fill(gettext("reported %(date)s"), { date: new Date(issue.created_at).toLocaleDateString(document.documentElement.lang) })) +
       `${issue.description ? `<br><span class="muted">${escapeHtml(issue.description)}</span>` : ""}` +
-      `<div class="button-row"><button type="button" class="secondary" data-metoo>Me too (${issue.upvotes})</button>` +
-      `<button type="button" class="secondary" data-follow>Follow</button></div><p class="duplicate-note" role="status"></p></li>`).join("");
+      `<div class="button-row"><button type="button" class="secondary" data-metoo>${escapeHtml(fill(gettext("Me too (%(count)s)"), { count: issue.upvotes }))}</button>` +
+      `<button type="button" class="secondary" data-follow>${escapeHtml(gettext("Follow"))}</button></div><p class="duplicate-note" role="status"></p></li>`).join("");
   }
 
   duplicatesList.addEventListener("click", async (event) => {
@@ -252,11 +254,11 @@
     if (event.target.matches("[data-metoo]")) {
       try { result = await api(base + "/upvote", { method: "POST", headers: { "X-Client-Id": Imbizo.clientId() } }); } catch (error) { result = null; }
       if (result && result.ok) {
-        event.target.textContent = `Me too (${result.body.upvotes})`;
+        event.target.textContent = fill(gettext("Me too (%(count)s)"), { count: result.body.upvotes });
         event.target.disabled = true;
-        note.textContent = "Thank you: counted. You do not need to send a new report for this.";
+        note.textContent = gettext("Thank you: counted. You do not need to send a new report for this.");
       } else {
-        note.textContent = errorText(result, "That did not work; try again.");
+        note.textContent = errorText(result, gettext("That did not work; try again."));
       }
       return;
     }
@@ -265,13 +267,13 @@
     if (result && result.ok) {
       event.target.disabled = true;
       note.textContent = result.status === 202
-        ? "Open the link we emailed you to confirm, and you will get its updates. You do not need to send a new report for this."
-        : "You will get its updates. You do not need to send a new report for this.";
+        ? gettext("Open the link we emailed you to confirm, and you will get its updates. You do not need to send a new report for this.")
+        : gettext("You will get its updates. You do not need to send a new report for this.");
     } else if (result && result.status === 400 && !email) {
-      note.textContent = "Give your email under “About you” below, then press Follow again.";
+      note.textContent = gettext("Give your email under “About you” below, then press Follow again.");
       document.getElementById("reporter_email").focus();
     } else {
-      note.textContent = errorText(result, "That did not work; try again.");
+      note.textContent = errorText(result, gettext("That did not work; try again."));
     }
   });
 
@@ -303,7 +305,7 @@
     const list = document.getElementById("upload-results");
     for (const file of [...photosInput.files]) {
       const item = document.createElement("li");
-      item.textContent = `Sending ${file.name}…`;
+      item.textContent = fill(gettext("Sending %(name)s…"), { name: file.name });
       list.appendChild(item);
       const data = new FormData();
       data.append("file", file);
@@ -314,12 +316,12 @@
       } catch (error) { result = null; }
       if (result && result.ok) {
         item.className = "upload-ok";
-        item.textContent = `Photo ${file.name} added.`;
+        item.textContent = fill(gettext("Photo %(name)s added."), { name: file.name });
       } else {
         item.className = "upload-failed";
-        item.textContent = `Photo ${file.name} could not be added: ` +
-          errorText(result, result ? `error ${result.status}` : "the server could not be reached") +
-          " Your report is filed all the same.";
+        item.textContent = fill(gettext("Photo %(name)s could not be added: %(reason)s Your report is filed all the same."), {
+          name: file.name,
+          reason: errorText(result, result ? fill(gettext("error %(status)s"), { status: result.status }) : gettext("the server could not be reached")) });
       }
     }
   }
@@ -367,7 +369,7 @@
       if (control) control.setAttribute("aria-invalid", "true");
       items.push(control && control.id ? `<li><a href="#${escapeHtml(control.id)}">${escapeHtml(text)}</a></li>` : `<li>${escapeHtml(text)}</li>`);
     });
-    summary.innerHTML = `<p><strong>The report was not sent.</strong> Please check:</p><ul>${items.join("")}</ul>`;
+    summary.innerHTML = `<p><strong>${escapeHtml(gettext("The report was not sent."))}</strong> ${escapeHtml(gettext("Please check:"))}</p><ul>${items.join("")}</ul>`;
     summary.hidden = false;
     summary.focus();
   }
@@ -393,8 +395,8 @@
     clearErrors();
     const category = selectedCategory();
     const missing = {};
-    if (!category) missing.category = ["Choose a category."];
-    if (!pin) missing.location = ["Put the pin where the issue is: click the map, or use “Locate me”."];
+    if (!category) missing.category = [gettext("Choose a category.")];
+    if (!pin) missing.location = [gettext("Put the pin where the issue is: click the map, or use “Locate me”.")];
     if (Object.keys(missing).length) { showErrors(missing); return; }
     const { lat, lng } = pin.getLatLng();
     const report = {
@@ -405,10 +407,11 @@
     // The same report sent again (a retry) keeps its key; a changed one is a new report.
     const body = JSON.stringify(report);
     if (body !== lastBody) { idempotencyKey = Imbizo.uuid(); lastBody = body; }
+    if (!navigator.onLine) { await keepForLater(report, category); return; }
     sending = true;
     submitButton.disabled = true;
     submitButton.setAttribute("aria-busy", "true");
-    sendingNote.textContent = "Sending your report…";
+    sendingNote.textContent = gettext("Sending your report…");
     let result = null;
     try {
       result = await api("/api/v1/issues", { method: "POST", json: report, headers: { "Idempotency-Key": idempotencyKey, "X-Client-Id": Imbizo.clientId() } });
@@ -420,17 +423,29 @@
     submitButton.removeAttribute("aria-busy");
     sendingNote.textContent = "";
     if (result && (result.status === 201 || result.status === 200)) { filed(result.body); return; }
+    if (!result) { await keepForLater(report, category); return; } // no connection after all: the outbox sends it
     if (result && result.status === 400 && result.body) { showErrors(result.body); return; }
     if (result && result.status === 409) {
       lastBody = null; // a fresh key next time
-      showProblem(`<p>${escapeHtml(errorText(result))}</p><p>Press “Send report” again to send it as a new report.</p>`);
+      showProblem(`<p>${escapeHtml(errorText(result))}</p><p>${escapeHtml(gettext("Press “Send report” again to send it as a new report."))}</p>`);
       return;
     }
     showProblem(result
-      ? `<p><strong>The report could not be sent</strong> (error ${result.status}). Nothing is lost: press “Send report” again.</p>`
-      : "<p><strong>The server could not be reached.</strong> Check your connection and press “Send report” again: " +
-        "it will not be filed twice.</p>");
+      ? `<p>${escapeHtml(fill(gettext("The report could not be sent (error %(status)s). Nothing is lost: press “Send report” again."), { status: result.status }))}</p>`
+      : `<p>${escapeHtml(gettext("The server could not be reached. Check your connection and press “Send report” again: it will not be filed twice."))}</p>`);
   });
+
+  // No connection: the report (and its photos) waits in this device's outbox, under the same key.
+  async function keepForLater(report, category) {
+    await ImbizoReportOutbox.queue({ key: idempotencyKey, report, files: photosInput.files, categoryName: category.name });
+    form.reset();
+    renderQuestions(null);
+    categoryNote.innerHTML = "";
+    lastBody = null;
+    if (pin) { map.removeLayer(pin); pin = null; }
+    placeBox.textContent = gettext("No place chosen yet.");
+    sendingNote.textContent = gettext("Saved on this device: it will be sent as soon as there is a connection.");
+  }
 
   function filed(issue) {
     Imbizo.rememberReport(issue);

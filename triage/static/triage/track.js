@@ -29,20 +29,20 @@
     const error = document.getElementById("comment-error");
     const button = document.getElementById("comment-send");
     error.textContent = "";
-    if (!textarea.value.trim()) { error.textContent = "Write a comment first."; textarea.focus(); return; }
+    if (!textarea.value.trim()) { error.textContent = gettext("Write a comment first."); textarea.focus(); return; }
     button.disabled = true;
     let result = null;
     try { result = await api(base + "/comments", { method: "POST", json: { body: textarea.value }, headers: keyHeader }); } catch (e) { result = null; }
     button.disabled = false;
     if (!result || result.status !== 201) {
-      error.textContent = errorText(result, "The comment could not be sent; try again.");
+      error.textContent = errorText(result, gettext("The comment could not be sent; try again."));
       return;
     }
     const comment = result.body;
     const empty = document.getElementById("no-comments");
     if (empty) empty.remove();
     const item = document.createElement("li");
-    item.innerHTML = `<p class="comment-meta"><strong>${escapeHtml(comment.by)}</strong> · <time datetime="${escapeHtml(comment.created_at)}">just now</time></p>` +
+    item.innerHTML = `<p class="comment-meta"><strong>${escapeHtml(comment.by)}</strong> · <time datetime="${escapeHtml(comment.created_at)}">${escapeHtml(gettext("just now"))}</time></p>` +
       `<p>${escapeHtml(comment.body).replace(/\n/g, "<br>")}</p>`;
     document.getElementById("comments").appendChild(item);
     textarea.value = "";
@@ -53,17 +53,18 @@
   if (upvote) {
     const votedKey = "imbizo:upvoted:" + reference;
     const note = document.getElementById("upvote-note");
-    if (store.get(votedKey)) { upvote.setAttribute("aria-pressed", "true"); note.textContent = "You said this affects you too."; }
+    if (store.get(votedKey)) { upvote.setAttribute("aria-pressed", "true"); note.textContent = gettext("You said this affects you too."); }
     upvote.addEventListener("click", async () => {
       upvote.disabled = true;
       let result = null;
       try { result = await api(base + "/upvote", { method: "POST", headers: { "X-Client-Id": Imbizo.clientId() } }); } catch (e) { result = null; }
       upvote.disabled = false;
-      if (!result || !result.ok) { note.textContent = errorText(result, "That did not work; try again."); return; }
+      if (!result || !result.ok) { note.textContent = errorText(result, gettext("That did not work; try again.")); return; }
       store.set(votedKey, "1");
       upvote.setAttribute("aria-pressed", "true");
-      const people = result.body.upvotes === 1 ? "1 person is" : `${result.body.upvotes} people are`;
-      note.textContent = (result.body.counted ? "Thank you. " : "You already said so. ") + `${people} affected.`;
+      const people = interpolate(ngettext("%(count)s person is affected.", "%(count)s people are affected.", result.body.upvotes),
+        { count: result.body.upvotes }, true);
+      note.textContent = (result.body.counted ? gettext("Thank you.") : gettext("You already said so.")) + " " + people;
     });
   }
 
@@ -74,14 +75,15 @@
       event.preventDefault();
       const email = document.getElementById("follow-email");
       const note = document.getElementById("follow-note");
-      if (!email.value.trim()) { note.textContent = "Enter your email address."; email.focus(); return; }
+      if (!email.value.trim()) { note.textContent = gettext("Enter your email address."); email.focus(); return; }
       let result = null;
       try { result = await api(base + "/follow", { method: "POST", json: { email: email.value.trim() } }); } catch (e) { result = null; }
       if (result && result.ok) {
-        note.textContent = `Nearly done: open the link we emailed to ${email.value.trim()} to confirm, and the updates start.`;
+        note.textContent = interpolate(gettext("Nearly done: open the link we emailed to %(email)s to confirm, and the updates start."),
+          { email: email.value.trim() }, true);
         email.removeAttribute("aria-invalid");
       } else {
-        note.textContent = errorText(result, "That did not work; try again.");
+        note.textContent = errorText(result, gettext("That did not work; try again."));
         email.setAttribute("aria-invalid", "true");
       }
     });
@@ -106,7 +108,7 @@
       } catch (e) { result = null; }
       if (result && result.ok) { window.location.reload(); return; }
       actions.querySelectorAll("#confirm-fix button").forEach((b) => { b.disabled = false; });
-      statusError.textContent = errorText(result, "That did not work; try again.");
+      statusError.textContent = errorText(result, gettext("That did not work; try again."));
     };
     document.getElementById("confirm-fixed").addEventListener("click", () => change("closed"));
     document.getElementById("not-fixed").addEventListener("click", () => {
@@ -122,7 +124,7 @@
     const done = document.getElementById("rating-done");
     if (store.get(ratedKey)) {
       done.hidden = false;
-      done.textContent = "You have rated this issue. Thank you.";
+      done.textContent = gettext("You have rated this issue. Thank you.");
       return;
     }
     ratingForm.hidden = false;
@@ -144,11 +146,11 @@
         store.set(ratedKey, chosen.value);
         ratingForm.hidden = true;
         done.hidden = false;
-        done.textContent = `Thank you for rating: ${chosen.value} out of 5.`;
+        done.textContent = interpolate(gettext("Thank you for rating: %(stars)s out of 5."), { stars: chosen.value }, true);
         done.focus();
         return;
       }
-      const message = errorText(result, "The rating could not be sent; try again.");
+      const message = errorText(result, gettext("The rating could not be sent; try again."));
       if (result && result.status === 400 && /already rated/i.test(message)) {
         store.set(ratedKey, "1");
         ratingForm.hidden = true;

@@ -12,7 +12,7 @@
   if (switcher) switcher.addEventListener("change", () => { window.location.href = "/m/" + switcher.value + "/"; });
 
   if (mapElement.dataset.tileUrl) {
-    L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19 }).addTo(map);
+    L.tileLayer(mapElement.dataset.tileUrl, { maxZoom: 19, attribution: mapElement.dataset.tileAttribution || "" }).addTo(map);
   }
   const extent = mapElement.dataset.extent.split(",").map(Number);
   if (extent.length === 4 && extent.every(Number.isFinite)) {
@@ -46,18 +46,18 @@
 
   map.on("click", (event) => {
     const { lat, lng } = event.latlng;
-    show("Looking up…");
+    show(escapeHtml(gettext("Looking up…")));
     fetch(`/api/v1/areas/lookup?lat=${lat.toFixed(6)}&lon=${lng.toFixed(6)}`)
       .then((response) => response.json().then((body) => ({ ok: response.ok, body })))
       .then(({ ok, body }) => {
         if (highlighted) { wards.resetStyle(highlighted); highlighted = null; }
-        if (!ok) { show(`<p class="outside">${escapeHtml(body.detail || "No area here.")}</p>`); return; }
+        if (!ok) { show(`<p class="outside">${escapeHtml(body.detail || gettext("No area here."))}</p>`); return; }
         const ward = body.ward;
         const suburb = body.suburb;
         show(
-          `<dl><dt>Municipality</dt><dd>${escapeHtml(body.municipality.name)} (${escapeHtml(body.municipality.code)})</dd>` +
-          `<dt>Ward</dt><dd id="lookup-ward">${ward ? "Ward " + ward.number + " (" + escapeHtml(ward.code) + ")" : "none"}</dd>` +
-          `<dt>Suburb</dt><dd>${suburb ? escapeHtml(suburb.name) : "—"}</dd></dl>`
+          `<dl><dt>${escapeHtml(gettext("Municipality"))}</dt><dd>${escapeHtml(body.municipality.name)} (${escapeHtml(body.municipality.code)})</dd>` +
+          `<dt>${escapeHtml(gettext("Ward"))}</dt><dd id="lookup-ward">${ward ? escapeHtml(interpolate(gettext("Ward %(number)s"), { number: ward.number }, true)) + " (" + escapeHtml(ward.code) + ")" : escapeHtml(gettext("none"))}</dd>` +
+          `<dt>${escapeHtml(gettext("Suburb"))}</dt><dd>${suburb ? escapeHtml(suburb.name) : "—"}</dd></dl>`
         );
         if (ward) {
           wards.eachLayer((layer) => {
@@ -68,6 +68,6 @@
           });
         }
       })
-      .catch(() => show("The lookup failed; try again."));
+      .catch(() => show(escapeHtml(gettext("The lookup failed; try again."))));
   });
 })();
