@@ -30,5 +30,6 @@ class GisplatformConfig(AppConfig):
         check_request_enabled.connect(public_read, dispatch_uid="imbizo-cors-public-read")
         # Deleting a municipality in the admin goes through the batched purge (gisplatform/admin_purge.py).
         from django.contrib import admin
+
         from gisplatform.admin_purge import install
         install(admin.site)

@@ -401,6 +401,7 @@ SILENCED_SYSTEM_CHECKS += ["account.W001"]  # neither email nor phone is require
 # the browser's Accept-Language. A language whose catalogue is under 80% translated is not offered
 # (gisplatform/languages.py; `manage.py translation_coverage` prints the figures).
 from django.conf.locale import LANG_INFO  # noqa: E402
+
 # Django ships no isiZulu, Sesotho or isiXhosa locale: their names, for the switcher and get_language_info.
 LANG_INFO.update({
     "zu": {"bidi": False, "code": "zu", "name": "Zulu", "name_local": "isiZulu"},
