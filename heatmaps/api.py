@@ -111,7 +111,9 @@ class ChoroplethView(PlannerView):
 HEX_SIZE = NumberParameter("size", *HEX_SIZE_RANGE, default=500, description="Hexagon edge length in metres (default 500).")
 DENSITY_CELL = NumberParameter("cell", 25, 5000, default=200, description="Square size in metres (default 200).")
 FORECAST_MONTHS = NumberParameter("months", 1, 24, default=6, description="Months to forecast from the current one (default 6).")
-FORECAST_HISTORY = NumberParameter("history", 3, 120, default=24, description="Whole months of history to fit (default 24).")
+FORECAST_HISTORY = NumberParameter("history", 3, 600,
+                                   description="Whole months of history to fit (default: 24, or every month since "
+                                               "`from` when that is earlier).")
 
 
 def parse_hex_size(params) -> int:
