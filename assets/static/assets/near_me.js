@@ -35,7 +35,8 @@
     if (!here) return;
     const params = new URLSearchParams({ lat: here.lat.toFixed(6), lon: here.lng.toFixed(6), k: "10" });
     if (typeSelect.value) params.set("type", typeSelect.value);
-    if (openNow.checked) params.set("open_now", "true");
+    // "Open now" keeps the facilities whose hours nobody knows, flagged, rather than hiding them.
+    if (openNow.checked) { params.set("open_now", "true"); params.set("include_unknown", "true"); }
     list.setAttribute("aria-busy", "true");
     fetch("/api/v1/facilities/nearest?" + params)
       .then((response) => response.json())
@@ -48,10 +49,16 @@
         if (!collection.features.length) {
           list.innerHTML = "<li class='muted'>No facilities match.</li>";
         }
+        const unknown = collection.features.filter((feature) => feature.properties.open_now === null).length;
+        const hoursNote = document.getElementById("hours-note");
+        hoursNote.hidden = !(openNow.checked && unknown);
+        hoursNote.textContent = unknown === 1
+          ? "1 of these has unknown opening hours: it may be closed, call before you go."
+          : `${unknown} of these have unknown opening hours: they may be closed, call before you go.`;
         collection.features.forEach((feature, index) => {
           const p = feature.properties;
           const [lon, lat] = feature.geometry.coordinates;
-          const state = p.opening_hours ? (p.open_now ? "open" : "closed") : "hours unknown";
+          const state = p.open_now === null ? "hours unknown" : (p.open_now ? "open" : "closed");
           const marker = L.circleMarker([lat, lon], { radius: 8, color: "#fff", weight: 2,
             fillColor: p.open_now ? "#1b7f3b" : "#6c757d", fillOpacity: 0.95 })
             .bindPopup(`<strong>${escapeHtml(p.name)}</strong><br>${escapeHtml(p.type_name)} · ${formatDistance(p.distance_m)}`)
