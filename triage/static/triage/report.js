@@ -281,7 +281,7 @@
     photoLocation = null;
     photoLocationButton.hidden = true;
     // The first chosen photo that carries a GPS position is offered as the pin.
-    for (const file of [...photosInput.files].slice(0, 5)) {
+    for (const file of [...photosInput.files].filter((f) => f.type.startsWith("image/")).slice(0, 5)) {
       const data = new FormData();
       data.append("file", file);
       let result = null;
@@ -301,10 +301,20 @@
 
   async function uploadPhotos(issue) {
     const list = document.getElementById("upload-results");
+    const limits = JSON.parse(photosInput.dataset.limits || "{}");
     for (const file of [...photosInput.files]) {
       const item = document.createElement("li");
       item.textContent = `Sending ${file.name}…`;
       list.appendChild(item);
+      const kind = file.type.startsWith("video/") ? "video" : file.type.startsWith("audio/") ? "audio"
+        : file.type === "application/pdf" ? "pdf" : "image";
+      if (limits[kind] && file.size > limits[kind]) {
+        item.className = "upload-failed";
+        item.textContent = `${file.name} is ${(file.size / 1048576).toFixed(1)} MB, more than the ` +
+          `${(limits[kind] / 1048576).toFixed(0)} MB a ${kind === "image" ? "photo" : kind} may be; not sent.` +
+          " Your report is filed all the same.";
+        continue;
+      }
       const data = new FormData();
       data.append("file", file);
       let result = null;
@@ -314,10 +324,10 @@
       } catch (error) { result = null; }
       if (result && result.ok) {
         item.className = "upload-ok";
-        item.textContent = `Photo ${file.name} added.`;
+        item.textContent = `${file.name} added.`;
       } else {
         item.className = "upload-failed";
-        item.textContent = `Photo ${file.name} could not be added: ` +
+        item.textContent = `${file.name} could not be added: ` +
           errorText(result, result ? `error ${result.status}` : "the server could not be reached") +
           " Your report is filed all the same.";
       }
