@@ -40,7 +40,8 @@ STATUS_SYNONYMS = {
 CHANNEL_SYNONYMS = {
     "online": Channel.WEB, "website": Channel.WEB, "portal": Channel.WEB, "app": Channel.API, "mobile app": Channel.API,
     "text": Channel.SMS, "call": Channel.PHONE, "call centre": Channel.PHONE, "call center": Channel.PHONE,
-    "walk-in": Channel.PHONE, "counter": Channel.PHONE, "email": Channel.WEB, "field": Channel.STAFF,
+    "walk-in": Channel.WALK_IN, "walk in": Channel.WALK_IN, "counter": Channel.WALK_IN, "email": Channel.WEB,
+    "field": Channel.STAFF,
 }
 MAX_NOTES_LISTED = 20
 FUTURE_SLACK = datetime.timedelta(minutes=5)

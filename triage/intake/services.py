@@ -57,6 +57,11 @@ class Report:
     media_url: str = ""
     external_id: str = ""
     priority: str = ""
+    logged_by: object = None  # the staff member who took a phone call or a walk-in (not its reporter)
+
+
+# Reports staff log on a resident's behalf: the staff member is in the history, not the reporter.
+ON_BEHALF_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
 
 
 @dataclass
@@ -296,8 +301,9 @@ def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = 
             expected_at=now + datetime.timedelta(hours=live["sla_hours"]) if live["sla_hours"] is not None else None,
         )
         IssueEvent.objects.create(
-            issue=issue, action=IssueEvent.Action.CREATED, actor=report.reporter, at=now, to_status=issue.status,
-            actor_label="Municipal staff" if report.channel == Channel.STAFF else "Reporter",
+            issue=issue, action=IssueEvent.Action.CREATED, actor=report.logged_by or report.reporter, at=now,
+            to_status=issue.status,
+            actor_label="Municipal staff" if report.channel in (Channel.STAFF, *ON_BEHALF_CHANNELS) else "Reporter",
             detail={"channel": report.channel, **({"routing_rule": rule.pk} if rule else {})},
         )
         if idempotency_key:

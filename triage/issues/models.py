@@ -40,7 +40,8 @@ class Channel(models.TextChoices):
     API = "api", "App or API"
     SMS = "sms", "SMS"
     STAFF = "staff", "Staff in the field"
-    PHONE = "phone", "Phone or walk-in"
+    PHONE = "phone", "Phone call"
+    WALK_IN = "walk_in", "Walk-in at an office"
     IMPORT = "import", "Imported from an earlier system"
 
 
