@@ -6,6 +6,9 @@ Who may read: staff with `heatmaps.view_figures` (the planner role), for their o
 (superusers: any). Every answer reads a summary at most a minute old (heatmaps.refresh).
 """
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from heatmaps import exports, figures, projections
+from heatmaps import exports, figures, hotspots, projections
 from heatmaps.grid import HEX_SIZE_RANGE
 from heatmaps.models import ReportSubscription
 from heatmaps.query import FigureQuery, parse_figure_query
@@ -207,7 +210,32 @@ def table_options(table: str, params) -> dict:
         return forecast_options(params)
     if table == "hexgrid":
         return {"size": parse_hex_size(params), "include_empty": parse_bool(params, "include_empty")}
+    if table == "asset-hotspots":
+        return hotspot_options(params)
     return {}
+
+
+HOTSPOT_LIMIT = NumberParameter("limit", 1, hotspots.MAX_HOTSPOTS, default=50,
+                                description="At most this many assets (default 50).")
+HOTSPOT_MIN = NumberParameter("min_issues", 1, 1000, default=2,
+                              description="Only assets with at least this many issues in the period (default 2: repeats).")
+
+
+def hotspot_options(params) -> dict:
+    return {"limit": HOTSPOT_LIMIT.parse(params), "min_issues": HOTSPOT_MIN.parse(params)}
+
+
+class AssetHotspotsView(PlannerView):
+    """The assets with the most issues reported in the period (the figures' filters apply), most
+    first: how many, the last one, and how far the issues stood from the asset (metres on the
+    spheroid), as GeoJSON for the map. As CSV or Excel: exports/asset-hotspots.csv."""
+
+    @extend_schema(parameters=[*QUERY_PARAMETERS, HOTSPOT_LIMIT.openapi(), HOTSPOT_MIN.openapi()],
+                   responses={200: GEOJSON})
+    def get(self, request):
+        query = figure_query(request)
+        collection = hotspots.hotspots_geojson(query, **hotspot_options(request.query_params))
+        return geojson_response(json.dumps(collection, cls=DjangoJSONEncoder))
 
 
 class ExportView(PlannerView):
