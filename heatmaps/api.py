@@ -15,11 +15,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from heatmaps import exports, figures, hotspots, projections
+from heatmaps import exports, figures, hotspots, open_data, projections
 from heatmaps.grid import HEX_SIZE_RANGE
 from heatmaps.models import ReportSubscription
 from heatmaps.query import FigureQuery, parse_figure_query
@@ -353,3 +353,30 @@ class SubscriptionDetailView(PlannerView):
         subscription.is_active = False
         subscription.save(update_fields=["is_active"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OpenDataAreaFiguresView(APIView):
+    """Open data, for anyone: per ward, the public issues reported in the period, still open,
+    resolved, their median time to resolve and the share resolved within target; reproducible from
+    the public issues download (definitions in heatmaps/open_data.py)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("extension", str, OpenApiParameter.PATH, enum=["json", "csv"]),
+        OpenApiParameter("municipality", str, required=True, description="Municipality code, e.g. GT423."),
+        OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (default: 364 days before `to`)."),
+        OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, included (default: today)."),
+    ], responses={200: OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.BINARY})
+    def get(self, request, extension: str):
+        if extension not in ("json", "csv"):
+            raise bad_parameter("extension", f"'{extension}' is not one of: json, csv.")
+        query = parse_figure_query(request.query_params)
+        answer = open_data.area_figures(municipality=query.municipality, first_day=query.first_day,
+                                        last_day=query.last_day)
+        if extension == "json":
+            return Response(answer)
+        table = exports.Table("Public issues per ward", open_data.COLUMNS, open_data.area_figures_rows(answer),
+                              {"municipality": answer["municipality"], "from": answer["from"], "to": answer["to"]})
+        return attachment(exports.FORMATS["csv"].render(table), exports.FORMATS["csv"].content_type,
+                          f"{answer['municipality']}-public-issues-per-ward-{answer['from']}-{answer['to']}.csv")
