@@ -231,7 +231,7 @@ class AssetHotspotsView(PlannerView):
     spheroid), as GeoJSON for the map. As CSV or Excel: exports/asset-hotspots.csv."""
 
     @extend_schema(parameters=[*QUERY_PARAMETERS, HOTSPOT_LIMIT.openapi(), HOTSPOT_MIN.openapi()],
-                   responses={200: GEOJSON})
+                   responses={(200, GEOJSON_CONTENT_TYPE): GEOJSON})
     def get(self, request):
         query = figure_query(request)
         collection = hotspots.hotspots_geojson(query, **hotspot_options(request.query_params))
