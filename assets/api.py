@@ -1,3 +1,4 @@
+from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -32,11 +33,17 @@ def filtered_facilities(params):
     facilities = Facility.objects.with_open_now()
     if code := facility_type_filter(params):
         facilities = facilities.of_type(code)
+    include_unknown = parse_bool(params, "include_unknown")
     if parse_bool(params, "open_now"):
-        facilities = facilities.filter(open_now=True)
+        # Facilities whose hours nobody knows are left out, or kept (open_now null) when asked: a
+        # resident looking for an open clinic should hear that some may be.
+        facilities = facilities.filter(Q(open_now=True) | Q(open_now__isnull=True) if include_unknown
+                                       else Q(open_now=True))
     return facilities
 
 
+INCLUDE_UNKNOWN = OpenApiParameter(
+    "include_unknown", bool, description="With open_now: also the facilities whose hours are unknown (open_now null).")
 NEAREST_FACILITIES = NumberParameter("k", 1, 50, default=5, description="How many (default 5).")
 FACILITY_LIMIT = NumberParameter("limit", 1, 10_000, default=1000, description="At most this many (default 1000).")
 ASSET_RADIUS = NumberParameter("within", 1, 5000, default=50, integer=False, description="Search radius in metres (default 50).")
@@ -52,6 +59,7 @@ class NearestFacilitiesView(APIView):
             OpenApiParameter("type", str, description="Facility type code (see /api/v1/facility-types/)."),
             NEAREST_FACILITIES.openapi(),
             OpenApiParameter("open_now", bool, description="Only facilities open at this moment."),
+            INCLUDE_UNKNOWN,
         ],
         responses=GEOJSON_RESPONSES,
     )
@@ -76,6 +84,7 @@ class FacilityCollectionView(APIView):
             OpenApiParameter("bbox", str, description="minLon,minLat,maxLon,maxLat (WGS 84)."),
             OpenApiParameter("municipality", str, description="Municipality code."),
             OpenApiParameter("open_now", bool, description="Only facilities open at this moment."),
+            INCLUDE_UNKNOWN,
             FACILITY_LIMIT.openapi(),
         ],
         responses=GEOJSON_RESPONSES,

@@ -17,7 +17,6 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from assets.models import AssetType, Facility, FacilityType
-from assets.opening_hours import parse_opening_hours
 from assets.services import facility_opening_hours_replace
 from toolkit.fixtures import demo_fixture
 from wards.models import Municipality
@@ -102,6 +101,6 @@ def _generate_facilities(municipality: Municipality) -> None:
                 "address": f"Main Road, {suburb.name}",
             })
             if created:
-                periods[facility.pk] = parse_opening_hours(hours)
+                periods[facility.pk] = hours
     facility_opening_hours_replace(facilities_periods=periods)
 

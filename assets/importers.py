@@ -190,9 +190,10 @@ class FacilityTarget(_KeyedTarget):
         external_id = external_id_of(feature, m.id_fields)
         self._once(external_id, feature)
         try:
-            self.periods[external_id] = parse_opening_hours(hours)
+            parse_opening_hours(hours, coordinates=(feature.geometry.y, feature.geometry.x))
         except OpeningHoursError as exc:
-            raise RowError(f"opening hours: {exc}") from None
+            raise RowError(f"opening hours: {exc}", kind="opening hours not in OpenStreetMap syntax") from None
+        self.periods[external_id] = hours
         return {"external_id": external_id, "facility_type": facility_type, "name": name[:160], "geom": feature.geometry,
                 "address": text_of(feature, m.address_field)[:255], "phone": text_of(feature, m.phone_field)[:40],
                 "email": text_of(feature, m.email_field), "services": text_of(feature, m.services_field),

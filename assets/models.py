@@ -5,8 +5,8 @@ import datetime
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import GEOSGeometry
 from django.contrib.postgres.indexes import GistIndex
-from django.db.models import Exists, F, Func, OuterRef, Q, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from assets.spatial import GeographyField, distance_metres, knn_order, within_metres
@@ -134,41 +134,20 @@ class FacilityQuerySet(models.QuerySet):
         return self.with_distance(point).order_by(knn_order("location", point))[:k]
 
     def with_open_now(self, at: datetime.datetime | None = None) -> "FacilityQuerySet":
-        """Annotate open_now: whether an opening period covers the moment `at` (now by default)
-        on the local clock of the facility's municipality (Africa/Johannesburg by default)."""
+        """Annotate open_now: true or false where an open interval of the facility covers the
+        moment `at` (now by default) or not, null where its hours are unknown (none given).
+        The intervals are materialised from the hours for a window around now
+        (assets.services.OPEN_INTERVAL_WINDOW, refreshed daily): `at` must fall in it."""
         at = at or timezone.now()
-        zone = Coalesce(OuterRef("municipality__timezone"), Value(DEFAULT_TIMEZONE))
-        today = LocalWeekday(Value(at), zone)
-        time_now = LocalTime(Value(at), zone)
-        yesterday = LocalWeekday(Value(at - datetime.timedelta(days=1)), zone)
-        open_today = OpeningPeriod.objects.filter(facility=OuterRef("pk"), weekday=today).filter(
-            Q(opens__lte=time_now, closes__gt=time_now)
-            | Q(closes__lte=F("opens"), opens__lte=time_now)  # runs past midnight: the evening part
-        )
-        open_since_yesterday = OpeningPeriod.objects.filter(  # yesterday's overnight period, the morning part
-            facility=OuterRef("pk"), weekday=yesterday, closes__lte=F("opens"), closes__gt=time_now
-        )
-        return self.annotate(open_now=Exists(open_today) | Exists(open_since_yesterday))
+        covering = OpeningInterval.objects.filter(facility=OuterRef("pk"), opens_at__lte=at, closes_at__gt=at)
+        return self.annotate(open_now=Case(When(opening_hours="", then=Value(None)), default=Exists(covering),
+                                           output_field=models.BooleanField(null=True)))
 
     def open_now(self, at: datetime.datetime | None = None) -> "FacilityQuerySet":
         return self.with_open_now(at).filter(open_now=True)
 
-
-DEFAULT_TIMEZONE = "Africa/Johannesburg"
-
-
-class LocalWeekday(Func):
-    """0 = Monday ... 6 = Sunday, of an instant on a named zone's local clock."""
-
-    template = "(EXTRACT(ISODOW FROM (%(expressions)s))::int - 1)"
-    arg_joiner = " AT TIME ZONE "
-    output_field = models.IntegerField()
-
-
-class LocalTime(Func):
-    template = "((%(expressions)s)::time)"
-    arg_joiner = " AT TIME ZONE "
-    output_field = models.TimeField()
+    def hours_unknown(self) -> "FacilityQuerySet":
+        return self.filter(opening_hours="")
 
 
 class Facility(models.Model):
@@ -202,21 +181,23 @@ class Facility(models.Model):
         return self.name
 
 
-class OpeningPeriod(models.Model):
-    """One stretch of opening on one weekday (0 = Monday). A period whose closing time is not
-    after its opening time runs past midnight into the next day."""
+class OpeningInterval(models.Model):
+    """One stretch of time a facility is open, as absolute instants: its `opening_hours` evaluated
+    on its municipality's clock, with that country's public holidays and the sun at its point
+    (assets.services.facility_opening_hours_replace). Derived: rebuilt, never edited."""
 
-    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="opening_periods")
-    weekday = models.PositiveSmallIntegerField()
-    opens = models.TimeField()
-    closes = models.TimeField()
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="opening_intervals")
+    opens_at = models.DateTimeField()
+    closes_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["facility", "weekday", "opens"]
-        constraints = [models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_weekday_0_to_6")]
+        ordering = ["facility", "opens_at"]
+        indexes = [models.Index(fields=["facility", "opens_at", "closes_at"], name="opening_interval_lookup")]
+        constraints = [models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")),
+                                              name="opening_interval_closes_after_opening")]
 
     def __str__(self):
-        return f"{'MoTuWeThFrSaSu'[self.weekday * 2:self.weekday * 2 + 2]} {self.opens:%H:%M}-{self.closes:%H:%M}"
+        return f"{self.opens_at:%Y-%m-%d %H:%M} to {self.closes_at:%Y-%m-%d %H:%M} UTC"
 
 
 class FacilityPhoto(models.Model):

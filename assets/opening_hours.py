@@ -1,73 +1,63 @@
-"""Opening hours in the common subset of OpenStreetMap's `opening_hours` syntax:
+"""Opening hours in OpenStreetMap's `opening_hours` syntax, read by `opening-hours-py` (the Rust
+implementation of the specification, with public holidays per country and sun times per point):
 
-    "Mo-Fr 08:00-16:30; Sa 08:00-12:00"     weekdays and Saturday morning
-    "Mo-Th 07:30-16:00; Fr 07:30-13:00"
-    "Mo,We 08:00-12:00,13:00-16:00"         several days, several periods
-    "Fr 18:00-02:00"                        past midnight into Saturday
-    "24/7"                                  always open
-    "Su off"                                closed (the same as not listing the day)
+    "Mo-Fr 08:00-16:30; Sa 08:00-12:00; PH off"   weekdays, Saturday morning, closed on holidays
+    "Mo,We 08:00-12:00,13:00-16:00"               several days, several periods
+    "Fr 18:00-02:00"                              past midnight into Saturday
+    "sunrise-sunset"                              needs the place's coordinates
+    "Mo-Fr 08:00-16:00; Dec 25 off"               a date off
+    "Mo-Fr 08:00-16:00 \"by appointment\""         a comment
+    "24/7"                                        always open
+
+"Open now" is answered in SQL from materialised open intervals (`OpeningInterval`, absolute
+instants computed on the facility's municipality's clock), so it composes with the nearest-k
+search; `opening_intervals` computes them.
 """
 
 import datetime
-import re
-from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
-DAYS = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"]
-_TIME = r"(\d{1,2}):(\d{2})"
-_PERIOD = re.compile(rf"^{_TIME}-{_TIME}$")
+import opening_hours as osm
+
+DEFAULT_TIMEZONE = "Africa/Johannesburg"
+UTC = ZoneInfo("UTC")
 
 
 class OpeningHoursError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Period:
-    weekday: int  # 0 = Monday
-    opens: datetime.time
-    closes: datetime.time  # not after `opens`: runs past midnight
-
-
-def parse_opening_hours(text: str) -> list[Period]:
+def parse_opening_hours(text: str, *, timezone: str = DEFAULT_TIMEZONE, country: str | None = None,
+                        coordinates: tuple[float, float] | None = None) -> "osm.OpeningHours | None":
+    """The parsed hours (None for an empty value), on the clock of `timezone`, with `country`'s
+    public holidays and, for sun times, the place's (latitude, longitude). Raises
+    OpeningHoursError quoting the value and where it stops making sense."""
     text = (text or "").strip()
     if not text:
+        return None
+    try:
+        return osm.OpeningHours(text, timezone=ZoneInfo(timezone), country=country or None,
+                                coords=coordinates, auto_country=False, auto_timezone=False)
+    except (osm.ParserError, SyntaxError, osm.UnknownCountryError, osm.InvalidCoordinatesError, ValueError) as exc:
+        detail = " ".join(line.strip(" |") for line in str(exc).splitlines()
+                          if line.strip(" |") and not line.strip().startswith("-->"))
+        raise OpeningHoursError(f"'{text}' is not valid OpenStreetMap opening_hours ({detail})") from None
+
+
+def opening_intervals(hours: "osm.OpeningHours | None", start: datetime.datetime,
+                      end: datetime.datetime) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The open stretches between two aware instants, merged where they touch (a comment change
+    splits the library's intervals)."""
+    if hours is None:
         return []
-    if text == "24/7":
-        return [Period(day, datetime.time(0), datetime.time(0)) for day in range(7)]
-    periods: list[Period] = []
-    for rule in filter(None, (part.strip() for part in text.split(";"))):
-        days_part, _, times_part = rule.partition(" ")
-        days = _days(days_part, rule)
-        times_part = times_part.strip()
-        if times_part == "off":
-            periods = [p for p in periods if p.weekday not in days]
+    merged: list[list[datetime.datetime]] = []
+    start, end = start.astimezone(UTC), end.astimezone(UTC)  # the library wants a named zone
+    for opens, closes, state, _comment in hours.intervals(start, end):
+        if state != osm.State.OPEN:
             continue
-        if not times_part:
-            raise OpeningHoursError(f"'{rule}' gives days but no hours (e.g. 'Mo-Fr 08:00-16:30')")
-        for span in times_part.split(","):
-            opens, closes = _span(span.strip(), rule)
-            periods += [Period(day, opens, closes) for day in days]
-    return periods
-
-
-def _days(text: str, rule: str) -> list[int]:
-    days: list[int] = []
-    for part in text.split(","):
-        first, _, last = part.partition("-")
-        if first not in DAYS or (last and last not in DAYS):
-            raise OpeningHoursError(f"'{part}' in '{rule}' is not a day or a day range (Mo Tu We Th Fr Sa Su)")
-        start, end = DAYS.index(first), DAYS.index(last or first)
-        days += [(start + offset) % 7 for offset in range((end - start) % 7 + 1)]
-    return days
-
-
-def _span(text: str, rule: str) -> tuple[datetime.time, datetime.time]:
-    match = _PERIOD.match(text)
-    if not match:
-        raise OpeningHoursError(f"'{text}' in '{rule}' is not a time span like 08:00-16:30")
-    open_h, open_m, close_h, close_m = (int(group) for group in match.groups())
-    if close_h == 24 and close_m == 0:
-        close_h = 0
-    if open_h > 23 or close_h > 23 or open_m > 59 or close_m > 59:
-        raise OpeningHoursError(f"'{text}' in '{rule}' is not a valid time")
-    return datetime.time(open_h, open_m), datetime.time(close_h, close_m)
+        closes = closes or end
+        if merged and merged[-1][1] >= opens:
+            merged[-1][1] = max(merged[-1][1], closes)
+        else:
+            merged.append([opens, closes])
+    return [(opens, closes) for opens, closes in merged]

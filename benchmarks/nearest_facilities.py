@@ -48,7 +48,7 @@ def populate(cursor, municipality_id, type_ids, asset_type_id):
         """,
         {"m": municipality_id, "t": asset_type_id, "n": ASSETS},
     )
-    cursor.execute("ANALYZE assets_facility; ANALYZE assets_asset; ANALYZE assets_openingperiod")
+    cursor.execute("ANALYZE assets_facility; ANALYZE assets_asset; ANALYZE assets_openinginterval")
 
 
 def concurrent(label, work, items, clients=2):

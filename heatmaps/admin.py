@@ -1,11 +1,35 @@
+from django import forms
 from django.contrib import admin
 
 from heatmaps.models import CategoryCost, ReportRun, ReportSubscription, SummaryState, UnlocatedIssue
 from toolkit.admin import MunicipalityScopedAdmin
+from wards.services import country_currency
+
+
+class CategoryCostForm(forms.ModelForm):
+    """The currency, left empty, is the one of the category's municipality's country."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "currency" in self.fields:
+            self.fields["currency"].required = False
+            self.fields["currency"].help_text = "ISO 4217 code; leave empty for the municipality's country's currency."
+            if not self.instance.pk:
+                self.fields["currency"].initial = ""
+
+    def clean_currency(self):
+        currency = (self.cleaned_data.get("currency") or "").strip().upper()
+        category = self.cleaned_data.get("category")
+        if not currency and category is not None:
+            currency = country_currency(category.municipality.country) or ""
+        if not currency:
+            raise forms.ValidationError("Give the currency (ISO 4217, e.g. ZAR, USD).")
+        return currency
 
 
 @admin.register(CategoryCost)
 class CategoryCostAdmin(MunicipalityScopedAdmin, admin.ModelAdmin):
+    form = CategoryCostForm
     municipality_path = "category__municipality_id"
     list_display = ["category", "unit_cost", "currency", "note", "updated_at"]
     list_filter = ["category__municipality", "currency"]

@@ -6,17 +6,20 @@ Who may read: staff with `heatmaps.view_figures` (the planner role), for their o
 (superusers: any). Every answer reads a summary at most a minute old (heatmaps.refresh).
 """
 
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from heatmaps import exports, figures, projections
+from heatmaps import exports, figures, hotspots, open_data, projections
 from heatmaps.grid import HEX_SIZE_RANGE
 from heatmaps.models import ReportSubscription
 from heatmaps.query import FigureQuery, parse_figure_query
@@ -111,7 +114,9 @@ class ChoroplethView(PlannerView):
 HEX_SIZE = NumberParameter("size", *HEX_SIZE_RANGE, default=500, description="Hexagon edge length in metres (default 500).")
 DENSITY_CELL = NumberParameter("cell", 25, 5000, default=200, description="Square size in metres (default 200).")
 FORECAST_MONTHS = NumberParameter("months", 1, 24, default=6, description="Months to forecast from the current one (default 6).")
-FORECAST_HISTORY = NumberParameter("history", 3, 120, default=24, description="Whole months of history to fit (default 24).")
+FORECAST_HISTORY = NumberParameter("history", 3, 600,
+                                   description="Whole months of history to fit (default: 24, or every month since "
+                                               "`from` when that is earlier).")
 
 
 def parse_hex_size(params) -> int:
@@ -205,7 +210,32 @@ def table_options(table: str, params) -> dict:
         return forecast_options(params)
     if table == "hexgrid":
         return {"size": parse_hex_size(params), "include_empty": parse_bool(params, "include_empty")}
+    if table == "asset-hotspots":
+        return hotspot_options(params)
     return {}
+
+
+HOTSPOT_LIMIT = NumberParameter("limit", 1, hotspots.MAX_HOTSPOTS, default=50,
+                                description="At most this many assets (default 50).")
+HOTSPOT_MIN = NumberParameter("min_issues", 1, 1000, default=2,
+                              description="Only assets with at least this many issues in the period (default 2: repeats).")
+
+
+def hotspot_options(params) -> dict:
+    return {"limit": HOTSPOT_LIMIT.parse(params), "min_issues": HOTSPOT_MIN.parse(params)}
+
+
+class AssetHotspotsView(PlannerView):
+    """The assets with the most issues reported in the period (the figures' filters apply), most
+    first: how many, the last one, and how far the issues stood from the asset (metres on the
+    spheroid), as GeoJSON for the map. As CSV or Excel: exports/asset-hotspots.csv."""
+
+    @extend_schema(parameters=[*QUERY_PARAMETERS, HOTSPOT_LIMIT.openapi(), HOTSPOT_MIN.openapi()],
+                   responses={(200, GEOJSON_CONTENT_TYPE): GEOJSON})
+    def get(self, request):
+        query = figure_query(request)
+        collection = hotspots.hotspots_geojson(query, **hotspot_options(request.query_params))
+        return geojson_response(json.dumps(collection, cls=DjangoJSONEncoder))
 
 
 class ExportView(PlannerView):
@@ -323,3 +353,30 @@ class SubscriptionDetailView(PlannerView):
         subscription.is_active = False
         subscription.save(update_fields=["is_active"])
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OpenDataAreaFiguresView(APIView):
+    """Open data, for anyone: per ward, the public issues reported in the period, still open,
+    resolved, their median time to resolve and the share resolved within target; reproducible from
+    the public issues download (definitions in heatmaps/open_data.py)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=[
+        OpenApiParameter("extension", str, OpenApiParameter.PATH, enum=["json", "csv"]),
+        OpenApiParameter("municipality", str, required=True, description="Municipality code, e.g. GT423."),
+        OpenApiParameter("from", OpenApiTypes.DATE, description="First local day (default: 364 days before `to`)."),
+        OpenApiParameter("to", OpenApiTypes.DATE, description="Last local day, included (default: today)."),
+    ], responses={200: OpenApiTypes.OBJECT, (200, "text/csv"): OpenApiTypes.BINARY})
+    def get(self, request, extension: str):
+        if extension not in ("json", "csv"):
+            raise bad_parameter("extension", f"'{extension}' is not one of: json, csv.")
+        query = parse_figure_query(request.query_params)
+        answer = open_data.area_figures(municipality=query.municipality, first_day=query.first_day,
+                                        last_day=query.last_day)
+        if extension == "json":
+            return Response(answer)
+        table = exports.Table("Public issues per ward", open_data.COLUMNS, open_data.area_figures_rows(answer),
+                              {"municipality": answer["municipality"], "from": answer["from"], "to": answer["to"]})
+        return attachment(exports.FORMATS["csv"].render(table), exports.FORMATS["csv"].content_type,
+                          f"{answer['municipality']}-public-issues-per-ward-{answer['from']}-{answer['to']}.csv")

@@ -13,6 +13,8 @@ urlpatterns = [
     path("heatmaps/report.pdf", api.ReportView.as_view(), name="heatmaps-report"),
     path("heatmaps/map.html", api.OfflineMapView.as_view(), name="heatmaps-offline-map"),
     path("heatmaps/freshness", api.FreshnessView.as_view(), name="heatmaps-freshness"),
+    path("heatmaps/asset-hotspots", api.AssetHotspotsView.as_view(), name="heatmaps-asset-hotspots"),
+    path("open-data/area-figures.<str:extension>", api.OpenDataAreaFiguresView.as_view(), name="open-data-area-figures"),
     path("heatmaps/subscriptions", api.SubscriptionsView.as_view(), name="heatmaps-subscriptions"),
     path("heatmaps/subscriptions/<int:subscription_id>", api.SubscriptionDetailView.as_view(),
          name="heatmaps-subscription"),

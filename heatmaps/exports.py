@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from heatmaps import figures as figures_module
+from heatmaps.hotspots import asset_hotspots
 from heatmaps.projections import forecast_table
 from heatmaps.query import FigureQuery
 
@@ -83,11 +84,22 @@ def hexgrid_table(query: FigureQuery, options: dict) -> Table:
                  rows, {**query.describe(), "hexagon_size_m": size, "metric_srid": collection.get("metric_srid")})
 
 
+def asset_hotspots_table(query: FigureQuery, options: dict) -> Table:
+    spots = asset_hotspots(query, **options)
+    rows = [[s["external_id"], s["asset_type_name"], s["asset_status"], s["issues"],
+             s["last_reported"].isoformat(timespec="seconds"), s["mean_distance_m"], s["max_distance_m"], s["lon"],
+             s["lat"]] for s in spots]
+    columns = ["Asset", "Asset type", "Asset status", "Issues", "Last issue reported", "Mean distance issue to asset (m)",
+               "Largest distance issue to asset (m)", "Longitude", "Latitude"]
+    return Table("Asset hotspots", columns, rows, {**query.describe(), **options})
+
+
 TABLES: dict[str, Callable[[FigureQuery, dict], Table]] = {
     "figures": figures_table,
     "trends": trends_table,
     "forecast": forecast_table_export,
     "hexgrid": hexgrid_table,
+    "asset-hotspots": asset_hotspots_table,
 }
 
 

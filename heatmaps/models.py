@@ -21,6 +21,7 @@ from django.contrib.gis.db import models
 from django.core.validators import MinValueValidator
 from django.db.models import Q
 
+from toolkit.conf import STORAGE_SRID
 from triage.issues.models import Channel, Kind
 from triage.issues.workflow import Status
 
@@ -31,9 +32,10 @@ def _derived_fk(to: str, *, null: bool = False):
 
 
 class UnlocatedIssue(models.Model):
-    """A past issue from an earlier system whose row had no usable location (no coordinates, or a
-    point outside the municipality). Triage issues are points, so these are kept here: figures
-    count them under "no location"; maps cannot show them."""
+    """A past issue from an earlier system that triage cannot hold: its row had no usable location
+    (no coordinates, a 0, 0 placeholder), or a point outside the municipality, whose coordinates are
+    kept in `location`. Figures count the first under "no location", the second under "outside the
+    areas"; the issue maps show neither."""
 
     municipality = models.ForeignKey("wards.Municipality", on_delete=models.CASCADE, related_name="+")
     external_reference = models.CharField(max_length=64, help_text="Its reference in the earlier system.")
@@ -48,7 +50,9 @@ class UnlocatedIssue(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     expected_at = models.DateTimeField(null=True, blank=True, help_text="created_at + the category's SLA.")
-    reason = models.CharField(max_length=200, help_text="Why it has no location, e.g. 'no coordinates'.")
+    reason = models.CharField(max_length=200, help_text="Why triage does not hold it, e.g. 'no coordinates'.")
+    location = models.PointField(srid=STORAGE_SRID, null=True, blank=True,
+                                 help_text="Where it was, when that is outside the municipality.")
     source = models.CharField(max_length=255, blank=True, help_text="The file it came from.")
     imported_at = models.DateTimeField()
 
@@ -60,7 +64,7 @@ class UnlocatedIssue(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.municipality_id}/{self.external_reference} (no location)"
+        return f"{self.municipality_id}/{self.external_reference} ({self.reason})"
 
 
 class CategoryCost(models.Model):

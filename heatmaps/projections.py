@@ -1,8 +1,10 @@
 """Budget forecasting: next months' issue volumes per area and category, and what they will cost.
 
-History is whole calendar months before the current one (from MonthlySummary), at most
-`history` of them, starting at the first whole month with data (a month in which the records
-begin part-way is left out: it would look like a drop). Each series is forecast with
+History is whole calendar months before the current one (from MonthlySummary): the last
+`history` of them when asked; otherwise the last DEFAULT_HISTORY months, or every whole month since
+the start of the asked period when that reaches further back (an imported history of ten years is
+all used when the period asks for it). It starts at the first whole month with data (a month in
+which the records begin part-way is left out: it would look like a drop). Each series is forecast with
 heatmaps.forecast; the projected cost is the forecast of the series Σ issues × unit cost over
 the categories that have a unit cost (CategoryCost), so it has its own band.
 """
@@ -20,6 +22,7 @@ from heatmaps.query import FigureQuery, filter_sql, local_today
 from triage.issues.models import Category
 
 BY = ("total", "area", "category", "area_category")
+DEFAULT_HISTORY = 24
 METHODS = ("auto", "seasonal_naive", "linear_trend")
 
 
@@ -30,10 +33,13 @@ def _first_day_with_data(query: FigureQuery) -> datetime.date | None:
         return cursor.fetchone()[0]
 
 
-def forecast_table(query: FigureQuery, *, months: int = 6, history: int = 24, by: str = "total",
+def forecast_table(query: FigureQuery, *, months: int = 6, history: int | None = None, by: str = "total",
                    method: str = "auto", level: int = 80) -> dict:
     end_month = month_start(local_today(query.municipality))
-    first_month = add_months(end_month, -history)
+    first_month = add_months(end_month, -(history or DEFAULT_HISTORY))
+    if history is None:
+        period_start = query.first_day if query.first_day.day == 1 else next_month(query.first_day)
+        first_month = min(first_month, month_start(period_start))
     first_day = _first_day_with_data(query)
     if first_day is not None:
         data_start = month_start(first_day) if first_day.day == 1 else next_month(first_day)

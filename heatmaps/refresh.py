@@ -92,17 +92,23 @@ RATINGS_PER_ISSUE = ("LEFT JOIN LATERAL (SELECT count(*) AS n, sum(stars) AS tot
 RATINGS_ALL = ("LEFT JOIN (SELECT issue_id, count(*) AS n, sum(stars) AS total FROM triage_rating "
                "GROUP BY issue_id) r ON r.issue_id = i.id")
 
+# An imported issue outside the municipality keeps its point: it has a location (counted outside
+# the areas, placed on the metric grid) but no ward or suburb.
 UNLOCATED_FACTS_SQL = f"""
-SELECT NULL::bigint, u.id, u.municipality_id, NULL::bigint, NULL::bigint, false, u.category_id, u.kind,
+WITH metric AS (SELECT m.id, {MUNICIPALITY_METRIC_SRID_SQL} AS srid FROM wards_municipality m)
+SELECT NULL::bigint, u.id, u.municipality_id, NULL::bigint, NULL::bigint, u.location IS NOT NULL, u.category_id, u.kind,
        u.department_id, u.channel, u.status, NULL::bigint,
        {_local_day("u.created_at")}, {_local_day("u.acknowledged_at")}, {_local_day("u.resolved_at")},
        CASE WHEN u.status = ANY({_OPEN}) THEN NULL
             ELSE {_local_day("coalesce(u.resolved_at, u.closed_at, u.created_at)")} END,
        extract(epoch FROM u.acknowledged_at - u.created_at), extract(epoch FROM u.resolved_at - u.created_at),
        CASE WHEN u.resolved_at IS NULL OR u.expected_at IS NULL THEN NULL ELSE u.resolved_at <= u.expected_at END,
-       0, 0, NULL::float8, NULL::float8
+       0, 0, ST_X(p.g), ST_Y(p.g)
   FROM heatmaps_unlocatedissue u
   JOIN wards_municipality m ON m.id = u.municipality_id
+  JOIN metric ON metric.id = m.id
+  LEFT JOIN LATERAL (SELECT ST_Transform(u.location, metric.srid) AS g
+                      WHERE metric.srid IS NOT NULL AND u.location IS NOT NULL) p ON true
  WHERE {{where}}
 """
 

@@ -23,6 +23,14 @@ EMERGENCY_NUMBERS = {"ZA": "112", "US": "911", "CA": "911", "MX": "911", "GB": "
                      "NG": "112", "BW": "997", "NA": "10111", "AU": "000", "NZ": "111", "IN": "112", "BR": "190"}
 
 
+def country_currency(country: str) -> str | None:
+    """The ISO 4217 currency in use in a country today (CLDR's territory data, through Babel)."""
+    from babel.numbers import get_territory_currencies
+
+    currencies = get_territory_currencies(country.upper(), tender=True)
+    return currencies[0] if currencies else None
+
+
 def country_time_zones(country: str) -> list[str]:
     """The IANA time zones of a country, from the tz database's own zone.tab."""
     for root in zoneinfo.TZPATH:

@@ -38,5 +38,15 @@ def test_near_me_lists_nearest_facilities_with_distance_and_open_state(health_fa
     page.select_option("#facility-type", "hospital")
     wait_until(page, "document.querySelectorAll('.facility').length > 0 && "
                      "[...document.querySelectorAll('.facility')].every(li => li.innerText.includes('Hospital'))")
+
+    # Clinic + Open now: the clinics' hours are unknown, so they stay, flagged, and the page says so.
+    page.select_option("#facility-type", "clinic")
+    page.check("#open-now")
+    wait_until(page, "!document.getElementById('hours-note').hidden")
+    note = page.inner_text("#hours-note")
+    count = page.locator(".facility").count()
+    assert count > 0 and note.startswith(f"{count} of these have unknown opening hours")
+    assert all(state == "hours unknown" for state in page.locator(".facility .state").all_inner_texts())
+    save_screenshot(page, "near-me-clinics-open-now")
     assert outside == []
     context.close()

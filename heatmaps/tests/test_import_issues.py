@@ -57,14 +57,15 @@ def test_history_is_imported_with_unusable_locations_kept_and_counted(tmp_path, 
     path = write_csv(tmp_path / "history.csv", rows)
     import_history(path, verbosity=1)
     out = capsys.readouterr().out
-    assert "40 issues with a location, 3 without a usable location" in out
+    assert "40 issues inside GT423, 1 outside GT423 (kept with their coordinates and counted outside the areas), " \
+           "2 without a usable location" in out
     assert "1 coordinates 0, 0 (a placeholder), 1 no coordinates, 1 outside GT423" in out
     assert Issue.objects.count() == 40
     assert sorted(UnlocatedIssue.objects.values_list("external_reference", "reason")) == [
         ("OLD-9001", "no coordinates"), ("OLD-9002", "coordinates 0, 0 (a placeholder)"), ("OLD-9003", "outside GT423")]
     issue = Issue.objects.get(external_id="OLD-0001")
     assert issue.reference == "GT423-H-OLD-0001"
-    assert issue.channel in ("phone", "web")
+    assert issue.channel in ("phone", "web", "walk_in")
     assert IssueEvent.objects.filter(issue=issue, action="created").count() == 1
     assert not issue.reporter_email and not issue.reporter_phone
     # Figures cover the history at once (the import refreshed them), ward by ward as geopandas finds them.
@@ -74,7 +75,8 @@ def test_history_is_imported_with_unusable_locations_kept_and_counted(tmp_path, 
     located = [SimpleNamespace(lon=float(r[2]), lat=float(r[3])) for r in rows[:40]]
     wards = ward_numbers_of(located, ward_frame)
     assert {a["number"]: a["logged"] for a in answer["areas"]} == {n: wards.count(n) for n in range(1, 14)}
-    assert answer["no_location"]["logged"] == 3
+    assert answer["no_location"]["logged"] == 2
+    assert answer["outside_areas"]["logged"] == 1  # Soweto keeps its point
     assert answer["total"]["logged"] == 43
     completed = [r for r in rows[:40] if r[7] == "Completed"]
     assert answer["total"]["resolved"] == len(completed) + 1  # and the one outside Lesedi
@@ -92,7 +94,7 @@ def test_a_bad_row_is_named_and_nothing_is_imported(tmp_path, categories, ward_f
     with pytest.raises(CommandError) as failure:
         import_history(path)
     message = str(failure.value)
-    assert "bad.csv: 4 feature(s) cannot be imported; nothing was changed." in message
+    assert "bad.csv: 4 feature(s) cannot be imported; nothing was changed. 4 kind(s) of problem:" in message
     assert "row 3 (line 4): category 'Sinkholes' is not mapped" in message
     assert "row 5 (line 6): logged '5 March 2024' is not a date and time" in message
     assert "row 7 (line 8): completed 2024-02-01 10:00 is before logged" in message

@@ -67,6 +67,7 @@ register(Layer(
         "created_at": "created_at",
         "updated_at": "updated_at",
         "resolved_at": "resolved_at",
+        "expected_at": "expected_at",  # the public target the track page shows; open data's "within SLA" reads it
         "upvotes": "upvotes",
     },
     datetime_field="created_at",

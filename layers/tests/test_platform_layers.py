@@ -18,7 +18,7 @@ from wards.models import Municipality
 pytestmark = pytest.mark.django_db
 
 PUBLIC_ISSUE_FIELDS = {"reference", "status", "category", "category_name", "kind", "municipality", "ward",
-                       "created_at", "updated_at", "resolved_at", "upvotes"}
+                       "created_at", "updated_at", "resolved_at", "expected_at", "upvotes"}
 
 
 def secrets_of(issues) -> list[str]:

@@ -26,6 +26,7 @@ class SourceFeature:
     properties: dict
     geometry: GEOSGeometry | None  # in the storage SRID; None where the row has no location
     problems: list[str] = field(default_factory=list)  # e.g. unparseable coordinates
+    raw: dict | None = None  # a CSV row as written, location columns included (for the refused-rows file)
 
 
 class VectorSource:
@@ -108,7 +109,7 @@ class CsvSource:
                 label = f"row {number} (line {reader.line_num})"
                 geometry, problems = self._point(row)
                 properties = {k: v for k, v in row.items() if k not in (self.lon_field, self.lat_field)}
-                yield SourceFeature(number, label, properties, geometry, problems)
+                yield SourceFeature(number, label, properties, geometry, problems, raw=row)
 
     def _point(self, row: dict) -> tuple[Point | None, list[str]]:
         raw_lon, raw_lat = (row.get(self.lon_field) or "").strip(), (row.get(self.lat_field) or "").strip()

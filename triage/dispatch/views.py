@@ -14,6 +14,7 @@ from accounts.models import Department, User
 from toolkit.conf import imbizo_setting
 from triage.dispatch import board
 from triage.issues.models import Category, Channel, Priority
+from triage.issues.permissions import can_log_staff_issue
 from triage.issues.workflow import Status
 from wards.models import Municipality, Ward
 
@@ -67,4 +68,7 @@ def board_page(request, code: str):
         "priorities": [(p.value, p.label) for p in Priority],
         "channels": [(c.value, c.label) for c in Channel],
         "worker_statuses": [(s.value, s.label) for s in (Status.IN_PROGRESS, Status.RESOLVED)],
+        # A phone call or a walk-in logged by staff, through the same intake as every report.
+        "can_log_reports": can_log_staff_issue(request.user, municipality),
+        "intake_channels": [(c.value, c.label) for c in (Channel.PHONE, Channel.WALK_IN, Channel.STAFF)],
     })

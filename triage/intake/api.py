@@ -115,10 +115,13 @@ def key_scope(request, user) -> str:
 
 
 def report_from(data: dict, user) -> intake.Report:
-    """The Report a validated ReportSerializer describes."""
+    """The Report a validated ReportSerializer describes. A phone call or a walk-in logged by staff
+    is the resident's report: its reporter is who the details name, not the staff member."""
+    on_behalf = data["channel"] in intake.ON_BEHALF_CHANNELS
     return intake.Report(
         category=data["category"], location=Point(data["lon"], data["lat"], srid=storage_srid()),
         description=data["description"], address=data["address"], answers=data["answers"], channel=data["channel"],
-        reporter=user, reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
+        reporter=None if on_behalf else user, logged_by=user if on_behalf else None,
+        reporter_name=data["reporter_name"], reporter_phone=data["reporter_phone"],
         reporter_email=data["reporter_email"], media_url=data["media_url"],
     )

@@ -12,7 +12,7 @@ from triage.issues.models import Category, Channel
 from triage.issues.permissions import can_log_staff_issue
 
 CHANNELS = [channel.value for channel in Channel if channel != Channel.IMPORT]
-STAFF_CHANNELS = {Channel.STAFF, Channel.PHONE, Channel.SMS}
+STAFF_CHANNELS = {Channel.STAFF, Channel.PHONE, Channel.WALK_IN, Channel.SMS}
 
 
 class ReportSerializer(serializers.Serializer):

@@ -61,6 +61,10 @@ class Report:
     priority: str = ""
     # The channel has given the reporter the reference itself (an SMS conversation's own reply).
     reporter_told: bool = False
+    logged_by: object = None  # the staff member who took a phone call or a walk-in (not its reporter)
+
+# Reports staff log on a resident's behalf: the staff member is in the history, not the reporter.
+ON_BEHALF_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
 
 
 @dataclass
@@ -302,8 +306,9 @@ def issue_create(*, report: Report, idempotency_key: str = "", key_scope: str = 
             expected_at=now + datetime.timedelta(hours=live["sla_hours"]) if live["sla_hours"] is not None else None,
         )
         IssueEvent.objects.create(
-            issue=issue, action=IssueEvent.Action.CREATED, actor=report.reporter, at=now, to_status=issue.status,
-            actor_label="Municipal staff" if report.channel == Channel.STAFF else "Reporter",
+            issue=issue, action=IssueEvent.Action.CREATED, actor=report.logged_by or report.reporter, at=now,
+            to_status=issue.status,
+            actor_label="Municipal staff" if report.channel in (Channel.STAFF, *ON_BEHALF_CHANNELS) else "Reporter",
             detail={"channel": report.channel, **({"routing_rule": rule.pk} if rule else {})},
         )
         if idempotency_key:

@@ -1,4 +1,5 @@
-"""A starter set of categories a municipality can begin with and then edit in the admin.
+"""Categories a municipality begins with and then edits in the admin: a starter set, or those
+named by an earlier system's history (`import_issues --create-categories`).
 
 The set is fixtures/demo/categories.json: per category its code, name, group, kind, department
 code, the asset type code to snap to (null: none), SLA hours, default priority, whether it is
@@ -6,6 +7,7 @@ private, and its questions (code, prompt, datatype, required, choices).
 """
 
 from django.db import transaction
+from django.utils.text import slugify
 
 from accounts.models import Department
 from assets.models import AssetType
@@ -38,4 +40,22 @@ def categories_ensure_standard(municipality) -> int:
                      required=question["required"], choices=question["choices"], order=index)
             for index, question in enumerate(standard["questions"])
         ])
+    return created
+
+
+def categories_create_named(*, municipality, names: list[str]) -> list[Category]:
+    """A new category for each name (a fault, no department, no SLA: to be completed in the admin),
+    its code slugified from the name and made unique within the municipality. Returns them in
+    the order of `names`."""
+    taken = set(Category.objects.filter(municipality=municipality).values_list("code", flat=True))
+    last = Category.objects.filter(municipality=municipality).order_by("-order").values_list("order", flat=True).first()
+    created = []
+    for offset, name in enumerate(names, start=1):
+        base = (slugify(name) or "category")[:34]
+        code, n = base, 2
+        while code in taken:
+            code, n = f"{base}-{n}", n + 1
+        taken.add(code)
+        created.append(Category.objects.create(municipality=municipality, code=code, name=name.strip()[:120],
+                                               order=min((last or 0) + offset, 32767)))
     return created

@@ -44,7 +44,8 @@ class Channel(models.TextChoices):
     WHATSAPP = "whatsapp", "WhatsApp"
     USSD = "ussd", "USSD"
     STAFF = "staff", "Staff in the field"
-    PHONE = "phone", "Phone or walk-in"
+    PHONE = "phone", "Phone call"
+    WALK_IN = "walk_in", "Walk-in at an office"
     IMPORT = "import", "Imported from an earlier system"
 
 

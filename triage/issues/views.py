@@ -6,6 +6,8 @@ never appear on it, whoever is logged in); the browser adds what needs the repor
 key, which only it holds.
 """
 
+import json
+
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -18,6 +20,7 @@ from triage.issues import services
 from triage.issues.models import Issue
 from triage.issues.presenters import comment_for, history_for, public_issue
 from triage.issues.workflow import OPEN_STATUSES, RATEABLE_STATUSES, Status
+from triage.media.files import KIND_NAMES, human_size, media_limits
 from wards.models import Municipality
 
 # The progress line a resident reads; rejected and duplicate end it early, reopened goes back.
@@ -32,6 +35,9 @@ def report_page(request, code: str):
         "municipality": municipality,
         "tile_url": imbizo_setting("TILE_URL"),
         "has_categories": municipality.categories.filter(is_active=True).exists(),
+        "media_limits_json": json.dumps(media_limits()),
+        "media_note": "Up to " + ", ".join(f"{human_size(size)} a {KIND_NAMES[kind]}"
+                                           for kind, size in media_limits().items() if kind in KIND_NAMES) + ".",
     })
 
 
@@ -84,6 +90,7 @@ def track_issue(request, reference: str):
         "comments": comments,
         # public_issue lists the files anyone may see (none of a private issue), with their URLs.
         "photos": shown.get("media", []),
+        "only_images": all(item["kind"] == "image" for item in shown.get("media", [])),
         "open_for": duration_words(shown["open_for_seconds"]),
         "is_open": issue.status in OPEN_STATUSES,
         "rateable": issue.status in RATEABLE_STATUSES,

@@ -49,9 +49,9 @@ def media_thumbnail_url(media_id: int, thumbnail: str) -> str | None:
 def media_summaries(media: QuerySet, *, with_internal_flag: bool = False) -> list[dict]:
     """What an issue's JSON says of its files: one query, no gps_location ever."""
     rows = []
-    for row in media.values("id", "kind", "thumbnail", "is_internal"):
-        summary = {"id": row["id"], "kind": row["kind"], "url": media_file_url(row["id"]),
-                   "thumbnail_url": media_thumbnail_url(row["id"], row["thumbnail"])}
+    for row in media.values("id", "kind", "content_type", "thumbnail", "is_internal"):
+        summary = {"id": row["id"], "kind": row["kind"], "content_type": row["content_type"],
+                   "url": media_file_url(row["id"]), "thumbnail_url": media_thumbnail_url(row["id"], row["thumbnail"])}
         if with_internal_flag:
             summary["internal"] = row["is_internal"]
         rows.append(summary)

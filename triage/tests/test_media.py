@@ -473,7 +473,7 @@ def test_the_issue_json_lists_files_but_never_where_a_photo_was_taken(client, po
         detail = client.get(f"/api/v1/issues/{issue.reference}", headers=headers)
         listing = client.get(f"/api/v1/issues/{issue.reference}/media", headers=headers)
         assert detail.json()["media"][0] | {"internal": False} == {
-            "id": media_id, "kind": "image", "url": f"/media/issues/{media_id}/file",
+            "id": media_id, "kind": "image", "content_type": "image/jpeg", "url": f"/media/issues/{media_id}/file",
             "thumbnail_url": f"/media/issues/{media_id}/thumbnail", "internal": False}
         assert listing.json()[0]["id"] == media_id
         for text in (detail.content.decode(), listing.content.decode()):

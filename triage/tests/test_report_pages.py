@@ -274,7 +274,7 @@ def test_a_photo_with_a_location_moves_the_pin_and_is_shown_once_filed(live_serv
     wait_until(page, "document.getElementById('place-ward')?.textContent === 'Ward 1'")
     page.click("#submit")
     page.wait_for_selector("#confirmation[data-uploads-done='true']")
-    assert "Photo street.jpg added." in page.inner_text(".upload-ok")
+    assert "street.jpg added." in page.inner_text(".upload-ok")
     issue = Issue.objects.get()
     assert issue.ward.number == 1 and issue.media.count() == 1
     assert issue.location.distance(taken_at) < 1e-5
@@ -301,7 +301,7 @@ def test_a_photo_that_cannot_be_uploaded_keeps_the_issue(live_server, offline_pa
     page.click("#submit")
     page.wait_for_selector("#confirmation[data-uploads-done='true']")
     failed = page.inner_text(".upload-failed")
-    assert failed.startswith("Photo pothole.jpg could not be added: ") and failed.endswith("Your report is filed all the same.")
+    assert failed.startswith("pothole.jpg could not be added: ") and failed.endswith("Your report is filed all the same.")
     assert Issue.objects.count() == 1 and Issue.objects.get().media.count() == 0
     assert page.inner_text("#reference") == Issue.objects.get().reference
     save_screenshot(page, "report-upload-refused")

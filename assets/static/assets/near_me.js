@@ -37,7 +37,8 @@
     if (!here) return;
     const params = new URLSearchParams({ lat: here.lat.toFixed(6), lon: here.lng.toFixed(6), k: "10" });
     if (typeSelect.value) params.set("type", typeSelect.value);
-    if (openNow.checked) params.set("open_now", "true");
+    // "Open now" keeps the facilities whose hours nobody knows, flagged, rather than hiding them.
+    if (openNow.checked) { params.set("open_now", "true"); params.set("include_unknown", "true"); }
     list.setAttribute("aria-busy", "true");
     fetch("/api/v1/facilities/nearest?" + params)
       .then((response) => response.json())
@@ -50,10 +51,17 @@
         if (!collection.features.length) {
           list.innerHTML = `<li class='muted'>${escapeHtml(gettext("No facilities match."))}</li>`;
         }
+        const unknown = collection.features.filter((feature) => feature.properties.open_now === null).length;
+        const hoursNote = document.getElementById("hours-note");
+        hoursNote.hidden = !(openNow.checked && unknown);
+        hoursNote.textContent = interpolate(ngettext(
+          "%(count)s of these has unknown opening hours: it may be closed, call before you go.",
+          "%(count)s of these have unknown opening hours: they may be closed, call before you go.", unknown),
+        { count: unknown }, true);
         collection.features.forEach((feature, index) => {
           const p = feature.properties;
           const [lon, lat] = feature.geometry.coordinates;
-          const state = p.opening_hours ? (p.open_now ? "open" : "closed") : "hours-unknown";
+          const state = p.open_now === null ? "hours-unknown" : (p.open_now ? "open" : "closed");
           const stateWords = { open: gettext("open"), closed: gettext("closed"), "hours-unknown": gettext("hours unknown") }[state];
           const marker = L.circleMarker([lat, lon], { radius: 8, color: "#fff", weight: 2,
             fillColor: p.open_now ? "#1b7f3b" : "#6c757d", fillOpacity: 0.95 })

@@ -114,6 +114,7 @@
       choropleth: `/api/v1/heatmaps/choropleth?${query({ figure: figureSelect.value })}`,
       hexgrid: `/api/v1/heatmaps/hexgrid?${query({ size: hexSelect.value })}`,
       density: `/api/v1/heatmaps/density?${query({ cell: 250 })}`,
+      hotspots: `/api/v1/heatmaps/asset-hotspots?${query({ limit: 100 })}`,
     };
     const result = await api(urls[kind]);
     if (ticket !== mapRequest) return;
@@ -133,6 +134,7 @@
       mapElement.dataset.drawn = `density:${points.length}`;
       return;
     }
+    if (kind === "hotspots") { drawHotspots(result.body); return; }
     const collection = result.body;
     const valueOf = kind === "hexgrid" ? (f) => f.properties.issues : (f) => f.properties.value;
     const values = collection.features.map(valueOf);
@@ -152,6 +154,27 @@
       : FIGURE_LABELS[figureSelect.value];
     drawLegend(title, breaks, unit, values);
     mapElement.dataset.drawn = `${kind}:${collection.features.length}`;
+  }
+
+  // Assets with repeat issues: a circle (or a thick line) sized by how many, most first.
+  function drawHotspots(collection) {
+    const most = Math.max(1, ...collection.features.map((f) => f.properties.issues));
+    const size = (n) => 5 + 11 * Math.sqrt(n / most);
+    layer = L.geoJSON(collection, {
+      pointToLayer: (feature, latlng) => L.circleMarker(latlng, {
+        radius: size(feature.properties.issues), color: "#fff", weight: 1.5, fillColor: "#b30000", fillOpacity: 0.8 }),
+      style: (feature) => ({ color: "#b30000", weight: Math.max(3, size(feature.properties.issues) / 2), opacity: 0.8 }),
+      onEachFeature: (feature, featureLayer) => {
+        const p = feature.properties;
+        featureLayer.bindTooltip(`<strong>${escapeHtml(p.external_id)}</strong> (${escapeHtml(p.asset_type_name)})<br>` +
+          `${format(p.issues)} issues, the last on ${escapeHtml(p.last_reported.slice(0, 10))}<br>` +
+          `reported ${format(p.mean_distance_m)} m from it on average`, { sticky: true });
+      },
+    }).addTo(map);
+    legendElement.innerHTML = collection.features.length
+      ? `<strong>Asset hotspots</strong><div>${collection.features.length} assets with repeat issues; the most: ${format(most)}</div>`
+      : "<strong>Asset hotspots</strong><div>No asset has repeat issues in this period</div>";
+    mapElement.dataset.drawn = `hotspots:${collection.features.length}`;
   }
 
   // --- figures: headline and table -------------------------------------------------------------

@@ -485,8 +485,22 @@
     const answers = issue.answers && Object.keys(issue.answers).length
       ? "<dl class='facts'>" + Object.entries(issue.answers).map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(Array.isArray(v) ? v.join(", ") : v)}</dd>`).join("") + "</dl>"
       : "";
-    const photos = (issue.media || []).filter((m) => m.thumbnail_url || m.url).map((m) =>
-      `<a href="${escapeHtml(m.url)}" target="_blank" rel="noopener"><img src="${escapeHtml(m.thumbnail_url || m.url)}" alt="Photo of ${escapeHtml(issue.reference)}" loading="lazy"></a>`).join("");
+    // Each file as what it is: a photo's thumbnail, a player for video and audio (served with
+    // byte ranges, so they seek), a link for a PDF.
+    const photos = (issue.media || []).map((m) => {
+      const url = escapeHtml(m.url);
+      const type = escapeHtml(m.content_type || "");
+      if (m.kind === "image") {
+        return `<a href="${url}" target="_blank" rel="noopener"><img src="${escapeHtml(m.thumbnail_url || m.url)}" alt="Photo of ${escapeHtml(issue.reference)}" loading="lazy"></a>`;
+      }
+      if (m.kind === "video") {
+        return `<video controls preload="metadata" aria-label="Video of ${escapeHtml(issue.reference)}"><source src="${url}" type="${type}"></video>`;
+      }
+      if (m.kind === "audio") {
+        return `<audio controls preload="metadata" aria-label="Recording of ${escapeHtml(issue.reference)}"><source src="${url}" type="${type}"></audio>`;
+      }
+      return `<a href="${url}" target="_blank" rel="noopener" class="media-link">${escapeHtml((m.kind || "file").toUpperCase())}</a>`;
+    }).join("");
     const history = (issue.history || []).slice(-8).reverse().map((h) =>
       `<li><span class="muted">${when(h.at)}</span> ${escapeHtml(h.action === "status" ? (STATUS_LABEL[h.to_status] || h.to_status) : h.action)}` +
       ` <span class="muted">by ${escapeHtml(h.by || "")}</span>${h.public_note ? `<br>“${escapeHtml(h.public_note)}”` : ""}` +

@@ -283,7 +283,7 @@
     photoLocation = null;
     photoLocationButton.hidden = true;
     // The first chosen photo that carries a GPS position is offered as the pin.
-    for (const file of [...photosInput.files].slice(0, 5)) {
+    for (const file of [...photosInput.files].filter((f) => f.type.startsWith("image/")).slice(0, 5)) {
       const data = new FormData();
       data.append("file", file);
       let result = null;
@@ -303,10 +303,19 @@
 
   async function uploadPhotos(issue) {
     const list = document.getElementById("upload-results");
+    const limits = JSON.parse(photosInput.dataset.limits || "{}");
     for (const file of [...photosInput.files]) {
       const item = document.createElement("li");
       item.textContent = fill(gettext("Sending %(name)s…"), { name: file.name });
       list.appendChild(item);
+      const kind = file.type.startsWith("video/") ? "video" : file.type.startsWith("audio/") ? "audio"
+        : file.type === "application/pdf" ? "pdf" : "image";
+      if (limits[kind] && file.size > limits[kind]) {
+        item.className = "upload-failed";
+        item.textContent = fill(gettext("%(name)s is %(size)s MB, more than the %(limit)s MB allowed for it; not sent. Your report is filed all the same."), {
+          name: file.name, size: (file.size / 1048576).toFixed(1), limit: (limits[kind] / 1048576).toFixed(0) });
+        continue;
+      }
       const data = new FormData();
       data.append("file", file);
       let result = null;
