@@ -10,8 +10,8 @@ from django.utils.translation import ngettext
 from leaflet.admin import LeafletGeoAdmin
 
 from directory.files import check_document
-from directory.models import Contact, ContactOpeningPeriod, Document, DocumentVersion, Feed, FeedItem
-from directory.services.contacts import contact_clean_phones, contact_set_opening_hours, contact_set_photo, opening_periods
+from directory.models import Contact, Document, DocumentVersion, Feed, FeedItem
+from directory.services.contacts import contact_clean_phones, contact_set_opening_hours, contact_set_photo, opening_hours_check
 from directory.services.documents import document_version_add
 from directory.services.feeds import feed_poll
 from toolkit.admin import MunicipalityScopedAdmin, municipality_of
@@ -47,7 +47,7 @@ class ContactForm(forms.ModelForm):
         country = municipality.country if municipality else imbizo_setting("DEFAULT_COUNTRY")
         phones = {name: data.get(name, "") for name in ("phone", "phone_other", "whatsapp")}
         for check in (lambda: data.update(contact_clean_phones(values=phones, country=country)),
-                      lambda: opening_periods(data.get("opening_hours", ""))):
+                      lambda: opening_hours_check(data.get("opening_hours", ""), municipality=municipality)):
             try:
                 check()
             except ValidationError as error:
@@ -59,16 +59,6 @@ class ContactForm(forms.ModelForm):
         return data
 
 
-class ContactOpeningPeriodInline(admin.TabularInline):
-    model = ContactOpeningPeriod
-    extra = 0
-    can_delete = False
-    readonly_fields = ["weekday", "opens", "closes"]
-
-    def has_add_permission(self, request, obj=None):
-        return False  # written from the opening hours text
-
-
 @admin.register(Contact)
 class ContactAdmin(MunicipalityScopedAdmin, LeafletGeoAdmin):
     form = ContactForm
@@ -77,7 +67,6 @@ class ContactAdmin(MunicipalityScopedAdmin, LeafletGeoAdmin):
     search_fields = ["name", "role", "phone", "email"]
     autocomplete_fields = ["ward"]
     filter_horizontal = ["wards_served", "suburbs_served"]
-    inlines = [ContactOpeningPeriodInline]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

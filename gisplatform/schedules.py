@@ -15,6 +15,8 @@ DEFAULT_SCHEDULES = [
     ("Answer SMS, WhatsApp and USSD messages whose handling was lost", "channels.handle_waiting", 60, "messages",
      {}, 55),
     ("Send the daily digests of area alerts", "imbizo.send_alert_digests", ("0", "18"), "messages", {}, 6 * 3600),
+    ("Move the facilities' open intervals on (open now)", "assets.refresh_opening_hours", ("40", "2"), "maintenance",
+     {}, 6 * 3600),
     ("Poll the social feeds that are due", "directory.poll_feeds", 300, "maintenance", {}, 290),
 ]
 

@@ -146,21 +146,3 @@ class Contact(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_kind_display()})"
-
-
-class ContactOpeningPeriod(models.Model):
-    """One stretch of opening on one weekday (0 = Monday), as facilities keep them (assets.OpeningPeriod):
-    a period whose closing time is not after its opening time runs past midnight."""
-
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="opening_periods")
-    weekday = models.PositiveSmallIntegerField(_("weekday"))
-    opens = models.TimeField(_("opens"))
-    closes = models.TimeField(_("closes"))
-
-    class Meta:
-        ordering = ["contact", "weekday", "opens"]
-        verbose_name = _("opening period")
-        constraints = [models.CheckConstraint(condition=Q(weekday__lte=6), name="contact_opening_weekday_0_to_6")]
-
-    def __str__(self):
-        return f"{'MoTuWeThFrSaSu'[self.weekday * 2:self.weekday * 2 + 2]} {self.opens:%H:%M}-{self.closes:%H:%M}"

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assets.opening_hours import OpeningHoursError, parse_opening_hours
-from directory.models import Contact, ContactOpeningPeriod
+from directory.models import Contact
 from directory.phones import phone_e164
 from triage.media.files import MediaRefused, check_size, detect, process_photo
 
@@ -28,10 +28,12 @@ def contact_clean_phones(*, values: dict, country: str) -> dict:
     return cleaned
 
 
-def opening_periods(opening_hours: str):
-    """Parsed with assets' parser (the one facilities use); ValidationError naming the bad part."""
+def opening_hours_check(opening_hours: str, *, municipality=None) -> None:
+    """Checked with the parser facilities use (OpenStreetMap's opening_hours syntax, the municipality's
+    time zone and public holidays); ValidationError naming the bad part."""
+    place = {"timezone": municipality.timezone, "country": municipality.country} if municipality else {}
     try:
-        return parse_opening_hours(opening_hours)
+        parse_opening_hours(opening_hours, **place)
     except OpeningHoursError as error:
         raise ValidationError({"opening_hours": [str(error)]}) from None
 
@@ -42,7 +44,7 @@ def contact_create(*, municipality, kind: str, name: str, wards_served=(), subur
     """A new contact. Phones are read the way `municipality.country` writes them; a councillor or
     committee member needs a `ward` of the same municipality. Raises ValidationError naming the field."""
     fields.update(contact_clean_phones(values=fields, country=municipality.country))
-    periods = opening_periods(fields.get("opening_hours", ""))
+    opening_hours_check(fields.get("opening_hours", ""), municipality=municipality)
     ward = fields.get("ward")
     if kind in Contact.WARD_KINDS and ward is None:
         raise ValidationError({"ward": [_("A councillor or ward committee member belongs to a ward.")]})
@@ -55,23 +57,15 @@ def contact_create(*, municipality, kind: str, name: str, wards_served=(), subur
         contact.wards_served.set(wards_served)
     if suburbs_served:
         contact.suburbs_served.set(suburbs_served)
-    contact_opening_periods_replace(contact=contact, periods=periods)
     if photo is not None:
         contact_set_photo(contact=contact, upload=photo)
     return contact
 
 
-def contact_opening_periods_replace(*, contact: Contact, periods) -> None:
-    ContactOpeningPeriod.objects.filter(contact=contact).delete()
-    ContactOpeningPeriod.objects.bulk_create(
-        ContactOpeningPeriod(contact=contact, weekday=p.weekday, opens=p.opens, closes=p.closes) for p in periods)
-
-
 @transaction.atomic
 def contact_set_opening_hours(*, contact: Contact, opening_hours: str) -> None:
     """Replace the contact's opening hours (OSM syntax); ValidationError before changing anything."""
-    periods = opening_periods(opening_hours)
-    contact_opening_periods_replace(contact=contact, periods=periods)
+    opening_hours_check(opening_hours, municipality=contact.municipality)
     Contact.objects.filter(pk=contact.pk).update(opening_hours=opening_hours)
     contact.opening_hours = opening_hours
 
