@@ -42,18 +42,26 @@ _ROUTING = [
     "triage.view_routingrule", "triage.add_routingrule", "triage.change_routingrule", "triage.delete_routingrule",
 ]
 
+# Notices (notices.notice_permissions): communications officers compose, approve and publish for
+# their municipality; department staff draft for their departments.
+_DRAFT_NOTICES = ["notices.view_notice", "notices.add_notice", "notices.change_notice", "notices.view_noticeattachment",
+                  "notices.add_noticeattachment", "notices.delete_noticeattachment"]
+_PUBLISH_NOTICES = [*_DRAFT_NOTICES, "notices.publish_notice", "notices.view_municipalitynoticesettings"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],
     DISPATCHER: [*_VIEW_AREAS, "accounts.view_department", *_TRIAGE],
     DEPARTMENT_STAFF: [
         *_VIEW_AREAS, "accounts.view_department", *_VIEW_ISSUES, "triage.work_issue", "triage.log_staff_issue",
         "triage.view_internal_notes", "triage.view_comment", "triage.add_comment", "triage.view_media",
+        *_DRAFT_NOTICES,
     ],
     PLANNER: [*_VIEW_AREAS, *_VIEW_ISSUES, *_PLAN],
     GIS_ANALYST: [*_VIEW_AREAS, *_EDIT_AREAS, *_VIEW_ISSUES],
-    COMMUNICATIONS_OFFICER: [*_VIEW_AREAS, "notices.view_outboundmessage"],
+    COMMUNICATIONS_OFFICER: [*_VIEW_AREAS, "notices.view_outboundmessage", *_PUBLISH_NOTICES],
     MUNICIPAL_ADMINISTRATOR: [
         *_VIEW_AREAS, *_EDIT_AREAS, *_TRIAGE, *_CONFIGURE_CATEGORIES, *_ROUTING, "notices.view_outboundmessage",
+        *_PUBLISH_NOTICES, "notices.change_municipalitynoticesettings",
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_department", "accounts.add_department", "accounts.change_department",
     ],

@@ -33,6 +33,8 @@ class OutboundMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    send_after = models.DateTimeField(null=True, blank=True,
+                                      help_text="Not before this time (the recipient's quiet hours); empty: at once.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -57,3 +59,6 @@ class OutboundAttachment(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.size} bytes)"
+
+
+from notices.notice import MunicipalityNoticeSettings, Notice, NoticeAttachment, NoticeVersion  # noqa: E402, F401
