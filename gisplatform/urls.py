@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/v1/", include("assets.api_urls")),
     path("api/v1/", include("triage.api_urls")),
     path("api/v1/", include("heatmaps.api_urls")),
+    path("api/v1/", include("notices.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the Content-Security-Policy allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("tiles/", include("layers.tile_urls")),
     path("layers/", include("layers.urls")),
     path("media/issues/", include("triage.media.urls")),
+    path("", include("notices.urls")),
     path("", include("assets.urls")),
     path("", include("triage.urls")),
     path("", include("heatmaps.urls")),

@@ -3,10 +3,12 @@ publish (and fan out), cancel, expire. Callers authorise first (notices.notice_p
 
 import html
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import nh3
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,12 +201,12 @@ def notice_messages(notice: Notice) -> tuple[str, str, str]:
     subject = f"{updated}{notice.get_kind_display()}: {notice.title}"
     when = ""
     if notice.starts_at or notice.ends_at:
-        local = timezone.localtime
-        from zoneinfo import ZoneInfo
         zone = ZoneInfo(notice.municipality.timezone)
-        parts = [local(moment, zone).strftime("%Y-%m-%d %H:%M") for moment in (notice.starts_at, notice.ends_at) if moment]
+        parts = [timezone.localtime(moment, zone).strftime("%Y-%m-%d %H:%M")
+                 for moment in (notice.starts_at, notice.ends_at) if moment]
         when = _("When: %(when)s") % {"when": " – ".join(parts)} + "\n\n"
-    files = "".join(f"\n- {attachment.title}: {imbizo_setting('PUBLIC_URL').rstrip('/')}{attachment.file.url}"
+    base = imbizo_setting("PUBLIC_URL").rstrip("/")
+    files = "".join(f"\n- {attachment.title}: {base}{reverse('notice-attachment', args=[attachment.pk])}"
                     for attachment in notice.attachments.all())
     email_body = (f"{municipality}\n\n{notice.title}\n\n{when}{body_as_text(notice.body)}\n\n"
                   + (_("Attached:") + files + "\n\n" if files else "")
