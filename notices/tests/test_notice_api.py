@@ -3,8 +3,10 @@ input is a 400 naming the field with nothing sent, and the public reads GeoJSON,
 
 import io
 import json
+import math
 from datetime import UTC, timedelta
 
+import mapbox_vector_tile
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import MultiPolygon, Point
@@ -206,3 +208,19 @@ def test_feeds_calendar_and_pages_show_public_notices_only(client, lesedi, offic
     page = client.get("/m/GT423/notices/").content.decode()
     assert "Ward 3 meeting" in page and "Secret draft" not in page
     assert "Ward 3 meeting" in client.get(f"/m/GT423/notices/{public_id}/").content.decode()
+
+
+def test_the_notices_layer_publishes_active_public_notices_only(client, lesedi, officer):
+    client.force_login(officer)
+    published = create(client, target="wards", wards=[3], title="Road closed").json()["id"]
+    client.post(f"/api/v1/staff/notices/{published}/publish")
+    create(client, target="municipality", title="Draft only")
+    client.logout()
+    items = client.get("/ogc/collections/notices/items?f=json").json()
+    assert [feature["properties"]["title"] for feature in items["features"]] == ["Road closed"]
+    assert items["features"][0]["geometry"]["type"] == "MultiPolygon"
+    x, y, zoom = *centre_of(3).coords, 12
+    column = int((x + 180) / 360 * 2**zoom)
+    row = int((1 - math.asinh(math.tan(math.radians(y))) / math.pi) / 2 * 2**zoom)
+    tile = mapbox_vector_tile.decode(client.get(f"/tiles/notices/{zoom}/{column}/{row}.mvt").content)
+    assert [feature["properties"]["title"] for feature in tile["notices"]["features"]] == ["Road closed"]
