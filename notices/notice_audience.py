@@ -22,17 +22,18 @@ from django.utils import timezone
 from notices.models import OutboundMessage
 from notices.notice import MunicipalityNoticeSettings, Notice
 
-# Parameters: notice, emergency, now, tz. Rows: (user_id, channel, address, send_after), each
-# (channel, address) once. The target is cut into ST_Subdivide pieces so each point test meets a
-# small polygon (a suburb's 2,000-vertex outline otherwise costs every candidate a full scan).
+# Parameters: area (the notice's target as hex EWKB), municipality, emergency, now, tz. Rows:
+# (user_id, channel, address, send_after), each (channel, address) once. The area goes in as a
+# constant, not read from the notice's row in a CTE: then the planner estimates from the columns'
+# statistics how many homes it covers and looks the people up by key (with a CTE it guessed 100,000,
+# scanned every user and took 870 ms instead of 150 ms for 16,000 people among 100,000).
 RECIPIENTS_SQL = """
-WITH target AS (
-    SELECT ST_Subdivide(n.area, 128) AS piece, n.municipality_id FROM notices_notice n WHERE n.id = %(notice)s
-), people AS (
-    SELECT p.user_id FROM residents_place p JOIN target t ON ST_Covers(t.piece, p.point) WHERE p.is_home
+WITH people AS (
+    SELECT p.user_id FROM residents_place p WHERE p.is_home AND ST_Covers(%(area)s::geometry, p.point)
     UNION
-    SELECT a.user_id FROM residents_areaalert a JOIN target t ON ST_Intersects(t.piece, a.area)
-    WHERE a.user_id IS NOT NULL AND a.notices AND a.municipality_id = t.municipality_id
+    SELECT a.user_id FROM residents_areaalert a
+    WHERE a.user_id IS NOT NULL AND a.notices AND a.municipality_id = %(municipality)s
+      AND ST_Intersects(%(area)s::geometry, a.area)
 ), resident_routes AS (
     SELECT DISTINCT ON (u.id, CASE WHEN %(emergency)s THEN route.channel END)
            u.id AS user_id, route.channel, route.address, pr.quiet_start, pr.quiet_end
@@ -45,9 +46,9 @@ WITH target AS (
 ), subscriber_routes AS (
     SELECT DISTINCT NULL::bigint AS user_id, 'email' AS channel, lower(a.email) AS address,
            NULL::time AS quiet_start, NULL::time AS quiet_end
-    FROM residents_areaalert a JOIN target t ON ST_Intersects(t.piece, a.area)
+    FROM residents_areaalert a
     WHERE a.user_id IS NULL AND a.notices AND a.confirmed_at IS NOT NULL AND a.email <> ''
-      AND a.municipality_id = t.municipality_id
+      AND a.municipality_id = %(municipality)s AND ST_Intersects(%(area)s::geometry, a.area)
 ), routes AS (
     SELECT DISTINCT ON (channel, address) * FROM (
         SELECT * FROM resident_routes UNION ALL SELECT * FROM subscriber_routes) AS everyone
@@ -69,8 +70,9 @@ FROM routes, clock
 
 
 def _parameters(notice: Notice, now) -> dict:
-    return {"notice": notice.pk, "emergency": notice.is_emergency, "now": now or timezone.now(),
-            "tz": notice.municipality.timezone}
+    area = Notice.objects.values_list("area", flat=True).get(pk=notice.pk)
+    return {"area": area.hexewkb.decode() if area else None, "municipality": notice.municipality_id,
+            "emergency": notice.is_emergency, "now": now or timezone.now(), "tz": notice.municipality.timezone}
 
 
 @dataclass
