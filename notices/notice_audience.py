@@ -35,24 +35,25 @@ WITH people AS (
     WHERE a.user_id IS NOT NULL AND a.notices AND a.municipality_id = %(municipality)s
       AND ST_Intersects(%(area)s::geometry, a.area)
 ), resident_routes AS (
-    SELECT DISTINCT ON (u.id, CASE WHEN %(emergency)s THEN route.channel END)
-           u.id AS user_id, route.channel, route.address, pr.quiet_start, pr.quiet_end
+    -- Email when allowed and known, else SMS; an emergency on every allowed channel. A user has one
+    -- email and one phone, so (channel, address) is unique here without sorting.
+    SELECT u.id AS user_id, route.channel, route.address, pr.quiet_start, pr.quiet_end
     FROM people JOIN accounts_user u ON u.id = people.user_id AND u.is_active
     LEFT JOIN residents_preferences pr ON pr.user_id = u.id
     CROSS JOIN LATERAL (VALUES (1, 'email', lower(u.email), coalesce(pr.by_email, true)),
                                (2, 'sms', u.phone, coalesce(pr.by_sms, true))) AS route(rank, channel, address, allowed)
     WHERE coalesce(pr.notices, true) AND route.allowed AND coalesce(route.address, '') <> ''
-    ORDER BY u.id, CASE WHEN %(emergency)s THEN route.channel END, route.rank
+      AND (%(emergency)s OR route.rank = 1 OR NOT (coalesce(pr.by_email, true) AND coalesce(u.email, '') <> ''))
 ), subscriber_routes AS (
-    SELECT DISTINCT NULL::bigint AS user_id, 'email' AS channel, lower(a.email) AS address,
-           NULL::time AS quiet_start, NULL::time AS quiet_end
+    SELECT DISTINCT lower(a.email) AS address
     FROM residents_areaalert a
     WHERE a.user_id IS NULL AND a.notices AND a.confirmed_at IS NOT NULL AND a.email <> ''
       AND a.municipality_id = %(municipality)s AND ST_Intersects(%(area)s::geometry, a.area)
 ), routes AS (
-    SELECT DISTINCT ON (channel, address) * FROM (
-        SELECT * FROM resident_routes UNION ALL SELECT * FROM subscriber_routes) AS everyone
-    ORDER BY channel, address, user_id NULLS LAST
+    SELECT * FROM resident_routes
+    UNION ALL
+    SELECT NULL::bigint, 'email', s.address, NULL::time, NULL::time FROM subscriber_routes s
+    WHERE NOT EXISTS (SELECT 1 FROM resident_routes r WHERE r.channel = 'email' AND r.address = s.address)
 ), clock AS (
     SELECT (%(now)s::timestamptz AT TIME ZONE %(tz)s) AS local_now
 )
@@ -90,7 +91,9 @@ class Audience:
 
 def notice_audience(*, notice: Notice, now=None) -> Audience:
     """How many people and messages per channel the notice reaches, and what the SMS cost."""
-    sql = f"""SELECT channel, count(*), count(DISTINCT coalesce(user_id::text, address)), count(send_after)
+    # Outside emergencies each person has one route, so people are rows: no DISTINCT to sort.
+    people = "count(DISTINCT coalesce(user_id::text, address))" if notice.is_emergency else "count(*)"
+    sql = f"""SELECT channel, count(*), {people}, count(send_after)
               FROM ({RECIPIENTS_SQL}) AS recipients GROUP BY ROLLUP (channel)"""
     with connection.cursor() as cursor:
         cursor.execute(sql, _parameters(notice, now))

@@ -83,3 +83,32 @@ def test_compose_a_drawn_notice_with_a_pdf_preview_publish_and_see_it_in_public(
     atom = page.request.get(f"{live_server.url}/m/GT423/notices/feed.atom").text()
     assert "Water off around the reservoir" in atom
     assert page.outside_requests == [] and page.page_errors == []
+
+
+def test_the_report_page_names_a_known_outage_at_the_pin(live_server, offline_page, lesedi):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notices.notice_services import notice_publish, notice_write
+
+    page = offline_page
+    ward = Ward.objects.get(municipality=lesedi, number=3)
+    now = timezone.now()
+    notice = notice_write(municipality=lesedi, actor=None, title="Water outage", body="Pipe repairs.", kind="water",
+                          target=Notice.Target.WARDS, wards=[ward], starts_at=now - timedelta(hours=1),
+                          ends_at=now + timedelta(hours=3))
+    notice_publish(notice=notice, actor=None, now=now)
+    inside = ward.geom.point_on_surface
+    outside = Ward.objects.exclude(geom__intersects=ward.geom).first().geom.point_on_surface
+
+    page.goto(f"{live_server.url}/m/GT423/report/")
+    for point, expected in ((inside, True), (outside, False)):
+        page.evaluate("([lat, lon]) => window.imbizoMap.setView([lat, lon], 15, {animate: false})", [point.y, point.x])
+        page.click("#pin-centre")
+        if expected:
+            page.wait_for_selector("#known-notices:not([hidden])")
+            assert page.inner_text("#known-notices").startswith("Known here: Water outage, until ")
+        else:
+            wait_until(page, "document.getElementById('known-notices').hidden")
+    assert page.outside_requests == [] and page.page_errors == []
