@@ -25,8 +25,7 @@ from notices.notice import MunicipalityNoticeSettings, Notice
 # Parameters: area (the notice's target as hex EWKB), municipality, emergency, now, tz. Rows:
 # (user_id, channel, address, send_after), each (channel, address) once. The area goes in as a
 # constant, not read from the notice's row in a CTE: then the planner estimates from the columns'
-# statistics how many homes it covers and looks the people up by key (with a CTE it guessed 100,000,
-# scanned every user and took 870 ms instead of 150 ms for 16,000 people among 100,000).
+# statistics how many homes it covers (from a CTE it assumed 100,000 people where 16,806 were).
 RECIPIENTS_SQL = """
 WITH people AS (
     SELECT p.user_id FROM residents_place p WHERE p.is_home AND ST_Covers(%(area)s::geometry, p.point)
