@@ -45,6 +45,11 @@ _ROUTING = [
 # Communications officers and municipal administrators keep the directory: contacts, documents and media, feeds.
 _DIRECTORY = [f"directory.{action}_{model}" for model in ("contact", "document", "feed")
               for action in ("view", "add", "change", "delete")]
+# Notices (notices.notice_permissions): communications officers compose, approve and publish for
+# their municipality; department staff draft for their departments.
+_DRAFT_NOTICES = ["notices.view_notice", "notices.add_notice", "notices.change_notice", "notices.view_noticeattachment",
+                  "notices.add_noticeattachment", "notices.delete_noticeattachment"]
+_PUBLISH_NOTICES = [*_DRAFT_NOTICES, "notices.publish_notice", "notices.view_municipalitynoticesettings"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     RESIDENT: [],
@@ -52,12 +57,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     DEPARTMENT_STAFF: [
         *_VIEW_AREAS, "accounts.view_department", *_VIEW_ISSUES, "triage.work_issue", "triage.log_staff_issue",
         "triage.view_internal_notes", "triage.view_comment", "triage.add_comment", "triage.view_media",
+        *_DRAFT_NOTICES,
     ],
     PLANNER: [*_VIEW_AREAS, *_VIEW_ISSUES, *_PLAN],
     GIS_ANALYST: [*_VIEW_AREAS, *_EDIT_AREAS, *_VIEW_ISSUES],
-    COMMUNICATIONS_OFFICER: [*_VIEW_AREAS, "notices.view_outboundmessage", *_DIRECTORY],
+    COMMUNICATIONS_OFFICER: [*_VIEW_AREAS, "notices.view_outboundmessage", *_DIRECTORY, *_PUBLISH_NOTICES],
     MUNICIPAL_ADMINISTRATOR: [
         *_VIEW_AREAS, *_EDIT_AREAS, *_TRIAGE, *_CONFIGURE_CATEGORIES, *_ROUTING, "notices.view_outboundmessage",
+        *_PUBLISH_NOTICES, "notices.change_municipalitynoticesettings",
         "accounts.view_user", "accounts.add_user", "accounts.change_user",
         "accounts.view_department", "accounts.add_department", "accounts.change_department", *_DIRECTORY,
     ],

@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/v1/", include("directory.api_urls")),
     path("api/v1/", include("channels.api_urls")),
     path("api/v1/", include("residents.api_urls")),
+    path("api/v1/", include("notices.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: the Content-Security-Policy allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),
@@ -42,6 +43,7 @@ urlpatterns = [
     path("layers/", include("layers.urls")),
     path("media/issues/", include("triage.media.urls")),
     path("", include("channels.urls")),
+    path("", include("notices.urls")),
     path("", include("assets.urls")),
     path("", include("triage.urls")),
     path("", include("heatmaps.urls")),

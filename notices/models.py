@@ -44,6 +44,8 @@ class OutboundMessage(models.Model):
     provider_message_id = models.CharField(max_length=128, blank=True)
     delivery_status = models.CharField(max_length=40, blank=True)
     cost = models.DecimalField(max_digits=8, decimal_places=4, null=True, blank=True)
+    send_after = models.DateTimeField(null=True, blank=True,
+                                      help_text="Not before this time (the recipient's quiet hours); empty: at once.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -74,3 +76,6 @@ class OutboundAttachment(models.Model):
 
     def __str__(self):
         return f"{self.filename} ({self.size} bytes)"
+
+
+from notices.notice import MunicipalityNoticeSettings, Notice, NoticeAttachment, NoticeVersion  # noqa: E402, F401

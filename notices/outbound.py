@@ -163,7 +163,7 @@ def deliver_waiting(*, retry_failed: bool = True, batch: int = 50,
     while True:
         with transaction.atomic():
             claimed = list(OutboundMessage.objects.select_for_update(skip_locked=True).filter(
-                state__in=states, pk__gt=after).order_by("pk")[:batch])
+                state__in=states, pk__gt=after).exclude(send_after__gt=timezone.now()).order_by("pk")[:batch])
             if not claimed:
                 return counts
             for outcome, number in deliver(claimed).items():

@@ -1,68 +1,23 @@
-"""Photos, short videos, voice notes and PDFs on an issue.
+"""Photos, short videos, voice notes and PDFs on an issue: the content checks of toolkit.uploads
+(what a file is by its bytes, size limits, photos re-encoded without metadata), raising
+MediaRefused, an ActionRefused the issue APIs answer with a field-level 400.
 
-What a file is comes from its bytes, never from its name or the browser's content type: the
-`filetype` package reads the signature, then photos are decoded for real by Pillow (restricted to
-the one format the signature named) and PDFs must start with `%PDF-`. Anything else is refused
-with the type that was found.
-
-Photos are never stored as uploaded. Their EXIF GPS position is read first (into
-`Media.gps_location`, offered to the reporter as the pin, never published), the EXIF orientation
-is applied, colours are converted to sRGB, and the pixels are encoded again with no EXIF, XMP,
-ICC profile or comment: the file anyone can fetch carries no position, camera serial or owner
-name. Videos, audio and PDFs are stored as uploaded; they are served with their detected
-content type and `nosniff`, so a browser never reinterprets them.
+A photo's EXIF GPS position is read before it is re-encoded (into `Media.gps_location`, offered
+to the reporter as the pin, never published). Videos, audio and PDFs are stored as uploaded; they
+are served with their detected content type and `nosniff`, so a browser never reinterprets them.
 """
 
-import io
-import logging
-import math
-from dataclasses import dataclass
+import contextlib
 
-import filetype
 from django.conf import settings
 from django.contrib.gis.geos import Point
-from PIL import Image, ImageCms
 
-from toolkit.conf import storage_srid
-from toolkit.images import too_many_pixels
+from toolkit import uploads
+from toolkit.uploads import Detected, Photo, gps_point, human_size  # noqa: F401 - the public names of this module
 from triage.issues.services import ActionRefused
 from triage.media.models import Media
 
-logger = logging.getLogger(__name__)
-
-# The signatures `filetype` reports that we take, with the kind and the content type we store and
-# serve (filetype says audio/x-wav; browsers and RFC 2361 agree on audio/wav).
-ACCEPTED: dict[str, tuple[str, str]] = {
-    "image/jpeg": (Media.Kind.IMAGE, "image/jpeg"),
-    "image/png": (Media.Kind.IMAGE, "image/png"),
-    "image/webp": (Media.Kind.IMAGE, "image/webp"),
-    "video/mp4": (Media.Kind.VIDEO, "video/mp4"),
-    "video/webm": (Media.Kind.VIDEO, "video/webm"),
-    "audio/mpeg": (Media.Kind.AUDIO, "audio/mpeg"),
-    "audio/ogg": (Media.Kind.AUDIO, "audio/ogg"),
-    "audio/mp4": (Media.Kind.AUDIO, "audio/mp4"),
-    "audio/x-wav": (Media.Kind.AUDIO, "audio/wav"),
-    "application/pdf": (Media.Kind.PDF, "application/pdf"),
-}
-WHAT_IS_ACCEPTED = "a photo (JPEG, PNG, WebP), a video (MP4, WebM), audio (MP3, OGG, M4A, WAV) or a PDF"
-KIND_NAMES = {Media.Kind.IMAGE: "photo", Media.Kind.VIDEO: "video", Media.Kind.AUDIO: "audio file", Media.Kind.PDF: "PDF"}
-PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-
-DEFAULT_LIMITS = {"image": 15 * 2**20, "video": 50 * 2**20, "audio": 20 * 2**20, "pdf": 10 * 2**20}
 DEFAULT_PER_ISSUE = 10
-THUMBNAIL_SIDE = 320
-SIGNATURE_BYTES = 8192  # as much as filetype reads
-
-# EXIF tags: the GPS sub-IFD and its latitude/longitude with their N/S and E/W references; the
-# orientation tag and the transpose that puts each of its eight values upright.
-EXIF_GPS_IFD = 0x8825
-GPS_LATITUDE_REF, GPS_LATITUDE, GPS_LONGITUDE_REF, GPS_LONGITUDE = 1, 2, 3, 4
-EXIF_ORIENTATION = 0x0112
-UPRIGHT = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 
 
 class MediaRefused(ActionRefused):
@@ -72,8 +27,16 @@ class MediaRefused(ActionRefused):
         super().__init__(message, field)
 
 
+@contextlib.contextmanager
+def _refused_as_media():
+    try:
+        yield
+    except uploads.UploadRefused as refused:
+        raise MediaRefused(str(refused), refused.field) from None
+
+
 def media_limits() -> dict[str, int]:
-    return {**DEFAULT_LIMITS, **settings.IMBIZO.get("MEDIA_LIMITS", {})}
+    return uploads.upload_limits()
 
 
 def media_per_issue() -> int:
@@ -84,219 +47,21 @@ def largest_upload() -> int:
     return max(media_limits().values())
 
 
-def human_size(size: int) -> str:
-    if size >= 2**20:
-        return f"{size / 2**20:.1f}".removesuffix(".0") + " MB"
-    if size >= 2**10:
-        return f"{size / 2**10:.1f}".removesuffix(".0") + " KB"
-    return f"{size} bytes"
-
-
-# --- what a file is ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Detected:
-    kind: str
-    content_type: str
-
-
 def detect(upload) -> Detected:
     """The kind and content type of an upload, from its first bytes; MediaRefused otherwise."""
-    upload.seek(0)
-    head = upload.read(SIGNATURE_BYTES)
-    upload.seek(0)
-    if not head:
-        raise MediaRefused("The file is empty.")
-    try:
-        found = filetype.guess(head)
-    except Exception:  # a matcher tripping on odd bytes: treat as unrecognised
-        found = None
-    if found is None or found.mime not in ACCEPTED:
-        raise MediaRefused(f"The file's content is {describe(head, found)}, whatever its name says; "
-                           f"send {WHAT_IS_ACCEPTED}.")
-    kind, content_type = ACCEPTED[found.mime]
-    if kind == Media.Kind.PDF and not head.startswith(b"%PDF-"):
-        raise MediaRefused("The file does not start with a PDF header (%PDF-): it is not a PDF document.")
-    return Detected(kind=kind, content_type=content_type)
-
-
-def describe(head: bytes, found) -> str:
-    """Name what was found, for the refusal message."""
-    if found is not None:
-        return f"{found.extension.upper()} ({found.mime})"
-    start = head[:2048].removeprefix(b"\xef\xbb\xbf").lstrip().lower()
-    if start.startswith(b"#!"):
-        return "a script (text)"
-    if b"<svg" in start:
-        return "an SVG drawing (image/svg+xml), which can carry scripts"
-    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<script")) or b"<html" in start:
-        return "an HTML page (text/html)"
-    if start.startswith(b"<?xml"):
-        return "XML (text/xml)"
-    sample = head[:2048]
-    if any(byte < 0x20 and byte not in b"\t\n\f\r" for byte in sample):
-        return "of an unrecognised type"
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if len(sample) < len(head) and len(sample) - exc.start <= 3:
-            return "plain text"  # only a character cut at the end of the sample
-        return "of an unrecognised type"
-    return "plain text"
+    with _refused_as_media():
+        return uploads.detect(upload)
 
 
 def check_size(size: int, kind: str) -> None:
-    limit = media_limits()[kind]
-    if size > limit:
-        raise MediaRefused(f"The file is {human_size(size)}; a {KIND_NAMES[kind]} may be at most {human_size(limit)}.")
-
-
-# --- photos -----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Photo:
-    data: bytes
-    width: int
-    height: int
-    thumbnail: bytes
-    location: Point | None
-
-
-def _check_pixels(image) -> None:
-    """Refuse a photo with too many pixels from its header, before anything decodes them."""
-    message = too_many_pixels(image.width, image.height)
-    if message:
-        raise MediaRefused(message)
-
-
-def _open(upload, content_type: str):
-    upload.seek(0)
-    return Image.open(upload, formats=[PILLOW_FORMATS[content_type]])
-
-
-def _unreadable(content_type: str, exc: Exception) -> MediaRefused:
-    if isinstance(exc, Image.DecompressionBombError):
-        return MediaRefused(f"The photo has too many pixels to decode safely ({exc}).")
-    logger.info("photo refused: %r", exc)
-    name = PILLOW_FORMATS[content_type].replace("WEBP", "WebP")
-    return MediaRefused(f"The file could not be read as a {name} photo: it is damaged or truncated ({exc}).")
+    with _refused_as_media():
+        uploads.check_size(size, kind)
 
 
 def process_photo(upload, content_type: str) -> Photo:
     """Decode the photo fully, read its GPS position, and encode it again upright and bare."""
-    try:
-        with _open(upload, content_type) as probe:
-            _check_pixels(probe)
-            probe.verify()
-        with _open(upload, content_type) as image:
-            _check_pixels(image)
-            location = gps_point(image)
-            orientation = _orientation(image)
-            image.load()
-            icc_profile = image.info.get("icc_profile")
-            has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
-            upright = image.transpose(UPRIGHT[orientation]) if orientation in UPRIGHT else image.copy()
-        upright = _to_srgb(upright, icc_profile)
-        output_format = PILLOW_FORMATS[content_type]
-        upright = _publishable_mode(upright, output_format, has_alpha)
-        upright.info = {}  # nothing of the original's metadata goes out: not EXIF, XMP, ICC nor comments
-        data = _encode(upright, output_format)
-        thumbnail = _thumbnail(upright)
-    except MediaRefused:
-        raise
-    except Exception as exc:  # any decoder failure is a bad file, never a 500
-        raise _unreadable(content_type, exc) from None
-    finally:
-        upload.seek(0)
-    return Photo(data=data, width=upright.width, height=upright.height, thumbnail=thumbnail, location=location)
-
-
-def _orientation(image) -> int:
-    try:
-        return int(image.getexif().get(EXIF_ORIENTATION, 1))
-    except Exception:  # garbage EXIF: leave the pixels as stored
-        return 1
-
-
-def _to_srgb(image, icc_profile: bytes | None):
-    """Convert to sRGB when the photo declares another colour space (phones write Display P3),
-    so dropping the profile does not shift the colours. A broken profile is ignored."""
-    if not icc_profile or image.mode not in ("RGB", "RGBA", "CMYK") or "transparency" in image.info:
-        return image
-    try:
-        source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
-        output_mode = "RGB" if image.mode == "CMYK" else image.mode
-        return ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
-    except Exception:
-        return image
-
-
-def _publishable_mode(image, output_format: str, has_alpha: bool):
-    """A mode the output format writes, keeping transparency where the format can."""
-    if output_format == "JPEG":
-        return image if image.mode in ("RGB", "L") else image.convert("RGB")
-    if has_alpha:
-        keep_alpha = ("RGBA", "LA") if output_format == "PNG" else ("RGBA",)
-        return image if image.mode in keep_alpha and "transparency" not in image.info else image.convert("RGBA")
-    keep = ("1", "L", "RGB") if output_format == "PNG" else ("RGB",)
-    return image if image.mode in keep else image.convert("RGB")
-
-
-def _encode(image, output_format: str) -> bytes:
-    buffer = io.BytesIO()
-    options = {"JPEG": {"quality": 90, "optimize": True}, "PNG": {"optimize": False}, "WEBP": {"quality": 90}}
-    image.save(buffer, output_format, **options[output_format])
-    return buffer.getvalue()
-
-
-def _thumbnail(image) -> bytes:
-    small = image.copy()
-    small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    if small.mode in ("RGBA", "LA"):
-        background = Image.new("RGB", small.size, "white")
-        background.paste(small, mask=small.getchannel("A"))
-        small = background
-    small = small.convert("RGB")
-    small.info = {}
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=80, optimize=True)
-    return buffer.getvalue()
-
-
-def gps_point(image) -> Point | None:
-    """Where the EXIF says the photo was taken, or None when it does not say or says nonsense."""
-    try:
-        gps = image.getexif().get_ifd(EXIF_GPS_IFD)
-        latitude = _signed_degrees(gps.get(GPS_LATITUDE), gps.get(GPS_LATITUDE_REF), {"N": 1, "S": -1})
-        longitude = _signed_degrees(gps.get(GPS_LONGITUDE), gps.get(GPS_LONGITUDE_REF), {"E": 1, "W": -1})
-    except Exception:  # a damaged EXIF block: no position, the photo itself may still be fine
-        return None
-    if latitude is None or longitude is None:
-        return None
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None
-    if latitude == 0 and longitude == 0:  # receivers without a fix write zeros
-        return None
-    return Point(longitude, latitude, srid=storage_srid())
-
-
-def _signed_degrees(value, reference, signs: dict[str, int]) -> float | None:
-    """Degrees, minutes, seconds (EXIF rationals) and a hemisphere letter, as signed degrees.
-    Without the letter the sign is unknown, and south of the equator a guess of north is 3,000 km out."""
-    if isinstance(reference, bytes):
-        reference = reference.decode("ascii", "ignore")
-    if not isinstance(reference, str):
-        return None
-    sign = signs.get(reference.strip("\x00 ").upper()[:1])
-    if sign is None or not isinstance(value, tuple | list) or not 1 <= len(value) <= 3:
-        return None
-    parts = [float(part) for part in value]
-    if not all(math.isfinite(part) and part >= 0 for part in parts):  # a zero denominator reads as NaN
-        return None
-    degrees, minutes, seconds = (*parts, 0.0, 0.0)[:3]
-    if minutes >= 60 or seconds >= 60:
-        return None
-    return sign * (degrees + minutes / 60 + seconds / 3600)
+    with _refused_as_media():
+        return uploads.process_photo(upload, content_type)
 
 
 def photo_location(*, upload) -> Point | None:
@@ -306,13 +71,14 @@ def photo_location(*, upload) -> Point | None:
     if detected.kind != Media.Kind.IMAGE:
         return None
     check_size(upload.size, detected.kind)
-    try:
-        with _open(upload, detected.content_type) as image:
-            _check_pixels(image)
-            return gps_point(image)
-    except MediaRefused:
-        raise
-    except Exception as exc:
-        raise _unreadable(detected.content_type, exc) from None
-    finally:
-        upload.seek(0)
+    with _refused_as_media():
+        try:
+            with uploads.open_image(upload, detected.content_type) as image:
+                uploads.check_pixels(image)
+                return gps_point(image)
+        except uploads.UploadRefused:
+            raise
+        except Exception as exc:
+            raise uploads.unreadable(detected.content_type, exc) from None
+        finally:
+            upload.seek(0)

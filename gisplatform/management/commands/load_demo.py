@@ -4,6 +4,7 @@ from django.db import transaction
 from accounts.models import User
 from assets.demo import demo_load_assets
 from directory.demo import demo_load_directory
+from notices.demo import demo_load_notices
 from toolkit.conf import shared_data_dir
 from toolkit.fixtures import demo_fixture
 from triage.demo import ISSUES_PER_MUNICIPALITY, demo_load_issues
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             demo_load_assets(shared_data=shared_data_dir(), log=log)
             demo_load_issues(per_municipality=options["issues"], log=log)
             demo_load_directory(log=log)
+            demo_load_notices(log=log)
             if not User.objects.filter(email=DEMO_ADMIN_EMAIL).exists():
                 User.objects.create_superuser(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, full_name=DEMO_ADMINISTRATOR["full_name"])
         log(f"Demo administrator: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD} (http://127.0.0.1:8000/admin/)")

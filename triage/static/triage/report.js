@@ -181,6 +181,7 @@
     if (!pin) return;
     const category = selectedCategory() || categories[0];
     const { lat, lng } = pin.getLatLng();
+    document.dispatchEvent(new CustomEvent("imbizo:pin", { detail: { lat, lng } }));  // notices/report_notices.js
     const where = `${lat.toFixed(5)}, ${lng.toFixed(5)}`;
     if (!category) { placeBox.textContent = fill(gettext("Pin at %(where)s."), { where }); return; }
     const sequence = ++previewSequence;
