@@ -16,8 +16,9 @@ import pypdf
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from triage.media.files import ACCEPTED as MEDIA_ACCEPTED
-from triage.media.files import SIGNATURE_BYTES, MediaRefused, describe, human_size, process_photo
+from toolkit.uploads import ACCEPTED as MEDIA_ACCEPTED
+from toolkit.uploads import SIGNATURE_BYTES, describe, human_size
+from triage.media.files import MediaRefused, process_photo
 
 logger = logging.getLogger(__name__)
 

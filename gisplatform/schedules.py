@@ -17,6 +17,8 @@ DEFAULT_SCHEDULES = [
     ("Send the daily digests of area alerts", "imbizo.send_alert_digests", ("0", "18"), "messages", {}, 6 * 3600),
     ("Move the facilities' open intervals on (open now)", "assets.refresh_opening_hours", ("40", "2"), "maintenance",
      {}, 6 * 3600),
+    ("Publish scheduled notices and fan out any not yet sent", "notices.fanout_publish_due", 60, "fanout", {}, 55),
+    ("Expire notices past their end", "notices.expire_due", 300, "maintenance", {}, 290),
     ("Poll the social feeds that are due", "directory.poll_feeds", 300, "maintenance", {}, 290),
 ]
 

@@ -127,7 +127,8 @@ def outbox_sweep(*, batch: int = 1000) -> int:
     while True:
         with transaction.atomic():
             overdue = list(OutboundMessage.objects.select_for_update(skip_locked=True).filter(
-                state__in=WAITING, dispatched_at__lt=deadline).order_by("dispatched_at").values_list("pk", "channel")[:batch])
+                state__in=WAITING, dispatched_at__lt=deadline).exclude(send_after__gt=timezone.now())
+                .order_by("dispatched_at").values_list("pk", "channel")[:batch])
             if not overdue:
                 break
             OutboundMessage.objects.filter(pk__in=[pk for pk, _ in overdue]).update(dispatched_at=timezone.now())

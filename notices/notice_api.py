@@ -198,7 +198,7 @@ class StaffNoticeView(APIView):
             notice = services.notice_write(municipality=notice.municipality, actor=request.user, notice=notice,
                                            wards=wards, suburbs=suburbs, **values)
             if renotify and notice.state == Notice.State.PUBLISHED:
-                services.notice_fan_out(notice=notice)
+                services.notice_fan_out_soon(notice=notice)
         except NoticeRefused as exc:
             raise refused(exc) from None
         return Response(notice_detail(notice, staff=True))

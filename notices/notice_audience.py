@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from notices.models import OutboundMessage
 from notices.notice import MunicipalityNoticeSettings, Notice
+from toolkit.conf import imbizo_setting
 
 # Parameters: area (the notice's target as hex EWKB), municipality, emergency, now, tz. Rows:
 # (user_id, channel, address, send_after), each (channel, address) once. The area goes in as a
@@ -113,22 +114,34 @@ def notice_audience(*, notice: Notice, now=None) -> Audience:
 def notice_enqueue(*, notice: Notice, subject: str, email_body: str, sms_body: str, now=None,
                    state: str = OutboundMessage.State.QUEUED) -> int:
     """Queue this version's messages in one INSERT … SELECT; returns how many. Idempotent: a
-    (channel, address) already queued for this version is not queued again."""
+    (channel, address) already queued for this version is not queued again. With Celery delivery,
+    the messages due now get their delivery tasks after the commit (those held for quiet hours are
+    taken up by the outbox sweep when the hours end)."""
     sql = f"""
         INSERT INTO notices_outboundmessage
-            (channel, address, user_id, subject, body, topic, state, attempts, last_error, created_at, send_after)
+            (channel, address, user_id, subject, body, topic, state, attempts, last_error, created_at, send_after,
+             dispatched_at, provider, provider_message_id, delivery_status)
         SELECT r.channel, r.address, r.user_id, %(subject)s,
                CASE WHEN r.channel = 'sms' THEN %(sms_body)s ELSE %(email_body)s END,
-               %(topic)s, %(state)s, 0, '', %(now)s, r.send_after
+               %(topic)s, %(state)s, 0, '', %(now)s, r.send_after,
+               -- the outbox sweep takes up a message held for quiet hours once they are over
+               COALESCE(r.send_after, %(now)s), '', '', ''
         FROM ({RECIPIENTS_SQL}) AS r
         WHERE NOT EXISTS (SELECT 1 FROM notices_outboundmessage done
                           WHERE done.topic = %(topic)s AND done.channel = r.channel AND done.address = r.address)
+        RETURNING id, channel, send_after IS NULL AS due
     """
     parameters = {**_parameters(notice, now), "subject": subject[:200], "sms_body": sms_body, "email_body": email_body,
                   "topic": notice.topic, "state": state}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, parameters)
-        return cursor.rowcount
+        due = [(pk, channel) for pk, channel, now_due in cursor.fetchall() if now_due]
+        count = cursor.rowcount
+        if due and state == OutboundMessage.State.QUEUED and imbizo_setting("DELIVERY") == "celery":
+            from notices.delivery import queue_deliveries
+
+            transaction.on_commit(lambda: queue_deliveries(due))
+        return count
 
 
 def notice_delivery_report(*, notice: Notice) -> dict[str, dict[str, int]]:

@@ -2,7 +2,8 @@
 publish (and fan out), cancel, expire. Callers authorise first (notices.notice_permissions)."""
 
 import html
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import nh3
@@ -19,6 +20,8 @@ from notices.notice_audience import notice_enqueue
 from notices.notice_targets import NoticeRefused, notice_compute_area
 from toolkit import uploads
 from toolkit.conf import imbizo_setting
+
+logger = logging.getLogger(__name__)
 
 # The formatting a body may keep: paragraphs, line breaks, emphasis, lists and links.
 BODY_TAGS = {"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a"}
@@ -171,8 +174,28 @@ def notice_publish(*, notice: Notice, actor, now=None) -> Notice:
     notice.state = Notice.State.SCHEDULED if notice.publish_at > now else Notice.State.PUBLISHED
     notice.save(update_fields=["publish_at", "approved_by", "state", "updated_at"])
     if notice.state == Notice.State.PUBLISHED:
-        notice_fan_out(notice=notice, now=now)
+        notice_fan_out_soon(notice=notice, now=now)
     return notice
+
+
+def notice_fan_out_soon(*, notice: Notice, now=None) -> None:
+    """Fan the notice out: with Celery delivery, as a task on the "fanout" queue after this commit (a
+    notice to a whole municipality never holds up the request that published it; if the broker is
+    away, or the task is lost, `notices_publish_due` fans out every published version not yet
+    notified); otherwise here, in this transaction."""
+    if imbizo_setting("DELIVERY") != "celery" or outbound._recording_only.get():
+        notice_fan_out(notice=notice, now=now)
+        return
+
+    def queue():
+        from notices.tasks import notice_fan_out as task
+
+        try:
+            task.delay(notice.pk)
+        except Exception:  # the broker is away: the beat's notices_publish_due picks it up
+            logger.warning("could not queue the fan-out of notice %s; notices_publish_due will", notice.pk)
+
+    transaction.on_commit(queue)
 
 
 def notice_fan_out(*, notice: Notice, now=None) -> int:
@@ -237,6 +260,12 @@ def notices_publish_due(*, now=None) -> int:
             notice.state = Notice.State.PUBLISHED
             notice_fan_out(notice=notice, now=now)
         count += 1
+    # A published version whose fan-out task never ran (the broker was away, or lost it).
+    settled = Notice.objects.filter(state=Notice.State.PUBLISHED, updated_at__lte=now - timedelta(minutes=2))
+    for notice in settled.select_related("municipality"):
+        if notice.version not in notice.notified_versions:
+            notice_fan_out(notice=notice, now=now)
+            count += 1
     return count
 
 

@@ -136,7 +136,7 @@ def deliver_one(message_id: int) -> OutboundMessage | None:
     is no longer waiting (already sent: a task run twice) or another sender holds it right now."""
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update(skip_locked=True).filter(
-            pk=message_id, state__in=WAITING).first()
+            pk=message_id, state__in=WAITING).exclude(send_after__gt=timezone.now()).first()
         if message is None:
             return None
         deliver([message])
@@ -148,7 +148,7 @@ def deliver_some(message_ids: list[int]) -> list[OutboundMessage]:
     them in one statement (a fan-out's delivery task). Returns the claimed ones with their new state."""
     with transaction.atomic():
         claimed = list(OutboundMessage.objects.select_for_update(skip_locked=True).filter(
-            pk__in=message_ids, state__in=WAITING).order_by("pk"))
+            pk__in=message_ids, state__in=WAITING).exclude(send_after__gt=timezone.now()).order_by("pk"))
         deliver(claimed)
     return claimed
 

@@ -16,11 +16,12 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from toolkit.conf import imbizo_setting
+from toolkit.uploads import human_size, kind_names
 from triage.issues import services
 from triage.issues.models import Issue
 from triage.issues.presenters import comment_for, history_for, public_issue
 from triage.issues.workflow import OPEN_STATUSES, RATEABLE_STATUSES, Status
-from triage.media.files import KIND_NAMES, human_size, media_limits
+from triage.media.files import media_limits
 from wards.models import Municipality
 
 # The progress line a resident reads; rejected and duplicate end it early, reopened goes back.
@@ -36,8 +37,9 @@ def report_page(request, code: str):
         "tile_url": imbizo_setting("TILE_URL"),
         "has_categories": municipality.categories.filter(is_active=True).exists(),
         "media_limits_json": json.dumps(media_limits()),
-        "media_note": "Up to " + ", ".join(f"{human_size(size)} a {KIND_NAMES[kind]}"
-                                           for kind, size in media_limits().items() if kind in KIND_NAMES) + ".",
+        "media_note": gettext("Up to %(limits)s.") % {"limits": ", ".join(
+            gettext("%(size)s a %(kind)s") % {"size": human_size(size), "kind": kind_names()[kind]}
+            for kind, size in media_limits().items() if kind in kind_names())},
     })
 
 
