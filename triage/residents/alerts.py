@@ -2,6 +2,7 @@
 SQL; this module words the message and sends it through notices.outbound.notify)."""
 
 import datetime
+import logging
 import zoneinfo
 
 from django.db import transaction
@@ -11,6 +12,8 @@ from django.utils.translation import gettext as _
 from notices.outbound import Recipient, notify
 from residents.selectors import alert_subscribers
 from toolkit.conf import imbizo_setting
+
+logger = logging.getLogger(__name__)
 
 
 def site(path: str) -> str:
@@ -75,8 +78,23 @@ def tell_area_subscribers(issue) -> int:
 
 
 def tell_area_subscribers_on_commit(issue) -> None:
-    """After the report's transaction commits (a rolled-back report alerts nobody)."""
-    transaction.on_commit(lambda: tell_area_subscribers(issue))
+    """After the report's transaction commits (a rolled-back report alerts nobody). With Celery
+    delivery the matching runs as a task on the "fanout" queue, so thousands of subscribers never
+    slow the resident's report; if the broker is away it runs here."""
+    if imbizo_setting("DELIVERY") != "celery":
+        transaction.on_commit(lambda: tell_area_subscribers(issue))
+        return
+
+    def queue():
+        from triage.tasks import fanout_area_alerts
+
+        try:
+            fanout_area_alerts.delay(issue.pk)
+        except Exception:
+            logger.warning("could not queue the area alerts of %s; sending them from the request", issue.reference)
+            tell_area_subscribers(issue)
+
+    transaction.on_commit(queue)
 
 
 def send_daily_digests(*, until: datetime.datetime | None = None) -> int:
