@@ -52,6 +52,9 @@ class PreferencesForm(forms.ModelForm):
         labels = {"by_email": _("By email"), "by_sms": _("By SMS"), "my_issues": _("Progress of my issues"),
                   "area_alerts": _("New issues in my alert areas"), "notices": _("The municipality's notices"),
                   "quiet_start": _("Quiet from (local time)"), "quiet_end": _("Quiet until")}
+        help_texts = {"my_issues": _("Progress of the issues I reported or follow."),  # the model's are English only
+                      "area_alerts": _("New issues in my alert areas."),
+                      "notices": _("The municipality's notices for my places and areas.")}
         widgets = {"quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                    "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 

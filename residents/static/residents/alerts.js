@@ -6,7 +6,7 @@
   const form = document.getElementById("alert-form");
   const map = municipalityMap(document.getElementById("map"));
   window.imbizoMap = map;
-  const t = window.gettext || ((text) => text);
+  const gettext = window.gettext || ((text) => text);
   let corners = [];
   const outline = L.polygon([], { color: "#b3261e", weight: 2 }).addTo(map);
 
@@ -39,7 +39,7 @@
     const error = document.getElementById("alert-error");
     error.textContent = "";
     const chosen = area();
-    if (!chosen) { error.textContent = t("Tap at least three corners on the map."); return; }
+    if (!chosen) { error.textContent = gettext("Tap at least three corners on the map."); return; }
     const result = await api("/api/v1/me/alerts", { method: "POST", json: {
       area: chosen, municipality: form.dataset.municipality, digest: document.getElementById("alert-digest").value } });
     if (result.ok) { window.location.reload(); return; }

@@ -5,7 +5,7 @@
   const mapElement = document.getElementById("map");
   const map = municipalityMap(mapElement);
   window.imbizoMap = map;
-  const t = window.gettext || ((text) => text);
+  const gettext = window.gettext || ((text) => text);
   let pin = null;
 
   document.querySelectorAll("#places tr[data-place]").forEach((row) => {
@@ -18,7 +18,7 @@
     const { lat, lng } = event.latlng;
     const found = await api(`/api/v1/areas/lookup?lat=${lat.toFixed(6)}&lon=${lng.toFixed(6)}`);
     where.textContent = found.ok
-      ? [found.body.ward ? t("Ward") + " " + found.body.ward.number : "", found.body.suburb ? found.body.suburb.name : ""]
+      ? [found.body.ward ? gettext("Ward") + " " + found.body.ward.number : "", found.body.suburb ? found.body.suburb.name : ""]
         .filter(Boolean).join(", ") || found.body.municipality.name
       : errorText(found);
   });
@@ -27,7 +27,7 @@
     event.preventDefault();
     const error = document.getElementById("place-error");
     error.textContent = "";
-    if (!pin) { error.textContent = t("Tap the map to pin the place first."); return; }
+    if (!pin) { error.textContent = gettext("Tap the map to pin the place first."); return; }
     const { lat, lng } = pin.getLatLng();
     const result = await api("/api/v1/me/places", { method: "POST", json: {
       name: document.getElementById("place-name").value,

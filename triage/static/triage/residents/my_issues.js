@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const { api, errorText, store, trackingKey } = window.Imbizo;
-  const t = window.gettext || ((text) => text);
+  const gettext = window.gettext || ((text) => text);
 
   document.getElementById("claim").addEventListener("click", async () => {
     const tracked = store.json("imbizo:reports", [])
@@ -13,7 +13,7 @@
     const out = document.getElementById("claim-result");
     if (!result.ok) { out.textContent = errorText(result); return; }
     if (result.body.length) window.location.reload();
-    else out.textContent = t("No other reports of yours were found.");
+    else out.textContent = gettext("No other reports of yours were found.");
   });
 
   document.querySelectorAll("button.follow").forEach((button) => {
