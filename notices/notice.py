@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
-from django.utils import timezone
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 from toolkit.conf import STORAGE_SRID
@@ -20,13 +20,14 @@ from toolkit.conf import STORAGE_SRID
 
 class NoticeQuerySet(models.QuerySet):
     def public(self, now=None) -> "NoticeQuerySet":
-        """Notices anyone may read: published (or scheduled and due, or expired), never drafts or cancelled."""
-        now = now or timezone.now()
+        """Notices anyone may read: published (or scheduled and due, or expired), never drafts or cancelled.
+        Without `now`, the database's clock: the same SQL at every call (the layers' prepared pages)."""
+        now = now or Now()
         return self.filter(state__in=Notice.PUBLIC_STATES, publish_at__lte=now)
 
     def active(self, now=None) -> "NoticeQuerySet":
         """Public notices not yet expired."""
-        now = now or timezone.now()
+        now = now or Now()
         return self.public(now).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).exclude(
             state=Notice.State.EXPIRED)
 

@@ -3,7 +3,6 @@
 import django.contrib.gis.db.models.fields
 import django.db.models.deletion
 from django.conf import settings
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 
@@ -19,7 +18,8 @@ class Migration(migrations.Migration):
 
     operations = [
         # The gazetteer matches typed names by trigram similarity (channels.gazetteer).
-        TrigramExtension(),
+        # Kept when this migration is reversed: other apps index with it.
+        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS pg_trgm", reverse_sql=migrations.RunSQL.noop),
         migrations.CreateModel(
             name='Landmark',
             fields=[

@@ -4,7 +4,6 @@ import directory.models.documents
 import django.contrib.gis.db.models.fields
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import TrigramExtension
 import django.contrib.postgres.search
 import django.db.models.deletion
 import django.utils.timezone
@@ -24,7 +23,8 @@ class Migration(migrations.Migration):
 
     operations = [
         # pg_trgm: misspelt names found by trigram similarity (a trusted extension: no superuser needed).
-        TrigramExtension(),
+        # Kept when this migration is reversed: other apps index with it.
+        migrations.RunSQL("CREATE EXTENSION IF NOT EXISTS pg_trgm", reverse_sql=migrations.RunSQL.noop),
         migrations.CreateModel(
             name='Contact',
             fields=[

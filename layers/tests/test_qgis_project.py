@@ -125,7 +125,7 @@ def test_qgis_opens_the_project_on_lesedi_with_every_public_layer_drawn(lesedi, 
     assert set(layers) == public_keys()
     assert all(layer["valid"] for layer in layers.values()), layers
     empty = {key for key, layer in layers.items() if layer["features"] == 0}
-    assert empty <= {"assets", "asset-lines", "facilities", "suburbs"}, empty  # the fixture has no network
+    assert empty <= {"assets", "asset-lines", "facilities", "suburbs", "notices"}, empty  # the fixture has no network nor notices
     assert layers["wards"]["features"] == 13 and layers["wards"]["labels"]
     assert layers["issues"]["features"] >= 1 and layers["issues"]["renderer"] == "categorizedSymbol"
     # The wards' outlines and fills over Lesedi cover a good part of the map.

@@ -163,7 +163,7 @@ def test_the_preview_counts_people_and_channels_and_prices_the_sms(lesedi, ratan
     audience = notice_audience(notice=suburb_notice(lesedi, ratanda), now=NOW)
 
     assert audience.people == 4
-    assert audience.channels == {"email": 1, "sms": 3, "push": 0}
+    assert audience.channels == {"email": 1, "sms": 3, "push": 0, "whatsapp": 0}
     assert (audience.sms_cost, audience.currency) == (Decimal("1.05"), "ZAR")
 
 

@@ -50,7 +50,7 @@ def _act(request, issue: Issue, recipient: str) -> str:
     raise services.ActionRefused(_("Choose what to do."), "action")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def act_on_issue(request, token: str):
     device = request.COOKIES.get(DEVICE_COOKIE) or new_device_id()
     state = read_link(token, device=device)

@@ -69,7 +69,7 @@ class AlertSubscribeView(APIView):
         return Response({"detail": _("If the address is yours, a confirmation link is on its way.")}, status=202)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def alert_confirm_page(request, token: str):
     """The link in the confirmation message: opening it asks (mail scanners open links), the button confirms."""
     alert = get_object_or_404(AreaAlert.objects.select_related("municipality"), token=token, user=None)
@@ -78,7 +78,7 @@ def alert_confirm_page(request, token: str):
     return render(request, "triage/residents/alert_confirm.html", {"alert": alert, "done": request.method == "POST"})
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def alert_unsubscribe_page(request, token: str):
     """One click in the message opens this page; one press stops the alert (it is deleted)."""
     alert = AreaAlert.objects.select_related("municipality").filter(token=token).first()

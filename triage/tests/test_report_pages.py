@@ -301,7 +301,7 @@ def test_a_photo_that_cannot_be_uploaded_keeps_the_issue(live_server, offline_pa
     page.click("#submit")
     page.wait_for_selector("#confirmation[data-uploads-done='true']")
     failed = page.inner_text(".upload-failed")
-    assert failed.startswith("pothole.jpg could not be added: ") and failed.endswith("Your report is filed all the same.")
+    assert failed.startswith("Photo pothole.jpg could not be added: ") and failed.endswith("Your report is filed all the same.")
     assert Issue.objects.count() == 1 and Issue.objects.get().media.count() == 0
     assert page.inner_text("#reference") == Issue.objects.get().reference
     save_screenshot(page, "report-upload-refused")

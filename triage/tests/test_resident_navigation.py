@@ -11,7 +11,8 @@ from triage.tests.conftest import HEIDELBERG
 
 pytestmark = pytest.mark.django_db
 
-MENU = ["Home", "Report an issue", "Issues map", "Near me", "Track an issue", "Ward map"]
+MENU = ["Home", "Report an issue", "Issues map", "Near me", "Track an issue", "Ward map", "Notices", "Contacts",
+        "Documents", "News", "Log in"]
 
 
 def menu_of(html: str) -> list[str]:

@@ -15,7 +15,7 @@ ADD = "/admin/wards/municipality/add/"
 def add_form(**fields):
     data = {"code": "KE-NBO", "name": "Nairobi", "boundary_source": "wards", "country": "KE",
             "timezone": "", "emergency_number": "", "colour": "#1f5f8b", "display_name": "",
-            "customer_care_number": "", "customer_care_email": "", "boundary": ""}
+            "customer_care_number": "", "customer_care_email": "", "boundary": "", "default_language": "en"}
     data.update(fields)
     return data
 
