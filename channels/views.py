@@ -61,9 +61,9 @@ def pick(accounts: list[ProviderAccount], parsed: Parsed) -> ProviderAccount:
 
 
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def inbound(request, provider: str):
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         for account in candidate_accounts(provider):
             answer = provider_for(account).verification_challenge(request)
             if answer is not None and answer.status_code == 200:
