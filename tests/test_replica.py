@@ -10,6 +10,7 @@ of its own (no local cluster to copy)."""
 import copy
 import glob
 import hashlib
+import json
 import os
 import shutil
 import socket
@@ -185,11 +186,24 @@ def test_public_ogc_items_read_from_the_replica(routed, client):
             cursor.execute("SELECT pg_is_in_recovery()")
             return JsonResponse({"in_recovery": cursor.fetchone()[0]})
 
-    import json
-
     assert json.loads(where(RequestFactory().get("/")).content) == {"in_recovery": True}
     # A POST of a marked view, and an unmarked view, read from the primary.
     assert json.loads(where(RequestFactory().post("/")).content) == {"in_recovery": False}
+
+
+@both_databases
+def test_a_streamed_download_reads_from_the_replica_while_it_streams(routed, client):
+    assert replica_status(force=True)["healthy"]
+    routed.pause()
+    municipality("RP007")  # on the primary only
+    response = client.get("/layers/municipalities/download", {"format": "geojson"})
+    assert response.streaming
+    codes = {feature["properties"]["code"] for feature in json.loads(b"".join(response.streaming_content))["features"]}
+    assert "RP007" not in codes
+    routed.resume()
+    assert wait_until(lambda: replica_sees("RP007"), 60)
+    response = client.get("/layers/municipalities/download", {"format": "geojson"})
+    assert "RP007" in {feature["properties"]["code"] for feature in json.loads(b"".join(response.streaming_content))["features"]}
 
 
 @both_databases
@@ -242,3 +256,21 @@ def test_a_replica_that_is_down_never_shows_an_error_page(routed, client):
     assert client.get(f"{ITEMS}/RP006").status_code == 200
     assert {"RP005", "RP006"} <= listed(client)
     assert "unreachable" in client.get("/readyz").json()["replica"]["reason"]
+
+
+def test_database_replica_url_adds_the_replica_and_its_router():
+    import sys
+
+    script = ("import django; django.setup(); from django.conf import settings; r = settings.DATABASES['replica']; "
+              "print(r['HOST'], r['PORT'], r['NAME'], r['TEST']['MIRROR'], r['OPTIONS']['connect_timeout'], "
+              "settings.DATABASE_ROUTERS, settings.IMBIZO['REPLICA_MAX_LAG_S'])")
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "gisplatform.settings", "SECRET_KEY": "x",
+                   "DATABASE_REPLICA_URL": "postgis://imbizo:secret@10.0.0.9:5433/imbizo", "IMBIZO_REPLICA_MAX_LAG_S": "2.5"}
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=environment)
+    assert result.stdout.split() == ["10.0.0.9", "5433", "imbizo", "default", "2",
+                                     "['gisplatform.replica.ReplicaRouter']", "2.5"], result.stderr
+    environment.pop("DATABASE_REPLICA_URL")
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
+                             "print(sorted(settings.DATABASES), settings.DATABASE_ROUTERS)"],
+                            cwd=ROOT, capture_output=True, text=True, env=environment)
+    assert result.stdout.strip() == "['default'] []", result.stderr

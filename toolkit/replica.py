@@ -136,8 +136,8 @@ def reads_from_replica(view):
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response = response.render()  # a template's queries too
         except (OperationalError, InterfaceError) as exc:
-            if not reads.used:
-                raise
+            if not (reads.used and connections[REPLICA].errors_occurred):
+                raise  # the primary's error, not the replica's
             _reads.reset(token)
             token = None
             logger.warning("read replica failed mid-request (%s): reading from the primary", exc)
