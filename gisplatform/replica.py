@@ -5,7 +5,7 @@ request that has not written, while the replica is healthy; everything else, and
 "default" (named explicitly: Django would otherwise send a write of an object read from the replica
 back to the replica)."""
 
-from toolkit.replica import PRIMARY_ONLY_APPS, REPLICA, current_reads, read_alias
+from toolkit.replica import PRIMARY_ONLY_APPS, REPLICA, note_write, read_alias
 
 PRIMARY = "default"
 
@@ -15,9 +15,7 @@ class ReplicaRouter:
         return PRIMARY if model._meta.app_label in PRIMARY_ONLY_APPS else read_alias()
 
     def db_for_write(self, model, **hints):
-        reads = current_reads()
-        if reads is not None:
-            reads.wrote = True  # read-your-own-writes: the rest of the request reads the primary
+        note_write()  # read-your-own-writes: the rest of the request reads the primary
         return PRIMARY
 
     def allow_relation(self, obj1, obj2, **hints):

@@ -48,6 +48,14 @@ def current_reads() -> Reads | None:
     return _reads.get()
 
 
+def note_write() -> None:
+    """The request wrote (the router notes the ORM's writes; raw SQL writers call this): its later reads go
+    to the primary."""
+    reads = _reads.get()
+    if reads is not None:
+        reads.wrote = True
+
+
 def replica_configured() -> bool:
     return REPLICA in connections.settings
 
