@@ -192,6 +192,30 @@ def test_public_ogc_items_read_from_the_replica(routed, client):
 
 
 @both_databases
+def test_a_public_vector_tile_reads_from_the_replica(routed, client):
+    import mapbox_vector_tile
+
+    from layers.tests.test_vector_tiles import tile_of
+
+    column, row = tile_of(28.05, -26.45, 12)
+
+    def codes() -> set[str]:
+        response = client.get(f"/tiles/municipalities/12/{column}/{row}.mvt")
+        assert response.status_code == 200
+        layers = mapbox_vector_tile.decode(response.content)
+        return {feature["properties"]["code"] for layer in layers.values() for feature in layer["features"]}
+
+    municipality("RP009")
+    assert wait_until(lambda: replica_sees("RP009"), 60)
+    assert replica_status(force=True)["healthy"]
+    routed.pause()
+    municipality("RP010")  # on the primary only, in the same tile
+    assert codes() == {"RP009"}
+    routed.resume()
+    assert wait_until(lambda: codes() == {"RP009", "RP010"}, 60)
+
+
+@both_databases
 def test_a_streamed_download_reads_from_the_replica_while_it_streams(routed, client):
     assert replica_status(force=True)["healthy"]
     routed.pause()
