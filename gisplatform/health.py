@@ -19,7 +19,7 @@ def healthz(request):
 def readyz(request):
     """/readyz: may a load balancer send this process traffic? The database answers, Redis answers,
     and no queue holds more than READY_QUEUE_LIMIT tasks (the workers are not keeping up). 503 naming
-    every reason otherwise."""
+    every reason otherwise. With a read replica, its health and lag in seconds are reported too."""
     import redis
 
     from gisplatform.queues import queue_lengths
@@ -44,4 +44,10 @@ def readyz(request):
         limit = imbizo_setting("READY_QUEUE_LIMIT")
         reasons += [f"queue {name}: {length} tasks waiting (more than {limit})"
                     for name, length in body["queues"].items() if length > limit]
+    from toolkit.replica import replica_configured, replica_status
+
+    if replica_configured():
+        # Reported, never a reason to refuse traffic: reads fall back to the primary meanwhile.
+        status = replica_status()
+        body["replica"] = {"healthy": status["healthy"], "lag_seconds": status["lag"], "reason": status["reason"]}
     return JsonResponse({"ready": not reasons, "reasons": reasons, **body}, status=503 if reasons else 200)

@@ -370,6 +370,21 @@ if os.environ.get("IMBIZO_READY_QUEUE_LIMIT"):
 if env_bool("DATABASE_PGBOUNCER"):
     DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     DATABASES["default"]["OPTIONS"].pop("options", None)
+# --- Reads off the primary (docs/operations.md "Read replica"; toolkit/replica.py, gisplatform/replica.py) ---
+# A streaming replica of the primary: the heavy public GET views (tiles, OGC items, downloads, heatmap
+# figures, public issue lists) read from it while it is healthy; the tests mirror "default" onto it.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {**dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"],
+                                                    engine="django.contrib.gis.db.backends.postgis"),
+                            "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True,
+                            "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
+                            "TEST": {"MIRROR": "default"}}
+    # A replica that is down answers "no" within 2 s and the reads go to the primary.
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], "connect_timeout": 2}
+    DATABASE_ROUTERS = ["gisplatform.replica.ReplicaRouter"]
+for _name in ("REPLICA_MAX_LAG_S", "REPLICA_CHECK_INTERVAL_S"):
+    if os.environ.get(f"IMBIZO_{_name}"):
+        IMBIZO[_name] = float(os.environ[f"IMBIZO_{_name}"])
 # --- Residents' accounts (django-allauth; docs/architecture.md, "Residents") ----------------------
 # Sign up and log in by email (password or emailed code) or by mobile number (SMS code); codes and
 # links go out through notices.outbound.notify (gisplatform.account_adapter). Staff keep /admin/login/.

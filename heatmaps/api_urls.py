@@ -1,15 +1,16 @@
 from django.urls import path
 
 from heatmaps import api
+from toolkit.replica import reads_from_replica
 
 urlpatterns = [
-    path("heatmaps/figures", api.FiguresView.as_view(), name="heatmaps-figures"),
-    path("heatmaps/choropleth", api.ChoroplethView.as_view(), name="heatmaps-choropleth"),
-    path("heatmaps/hexgrid", api.HexGridView.as_view(), name="heatmaps-hexgrid"),
-    path("heatmaps/density", api.DensityView.as_view(), name="heatmaps-density"),
+    path("heatmaps/figures", reads_from_replica(api.FiguresView.as_view()), name="heatmaps-figures"),
+    path("heatmaps/choropleth", reads_from_replica(api.ChoroplethView.as_view()), name="heatmaps-choropleth"),
+    path("heatmaps/hexgrid", reads_from_replica(api.HexGridView.as_view()), name="heatmaps-hexgrid"),
+    path("heatmaps/density", reads_from_replica(api.DensityView.as_view()), name="heatmaps-density"),
     path("heatmaps/trends", api.TrendsView.as_view(), name="heatmaps-trends"),
     path("heatmaps/forecast", api.ForecastView.as_view(), name="heatmaps-forecast"),
-    path("heatmaps/exports/<str:table>.<str:extension>", api.ExportView.as_view(), name="heatmaps-export"),
+    path("heatmaps/exports/<str:table>.<str:extension>", reads_from_replica(api.ExportView.as_view()), name="heatmaps-export"),
     path("heatmaps/report.pdf", api.ReportView.as_view(), name="heatmaps-report"),
     path("heatmaps/map.html", api.OfflineMapView.as_view(), name="heatmaps-offline-map"),
     path("heatmaps/freshness", api.FreshnessView.as_view(), name="heatmaps-freshness"),

@@ -30,10 +30,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, connections
 
 from heatmaps.grid import HEX_SIZES, hex_cell_sql, hex_params, metric_srid
 from heatmaps.query import FigureQuery, area_key_sql, filter_sql
+from toolkit.replica import read_alias
 
 HISTORY_START = datetime.date(1900, 1, 1)
 
@@ -121,7 +122,7 @@ def summary_rows_sql(columns: str, where: str, first: datetime.date, last: datet
 # --- figures per area --------------------------------------------------------------------------
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

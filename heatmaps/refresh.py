@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from heatmaps.grid import HEX_SIZES, MUNICIPALITY_METRIC_SRID_SQL, hex_cell_sql
 from heatmaps.models import SummaryState
+from toolkit.replica import note_write
 from triage.issues.workflow import OPEN_STATUSES
 
 OVERLAP = datetime.timedelta(minutes=5)
@@ -191,6 +192,7 @@ def summary_ensure_fresh(*, max_age: datetime.timedelta = MAX_AGE) -> None:
     state = SummaryState.objects.filter(id=1).values_list("watermark", flat=True).first()
     if state is None or timezone.now() - state > max_age:
         summary_refresh(wait=False)
+        note_write()  # the figures this request reads next come from the primary, refreshed (toolkit.replica)
 
 
 def summary_freshness() -> dict:

@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import F, QuerySet
 
 from layers import geopackage
 from layers.registry import Layer
 from toolkit import geojson
 from toolkit.conf import storage_srid
+from toolkit.replica import read_alias
 
 OGR2OGR = shutil.which("ogr2ogr") or "/usr/bin/ogr2ogr"
 EXPORT_TIMEOUT_SECONDS = 30 * 60
@@ -83,7 +84,7 @@ def stream_geojson(layer: Layer, rows: QuerySet) -> Iterator[bytes]:
     sql = geojson_copy_sql(layer, rows)
     yield b'{"type": "FeatureCollection", "name": "' + layer.key.encode() + b'", "features": [\n'
     chunk, first = bytearray(), True
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    with connections[read_alias()].cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in copy:
             chunk += row
             if len(chunk) >= STREAM_CHUNK:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import DateTimeField, Expression, FloatField, Func, QuerySet, Value
 
 from layers.crs import DEFAULT as DEFAULT_CRS
@@ -24,6 +24,7 @@ from toolkit import geojson
 from toolkit.conf import STORAGE_SRID, storage_srid
 from toolkit.params import BadParameter, parse_bbox
 from toolkit.params import parse_datetime as parse_date_time
+from toolkit.replica import read_alias
 
 OPEN_END = {"", ".."}
 
@@ -144,7 +145,7 @@ def fetch_in_one_process(sql: str, params) -> list[tuple]:
     """The rows of one statement run in one server process: no parallel workers, since starting them
     costs more than a page's or a tile's 8 ms of work. SET LOCAL and the statement go as one message, one
     implicit transaction, so the setting ends with the statement."""
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = 0; {sql}", params)
         cursor.nextset()
         return cursor.fetchall()

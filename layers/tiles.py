@@ -16,7 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models import Extent
-from django.db import connection
+from django.db import connections
 from django.db.models import BigIntegerField, BooleanField, F, Func, IntegerField, QuerySet, Value
 
 from layers.features import (
@@ -34,6 +34,7 @@ from layers.features import (
 from layers.registry import Layer
 from toolkit.conf import storage_srid
 from toolkit.params import BadParameter
+from toolkit.replica import read_alias
 
 MAX_ZOOM = 22
 TILE_EXTENT = 4096  # MVT's own coordinate resolution inside a tile
@@ -277,7 +278,7 @@ def run_tile(layer: Layer, z: int, sql: str, params: list) -> bytes:
     # Only aggregated tiles read from the table (hundreds of thousands of rows) gain from parallel workers;
     # for a few thousand features, or one key range of the grid index, starting them costs more than it saves.
     if tile_kind(layer, z) == CELLS:
-        with connection.cursor() as cursor:
+        with connections[read_alias()].cursor() as cursor:
             cursor.execute(sql, params)
             tile = cursor.fetchone()[0]
     else:

@@ -39,6 +39,10 @@ DEFAULTS = {
     "OUTBOX_DEADLINE": 300,
     # /readyz answers 503 when a Celery queue holds more tasks than this (the workers are not keeping up).
     "READY_QUEUE_LIMIT": 100_000,
+    # The read replica (DATABASE_REPLICA_URL, toolkit.replica): reads go to the primary while the replica
+    # is further behind than this many seconds or down; each process checks it at most this often.
+    "REPLICA_MAX_LAG_S": 5.0,
+    "REPLICA_CHECK_INTERVAL_S": 2.0,
     # Networks (CIDR) that may read /metrics: the machine itself unless the monitoring network is added.
     "METRICS_ALLOW": ["127.0.0.1/32", "::1/128"],
     # Issue media (triage.media): the largest upload per kind, in bytes, and files per issue.

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from toolkit.replica import reads_from_replica
 from triage.dispatch import board_api, cluster_api, duplicates_api
 from triage.intake import api as intake_api
 from triage.issues import api
@@ -8,9 +9,9 @@ from triage.residents import mine, privacy, subscriptions
 
 urlpatterns = [
     path("categories", api.CategoryListView.as_view(), name="category-list"),
-    path("issues", intake_api.IssueCollectionView.as_view(), name="issue-list"),
+    path("issues", reads_from_replica(intake_api.IssueCollectionView.as_view()), name="issue-list"),
     path("issues/preview", intake_api.PreviewView.as_view(), name="issue-preview"),
-    path("issues/clusters", cluster_api.IssueClusterView.as_view(), name="issue-clusters"),
+    path("issues/clusters", reads_from_replica(cluster_api.IssueClusterView.as_view()), name="issue-clusters"),
     path("issues/duplicates", duplicates_api.DuplicatesView.as_view(), name="issue-duplicates"),
     path("issues/<str:reference>", api.IssueDetailView.as_view(), name="issue-detail"),
     path("issues/<str:reference>/history", api.IssueHistoryView.as_view(), name="issue-history"),
