@@ -150,7 +150,8 @@ def test_a_language_under_80_percent_is_not_offered(settings, tmp_path, lesedi):
     import polib
 
     catalogue = polib.pofile(str(tmp_path / "st" / "LC_MESSAGES" / "django.po"))
-    for entry in list(catalogue)[:150]:  # most of Sesotho's strings lose their translation
+    resident = [entry for entry in catalogue if entry.msgctxt != "staff"]
+    for entry in resident[: len(resident) // 3]:  # a third of Sesotho's strings lose their translation
         entry.msgstr = ""
     catalogue.save()
     settings.LOCALE_PATHS = [tmp_path]
