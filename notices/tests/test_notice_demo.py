@@ -10,7 +10,7 @@ from wards.models import Municipality
 
 
 @pytest.mark.shared_data
-def test_the_demo_publishes_notices_of_every_kind_in_both_municipalities(transactional_db, client):
+def test_the_demo_publishes_notices_of_every_kind_in_both_municipalities(shared_data, transactional_db, client):
     call_command("load_demo", verbosity=0, issues=5)
     now = timezone.now()
     for municipality in Municipality.objects.filter(code__in=["GT423", "WC023"]):
