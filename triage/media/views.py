@@ -13,11 +13,11 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from toolkit.ranges import Slice
 from triage.media.models import Media
 from triage.media.selectors import can_see_media
 
 BYTE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-CHUNK = 64 * 1024
 
 
 @require_safe
@@ -102,25 +102,7 @@ def _partial(handle, size: int, wanted, content_type: str):
         response["Content-Range"] = f"bytes */{size}"
         return response
     handle.seek(start)
-    response = StreamingHttpResponse(_Slice(handle, end - start + 1), status=206, content_type=content_type)
+    response = StreamingHttpResponse(Slice(handle, end - start + 1), status=206, content_type=content_type)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     response["Content-Length"] = str(end - start + 1)
     return response
-
-
-class _Slice:
-    """`length` bytes from where the file is; closed by the response when it is done."""
-
-    def __init__(self, handle, length: int):
-        self.handle, self.remaining = handle, length
-
-    def __iter__(self):
-        while self.remaining > 0:
-            data = self.handle.read(min(CHUNK, self.remaining))
-            if not data:
-                return
-            self.remaining -= len(data)
-            yield data
-
-    def close(self):
-        self.handle.close()
