@@ -72,11 +72,11 @@ def build_city(cursor, municipality_id: int, residents: int, alerts: int) -> Non
             SELECT (ST_Dump(ST_GeneratePoints(boundary, %s, 42))).geom AS point FROM wards_municipality WHERE id = %s) AS points
         """, [residents, municipality_id])
     cursor.execute("""
-        INSERT INTO accounts_user (password, is_superuser, email, phone, full_name, home_address, is_staff, is_active,
-                                   date_joined)
+        INSERT INTO accounts_user (password, is_superuser, email, phone, phone_verified, full_name, home_address, is_staff,
+                                   is_active, date_joined)
         SELECT '!', false, CASE WHEN n %% 5 = 0 THEN NULL ELSE 'r' || n || '@' || %s END,
-               CASE WHEN n %% 5 IN (0, 1) THEN '+2779' || lpad(n::text, 7, '0') END, 'bench-notices', n::text, false, true,
-               now()
+               CASE WHEN n %% 5 IN (0, 1) THEN '+2779' || lpad(n::text, 7, '0') END, n %% 5 IN (0, 1), 'bench-notices',
+               n::text, false, true, now()
         FROM bench_points""", [DOMAIN])
     cursor.execute("""
         INSERT INTO residents_place (user_id, name, is_home, point, address, created_at)

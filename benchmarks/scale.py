@@ -69,17 +69,23 @@ WHERE m.code = %(code)s
 """
 
 
-def ensure_issues(total: int = 1_000_000, *, code: str = "GT423", batch: int = 100_000, log=print) -> int:
-    """Make sure the benchmark database holds `total` generated issues in the municipality."""
+def ensure_demo(code: str = "GT423") -> None:
+    """Migrate the benchmark database and load the demo into it (without its issues) if the municipality is missing."""
     from django.core.management import call_command
-    from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from triage.issues.models import Issue
     from wards.models import Municipality
 
     if not Municipality.objects.filter(code=code).exists():
         call_command("load_demo", verbosity=0, issues=0)
+
+
+def ensure_issues(total: int = 1_000_000, *, code: str = "GT423", batch: int = 100_000, log=print) -> int:
+    """Make sure the benchmark database holds `total` generated issues in the municipality."""
+    from django.db import connection
+
+    ensure_demo(code)
+    from triage.issues.models import Issue
     have = Issue.objects.filter(external_id__startswith="scale:").count()
     if have >= total:
         return have

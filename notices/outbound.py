@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from notices.channels import channel_for
@@ -175,7 +176,7 @@ def deliver_waiting(*, retry_failed: bool = True, batch: int = 50,
 def deliver(messages) -> dict[str, int]:
     """Try to send each message (claimed by the caller); record every outcome in one statement.
     Returns counts by outcome."""
-    counts = {"sent": 0, "failed": 0}
+    sent, failed = [], []
     for message in messages:
         message.attempts += 1
         try:
@@ -183,9 +184,13 @@ def deliver(messages) -> dict[str, int]:
         except Exception as exc:  # noqa: BLE001 - any gateway error is recorded and retried, never lost
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             message.state = OutboundMessage.State.GAVE_UP if message.attempts >= MAX_ATTEMPTS else OutboundMessage.State.FAILED
-            counts["failed"] += 1
+            failed.append(message)
         else:
             message.state, message.sent_at, message.last_error = OutboundMessage.State.SENT, timezone.now(), ""
-            counts["sent"] += 1
-    OutboundMessage.objects.bulk_update(messages, ["attempts", "last_error", "state", "sent_at"])
-    return counts
+            sent.append(message)
+    if sent:  # the usual outcome: one plain UPDATE (bulk_update's CASE per row costs more than the sending)
+        OutboundMessage.objects.filter(pk__in=[message.pk for message in sent]).update(
+            state=OutboundMessage.State.SENT, sent_at=timezone.now(), last_error="", attempts=F("attempts") + 1)
+    if failed:
+        OutboundMessage.objects.bulk_update(failed, ["attempts", "last_error", "state"])
+    return {"sent": len(sent), "failed": len(failed)}
