@@ -2,13 +2,14 @@
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 
 from directory.models import Contact, Document, DocumentVersion, Feed, FeedItem
 from directory.phones import phone_display
 from directory.serializers import download_url, whatsapp_link
 from directory.services.documents import document_version_count_download
-from directory.serving import ranged_file_response
+from toolkit import ranges
 from toolkit.admin import is_unscoped, municipality_of
 from toolkit.conf import imbizo_setting
 from wards.models import Municipality
@@ -92,11 +93,13 @@ def document_download(request, pk: int, number: int):
         raise Http404(_("No published document has that number."))
     if request.method not in ("GET", "HEAD"):
         raise Http404
-    starts_at_zero = request.headers.get("Range", "bytes=0-").replace(" ", "").startswith("bytes=0-")
-    response = ranged_file_response(
-        request, version.file, content_type=version.content_type, etag=f"{version.pk}-{version.size}",
-        last_modified=version.uploaded_at, filename=f"{document.title[:80]} v{version.number}{version.extension}",
-        attachment=request.GET.get("download") == "1")
-    if request.method == "GET" and response.status_code in (200, 206) and starts_at_zero:
+    response = ranges.ranged_response(
+        request, open_file=lambda: version.file.open("rb"), size=version.file.size, content_type=version.content_type,
+        etag=quote_etag(f"{version.pk}-{version.size}"), last_modified=version.uploaded_at.timestamp(),
+        filename=f"{document.title[:80]} v{version.number}{version.extension}",
+        as_attachment=request.GET.get("download") == "1",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "public, max-age=300"})
+    from_the_start = response.status_code == 200 or response.get("Content-Range", "").startswith("bytes 0-")
+    if request.method == "GET" and from_the_start:
         document_version_count_download(version=version)  # a seek (a later range) is not another download
     return response

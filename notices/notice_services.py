@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import nh3
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -261,11 +262,11 @@ def notices_publish_due(*, now=None) -> int:
             notice_fan_out(notice=notice, now=now)
         count += 1
     # A published version whose fan-out task never ran (the broker was away, or lost it).
-    settled = Notice.objects.filter(state=Notice.State.PUBLISHED, updated_at__lte=now - timedelta(minutes=2))
-    for notice in settled.select_related("municipality"):
-        if notice.version not in notice.notified_versions:
-            notice_fan_out(notice=notice, now=now)
-            count += 1
+    never_notified = (Notice.objects.filter(state=Notice.State.PUBLISHED, updated_at__lte=now - timedelta(minutes=2))
+                      .exclude(notified_versions__contains=[F("version")]))
+    for notice in never_notified.select_related("municipality"):
+        notice_fan_out(notice=notice, now=now)
+        count += 1
     return count
 
 

@@ -14,8 +14,8 @@ def served(tmp_path):
     path.write_bytes(CONTENT)
     etag = ranges.file_etag(path)
 
-    def get(**headers):
-        request = RequestFactory().get("/file", headers=headers)
+    def get(method="get", **headers):
+        request = getattr(RequestFactory(), method)("/file", headers=headers)
         response = ranges.file_response(request, path, content_type="application/octet-stream", etag=etag,
                                         filename="file.bin")
         body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -58,3 +58,13 @@ def test_if_range_and_if_none_match(served):
     assert get(**{"If-None-Match": etag})[0].status_code == 304
     response, _ = get()
     assert response["Content-Disposition"] == 'attachment; filename="file.bin"' and response["ETag"] == etag
+
+
+@pytest.mark.parametrize(("headers", "status", "length"), [
+    ({"Range": "bytes=0-9"}, 206, "10"), ({}, 200, "1024"), ({"Range": "bytes=2000-"}, 416, None)])
+def test_head_answers_as_get_would_without_a_body(served, headers, status, length):
+    get, etag = served
+    response, body = get("head", **headers)
+    assert (response.status_code, response.get("Content-Length"), body) == (status, length, b"")
+    assert response["ETag"] == etag and response["Accept-Ranges"] == "bytes"
+    assert response.get("Content-Range") == get(**headers)[0].get("Content-Range")

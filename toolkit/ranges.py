@@ -1,6 +1,8 @@
 """Serving a file with HTTP range requests (RFC 9110, 14): one byte range answered 206 with Content-Range,
-an unsatisfiable one 416, several (or a malformed header) the whole file, If-Range honoured, and the
-conditional headers (If-None-Match: 304) from the ETag. Enough for GDAL's /vsicurl/ and resumed downloads.
+an unsatisfiable one 416 with `bytes */size`, several (or a malformed header) the whole file, If-Range
+honoured, `Accept-Ranges: bytes` on every answer, and the conditional headers (If-None-Match: 304) from the
+ETag. HEAD gets the same status and headers without opening the file. Enough for GDAL's /vsicurl/, resumed
+downloads and the seeking of browsers' video and audio players (Safari plays a video only from ranges).
 The file is read in blocks as the response goes out: memory stays one block whatever its size.
 """
 
@@ -8,19 +10,21 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date
+from django.utils.http import content_disposition_header, http_date
 
 BYTE_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 BLOCK = 256 * 1024
 
 
-def requested_range(request: HttpRequest, size: int, etag: str, last_modified: str) -> tuple[int, int] | None | str:
+def requested_range(request: HttpRequest, size: int, etag: str, last_modified: str | None) -> tuple[int, int] | None | str:
     """(first byte, last byte) of the one range asked for; None for the whole file; "unsatisfiable"."""
-    header = request.headers.get("Range", "").strip()
+    header = request.headers.get("Range", "").replace(" ", "")
     if not header:
         return None
     condition = request.headers.get("If-Range", "").strip()
@@ -43,39 +47,55 @@ def requested_range(request: HttpRequest, size: int, etag: str, last_modified: s
     return first, last
 
 
-def file_response(request: HttpRequest, path: Path, *, content_type: str, etag: str,
-                  filename: str | None = None, headers: dict[str, str] | None = None) -> HttpResponseBase:
-    """The file at `path` (which must not change while it has this ETag) as the request asks for it."""
-    stat = path.stat()
-    size, last_modified = stat.st_size, http_date(stat.st_mtime)
-    common = {"ETag": etag, "Last-Modified": last_modified, "Accept-Ranges": "bytes", **(headers or {})}
-    response = get_conditional_response(request, etag=etag, last_modified=int(stat.st_mtime))
+def ranged_response(request: HttpRequest, *, open_file: Callable[[], BinaryIO], size: int, content_type: str,
+                    etag: str, last_modified: float | None = None, filename: str | None = None,
+                    as_attachment: bool = True, headers: dict[str, str] | None = None) -> HttpResponseBase:
+    """The file that `open_file` opens (`size` bytes, unchanged while it has this strong ETag) as the request
+    asks for it. `last_modified` (a POSIX timestamp) answers If-Modified-Since and dated If-Ranges;
+    `filename` names it in Content-Disposition (attachment or inline); `headers` go on every answer."""
+    modified = http_date(last_modified) if last_modified is not None else None
+    common = {"ETag": etag, "Accept-Ranges": "bytes", **({"Last-Modified": modified} if modified else {}),
+              **(headers or {})}
+    response = get_conditional_response(
+        request, etag=etag, last_modified=int(last_modified) if last_modified is not None else None)
     if response is None:
-        response = _body(request, path, size, content_type, etag, last_modified)
+        response = _body(request, open_file, size, content_type, requested_range(request, size, etag, modified))
+        if filename and response.status_code != 416:
+            response["Content-Disposition"] = content_disposition_header(as_attachment, filename)
     for name, value in common.items():
         response[name] = value
-    if filename:
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-def _body(request, path: Path, size: int, content_type: str, etag: str, last_modified: str) -> HttpResponseBase:
-    wanted = requested_range(request, size, etag, last_modified)
+def _body(request, open_file, size: int, content_type: str, wanted) -> HttpResponseBase:
     if wanted == "unsatisfiable":
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
-    handle = path.open("rb")
-    if wanted is None:
-        response = FileResponse(handle, content_type=content_type)
+    first, last = wanted or (0, size - 1)
+    status = 206 if wanted else 200
+    if request.method == "HEAD":
+        response = HttpResponse(status=status, content_type=content_type)
+    elif wanted is None:
+        response = FileResponse(open_file(), content_type=content_type)
         response.block_size = BLOCK  # Django's 4 KB would be 25,000 writes for a 100 MB GeoPackage
-        return response
-    first, last = wanted
-    handle.seek(first)
-    response = StreamingHttpResponse(Slice(handle, last - first + 1), status=206, content_type=content_type)
-    response["Content-Range"] = f"bytes {first}-{last}/{size}"
-    response["Content-Length"] = str(last - first + 1)
+        response.headers.pop("Content-Disposition", None)  # named by the caller's filename, never the stored one
+    else:
+        handle = open_file()
+        handle.seek(first)
+        response = StreamingHttpResponse(Slice(handle, last - first + 1), status=206, content_type=content_type)
+    if wanted:
+        response["Content-Range"] = f"bytes {first}-{last}/{size}"
+    response["Content-Length"] = str(max(last - first + 1, 0))
     return response
+
+
+def file_response(request: HttpRequest, path: Path, *, content_type: str, etag: str,
+                  filename: str | None = None, headers: dict[str, str] | None = None) -> HttpResponseBase:
+    """The file at `path` (which must not change while it has this ETag), as an attachment."""
+    stat = path.stat()
+    return ranged_response(request, open_file=lambda: path.open("rb"), size=stat.st_size, content_type=content_type,
+                           etag=etag, last_modified=stat.st_mtime, filename=filename, headers=headers)
 
 
 class Slice:

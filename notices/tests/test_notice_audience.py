@@ -218,3 +218,32 @@ def test_fanning_out_a_version_twice_queues_nothing_new(lesedi, ratanda, channel
     assert edited.version == 2 and edited.versions.get().title == "Water supply interrupted"
     assert notice_fan_out(notice=edited, now=NOW) == 1
     assert OutboundMessage.objects.filter(topic=edited.topic).get().subject.startswith("Updated: ")
+
+
+@pytest.mark.shared_data
+def test_the_beat_publishes_what_is_due_and_fans_out_versions_nobody_was_told_of(lesedi, ratanda, channels):
+    from notices.notice_services import notices_publish_due
+
+    resident("reader", inside(ratanda))
+    now = timezone.now()
+    due = notice_publish(notice=suburb_notice(lesedi, ratanda, title="Road closed", publish_at=now + timedelta(minutes=1)),
+                         actor=None, now=now)
+    told = notice_publish(notice=suburb_notice(lesedi, ratanda, title="Told"), actor=None, now=now)
+    edited, just_edited = (
+        notice_write(municipality=lesedi, actor=None, title=f"{title}: water back at 18:00",
+                     notice=notice_publish(notice=suburb_notice(lesedi, ratanda, title=title), actor=None, now=now))
+        for title in ("Edited", "Just edited"))
+    # Their fan-out tasks were lost: the beat sends version 2 of the one edited minutes ago; the one edited
+    # a moment ago may still have its task running.
+    Notice.objects.filter(pk__in=[told.pk, edited.pk]).update(updated_at=now - timedelta(minutes=5))
+    assert due.state == Notice.State.SCHEDULED and edited.version == just_edited.version == 2
+
+    assert notices_publish_due(now=now + timedelta(minutes=1)) == 2
+    due.refresh_from_db()
+    assert due.state == Notice.State.PUBLISHED and due.notified_versions == [1]
+    assert OutboundMessage.objects.filter(topic=due.topic).count() == 1
+    assert OutboundMessage.objects.filter(topic=edited.topic).count() == 1
+    assert Notice.objects.get(pk=edited.pk).notified_versions == [1, 2]
+    assert Notice.objects.get(pk=just_edited.pk).notified_versions == [1]
+    assert OutboundMessage.objects.filter(topic=told.topic).count() == 1  # told once, not again
+    assert notices_publish_due(now=now + timedelta(minutes=1)) == 0
