@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notices.outbound import Recipient, notify
+from notices.outbound import Letter, Recipient, notify, notify_each
 from residents.models import Preferences
 from toolkit.conf import imbizo_setting
 from triage.issues.workflow import Status
@@ -44,15 +44,21 @@ def _topic(issue) -> str:
     return f"issue:{issue.reference}"
 
 
+def _languages(recipients: list[Recipient], fallback: str) -> dict[int | None, str]:
+    """Each account's chosen language (one query for all), by user id; None: the fallback."""
+    chosen = dict(Preferences.objects.filter(user_id__in={r.user_id for r in recipients if r.user_id})
+                  .exclude(language="").values_list("user_id", "language"))
+    return {None: fallback, **{recipient.user_id: chosen.get(recipient.user_id, fallback) for recipient in recipients
+                               if recipient.user_id}}
+
+
 def _notify_in_their_languages(recipients: list[Recipient], issue, message: Callable[[], tuple[str, str, str]],
                                *, fallback: str = "") -> None:
     """Queue `message()` (subject, body, SMS body), written in each recipient's language."""
-    fallback = fallback or issue.municipality.default_language
-    chosen = dict(Preferences.objects.filter(user_id__in=[r.user_id for r in recipients if r.user_id])
-                  .exclude(language="").values_list("user_id", "language"))
+    languages = _languages(recipients, fallback or issue.municipality.default_language)
     groups: dict[str, list[Recipient]] = defaultdict(list)
     for recipient in recipients:
-        groups[chosen.get(recipient.user_id, fallback)].append(recipient)
+        groups[languages[recipient.user_id]].append(recipient)
     for language, group in groups.items():
         with translation.override(language):
             subject, body, sms_body = message()
@@ -124,31 +130,32 @@ def tell_department_of_routed_issue(issue, *, previous: str = "") -> None:
 
 def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: bool = False) -> None:
     """A public status change or comment: the reporter and followers hear of it, unless the issue
-    was already closed before this change (a reopening is news again)."""
+    was already closed before this change (a reopening is news again). Their languages are read in
+    one query and their messages queued in one INSERT."""
     if was_closed:
         return
-    # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links),
-    # in their own language.
     keyed, seen = [], set()
     for recipient, key in recipients_with_keys(issue):
         if recipient.route is None or recipient.route in seen:
             continue  # each address once, as notify() does within one call
         seen.add(recipient.route)
         keyed.append((recipient, key))
+    languages = _languages([recipient for recipient, _key in keyed], issue.municipality.default_language)
+    letters = []
+    # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links),
+    # in their own language.
     for recipient, key in keyed:
         link = link_for(issue, key)
-
-        def message(key=key, link=link) -> tuple[str, str, str]:
+        with translation.override(languages[recipient.user_id]):
             said = str(headline)  # a lazy headline (status_headline) is written in the recipient's language here
             lines = [f"{issue.reference} ({issue.category.local_name}): {said}"]
             if note:
                 lines.append(note)
             lines.append(_("Follow it at %(url)s") % {"url": issue_url(issue)})
             lines.append(action_line(issue, key, link))
-            return (f"{issue.reference}: {said}", "\n\n".join(lines) + "\n",
-                    f"{issue.reference}: {said}" + (f" - {note[:100]}" if note else "") + f" {link}")
-
-        _notify_in_their_languages([recipient], issue, message)
+            letters.append(Letter(recipient, f"{issue.reference}: {said}", "\n\n".join(lines) + "\n",
+                                  f"{issue.reference}: {said}" + (f" - {note[:100]}" if note else "") + f" {link}"))
+    notify_each(letters, topic=_topic(issue))
 
 
 def action_line(issue, key: str, link: str) -> str:
