@@ -1,10 +1,11 @@
 """Who hears about what happens to an issue. Everything goes out through notices.outbound.notify.
 
 The reporter and followers hear of every public change (status with its public note, public
-comments) until the issue is closed; departments hear of each new issue routed to them. Internal
-notes are never sent to residents. Residents read messages in their language: their preferences'
-when they have an account, else the language they filed in (the reporter's first message), else the
-municipality's default language; staff messages are in the municipality's default language.
+comments) until the issue is closed, unless they stopped them from their signed link; departments
+hear of each new issue routed to them. Internal notes are never sent to residents. Residents read
+messages in their language: their preferences' when they have an account, else the language they
+filed in (the reporter's first message), else the municipality's default language; staff messages
+are in the municipality's default language.
 """
 
 from collections import defaultdict
@@ -129,13 +130,17 @@ def tell_department_of_routed_issue(issue, *, previous: str = "") -> None:
 
 
 def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: bool = False) -> None:
-    """A public status change or comment: the reporter and followers hear of it, unless the issue
-    was already closed before this change (a reopening is news again). Their languages are read in
-    one query and their messages queued in one INSERT."""
+    """A public status change or comment: the reporter (unless they stopped this issue's updates) and
+    followers hear of it, unless the issue was already closed before this change (a reopening is news
+    again). Their languages are read in one query and their messages queued in one INSERT."""
     if was_closed:
         return
-    keyed, seen = [], set()
-    for recipient, key in recipients_with_keys(issue):
+    recipients = recipients_with_keys(issue)
+    # A reporter who stopped the updates hears nothing at their addresses, nor as a follower there.
+    seen = ({recipient.route for recipient, key in recipients if key == "reporter"}
+            if issue.reporter_updates_stopped_at else set())
+    keyed = []
+    for recipient, key in recipients:
         if recipient.route is None or recipient.route in seen:
             continue  # each address once, as notify() does within one call
         seen.add(recipient.route)
@@ -160,7 +165,8 @@ def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: b
 
 def action_line(issue, key: str, link: str) -> str:
     if key == "reporter" and issue.status == Status.RESOLVED:
-        return _("Is it fixed? Confirm, say it is not, or rate the service (no log-in needed): %(link)s") % {"link": link}
+        return _("Is it fixed? Confirm, say it is not, rate the service or stop these updates (no log-in needed): "
+                 "%(link)s") % {"link": link}
     return _("Comment or stop these updates (no log-in needed): %(link)s") % {"link": link}
 
 
