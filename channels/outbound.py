@@ -3,7 +3,7 @@ message goes out through a provider account and records the provider's id, statu
 
 Which account: a direct reply names it in its topic ("conversation:<key>"); otherwise the account
 the phone last wrote to on that channel; otherwise the active account of the municipality the
-topic's issue reference names ("issue:GT423-..."). A phone that sent STOP gets no updates (the
+topic's issue reference names ("issue:GT423-...", an area alert's "alert:GT423-..."). A phone that sent STOP gets no updates (the
 message is marked "opted out", not sent), but still gets the direct answer to what it sends.
 """
 
@@ -13,6 +13,8 @@ from notices.channels import ChannelUnavailable
 from notices.models import OutboundMessage
 
 REPLY_PREFIX = "conversation:"
+# Topics naming an issue reference, whose first part is its municipality's code: its updates, its area alerts.
+REFERENCE_TOPICS = ("issue:", "alert:")
 
 
 def account_for(message) -> ProviderAccount:
@@ -25,8 +27,8 @@ def account_for(message) -> ProviderAccount:
                     .select_related("account__municipality").first())
     if conversation is not None:
         return conversation.account
-    if message.topic.startswith("issue:"):
-        code = message.topic.removeprefix("issue:").split("-")[0]
+    if message.topic.startswith(REFERENCE_TOPICS):
+        code = message.topic.partition(":")[2].split("-")[0]
         account = (accounts.filter(municipality__code=code, channel=message.channel)
                    .exclude(provider=Provider.SIMULATOR).order_by("pk").first())
         if account is not None:

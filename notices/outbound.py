@@ -18,6 +18,7 @@ transaction: a message is never sent twice, however many senders run.
 
 import contextlib
 import contextvars
+import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -50,6 +51,8 @@ class Recipient:
     user_id: int | None = None
     # The channel a phone is reached on: SMS unless the person wrote on another (a WhatsApp reporter).
     phone_channel: str = ""
+    # Not before this instant (the end of the recipient's quiet hours); None: at once.
+    send_after: datetime.datetime | None = None
 
     @classmethod
     def of_user(cls, user) -> "Recipient":
@@ -64,6 +67,16 @@ class Recipient:
         return None
 
 
+@dataclass(frozen=True)
+class Letter:
+    """One recipient's own message: their language, their link."""
+
+    recipient: Recipient
+    subject: str
+    body: str
+    sms_body: str = ""
+
+
 def notify(
     recipients: Iterable[Recipient], subject: str, body: str, *, topic: str = "", sms_body: str = "",
     attachments: Iterable[tuple[str, bytes, str]] = (),
@@ -71,19 +84,31 @@ def notify(
     """Queue one message per reachable recipient (each address once), to be sent after commit.
 
     `attachments` are (filename, bytes, content type) files for the email recipients; a
-    recipient reached by SMS gets the message alone. The messages come back stored, with their ids."""
+    recipient reached by SMS gets the message alone. A recipient with `send_after` waits until then
+    (the outbox sweep takes the message up). The messages come back stored, with their ids."""
+    return notify_each((Letter(recipient, subject, body, sms_body) for recipient in recipients), topic=topic,
+                       attachments=attachments)
+
+
+def notify_each(letters: Iterable[Letter], *, topic: str = "",
+                attachments: Iterable[tuple[str, bytes, str]] = ()) -> list[OutboundMessage]:
+    """`notify` for messages worded for each recipient: queued in one INSERT (each address once)."""
     attachments = list(attachments)
     messages, seen = [], set()
-    for recipient in recipients:
+    now = timezone.now()
+    for letter in letters:
+        recipient = letter.recipient
         route = recipient.route
         if route is None or route in seen:
             continue
         seen.add(route)
         channel, address = route
         short = channel in (OutboundMessage.Channel.SMS, OutboundMessage.Channel.WHATSAPP)
-        text = sms_body if short and sms_body else body
+        text = letter.sms_body if short and letter.sms_body else letter.body
+        # A held message's first delivery is the outbox sweep's, once its time has come.
         messages.append(OutboundMessage(channel=channel, address=address, user_id=recipient.user_id,
-                                        subject=subject, body=text, topic=topic))
+                                        subject=letter.subject, body=text, topic=topic,
+                                        send_after=recipient.send_after, dispatched_at=recipient.send_after or now))
     if not messages:
         return messages
     recording = _recording_only.get()
@@ -94,14 +119,15 @@ def notify(
     # worker when this transaction commits (notices/migrations/0004).
     OutboundMessage.objects.bulk_create(messages)
     _attach(messages, attachments)
-    if not recording:
+    due = [message for message in messages if message.send_after is None or message.send_after <= now]
+    if not recording and due:
         delivery = imbizo_setting("DELIVERY")
         if delivery == "on_commit":
-            transaction.on_commit(lambda: deliver_claimed(messages))
+            transaction.on_commit(lambda: deliver_claimed(due))
         elif delivery == "celery":
             from notices.delivery import queue_deliveries
 
-            transaction.on_commit(lambda: queue_deliveries([(message.pk, message.channel) for message in messages]))
+            transaction.on_commit(lambda: queue_deliveries([(message.pk, message.channel) for message in due]))
     return messages
 
 
@@ -128,7 +154,7 @@ def deliver_claimed(messages: list[OutboundMessage]) -> dict[str, int]:
     with transaction.atomic():
         claimed = set(OutboundMessage.objects.select_for_update(skip_locked=True).filter(
             pk__in=[message.pk for message in messages], state=OutboundMessage.State.QUEUED,
-        ).values_list("pk", flat=True))
+        ).exclude(send_after__gt=timezone.now()).values_list("pk", flat=True))
         return deliver([message for message in messages if message.pk in claimed])
 
 

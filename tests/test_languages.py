@@ -220,3 +220,49 @@ def test_a_status_update_reaches_each_follower_in_their_language(lesedi, request
     subjects = dict(OutboundMessage.objects.values_list("address", "subject"))
     assert subjects["sipho@example.org"].endswith("umbiko wakho wamukelwe")
     assert subjects["anon@example.org"].endswith("tlaleho ya hao e amohetswe")  # the municipality's default language
+
+
+def test_an_update_reads_its_recipients_languages_in_one_query(lesedi, request):
+    """However many follow, one query reads their preferences and one INSERT queues their messages,
+    each in its reader's language with its own link."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notices.models import OutboundMessage
+    from triage.issues import services
+    from triage.issues.models import Follower
+
+    category = request.getfixturevalue("streetlight_out")
+    staff = request.getfixturevalue("dispatcher")
+    issue = intake.issue_create(report=intake.Report(category=category, location=HEIDELBERG,
+                                                     reporter_email="reporter@example.org")).issue
+
+    def follow(count: int, language: str) -> None:
+        for _ in range(count):
+            user = User.objects.create_user(email=f"{language}{User.objects.count()}@example.org", password="a long pass phrase")
+            Preferences.objects.create(user=user, language=language)
+            Follower.objects.create(issue=issue, user=user, created_at=issue.created_at, confirmed_at=issue.created_at)
+
+    def comment(body: str) -> list[str]:
+        with CaptureQueriesContext(connection) as captured:
+            services.issue_comment_add(issue=issue, body=body, author=staff)
+        return [query["sql"] for query in captured.captured_queries]
+
+    follow(1, "zu")
+    comment("First")  # the first also fills the per-process caches (permissions)
+    few = comment("Again")
+    follow(3, "af")
+    follow(2, "xh")
+    many = comment("Second")
+    assert len(many) == len(few)
+    assert sum('"residents_preferences"' in sql for sql in many) == 1
+    assert sum(sql.startswith('INSERT INTO "notices_outboundmessage"') for sql in many) == 1
+    second = OutboundMessage.objects.filter(topic=f"issue:{issue.reference}", body__contains="Second")
+    assert second.count() == 7  # the reporter and six followers
+    links = {re.search(r"/act/\S+/", message.body).group(0) for message in second}
+    assert len(links) == 7
+    said = {message.address[:2]: message.subject for message in second}
+    assert said["zu"].startswith(f"{issue.reference}: amazwana amasha avela ku-")
+    assert said["af"].startswith(f"{issue.reference}: nuwe kommentaar van ")
+    assert said["xh"].startswith(f"{issue.reference}: izimvo ezintsha ezivela ku-")
+    assert said["re"].startswith(f"{issue.reference}: new comment from")  # the reporter: the municipality's language

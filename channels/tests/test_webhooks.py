@@ -211,6 +211,19 @@ def test_twilio_send_and_status_callback(client, twilio, http):
     assert message.delivery_status == "delivered"
 
 
+def test_an_area_alert_by_sms_goes_through_the_issues_municipalitys_account(twilio, http):
+    message = OutboundMessage.objects.create(channel="sms", address="+27825550104", body="GT423: new Pothole",
+                                             topic="alert:GT423-2026-000001")
+    created = {"sid": "SM1f1e2d3c4b5a69788796a5b4c3d2e1f0", "status": "queued", "price": None, "price_unit": "USD",
+               "to": "+27825550104", "from": "+27165550100", "body": "GT423: new Pothole",
+               "account_sid": twilio.secrets["account_sid"]}
+    http.post("https://api.twilio.com/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json",
+              json=created, status=201)
+    SmsChannel().deliver(message)
+    message.refresh_from_db()
+    assert (message.provider, message.provider_message_id) == ("lesedi-twilio", "SM1f1e2d3c4b5a69788796a5b4c3d2e1f0")
+
+
 # --- Africa's Talking -------------------------------------------------------------------------------
 
 def test_africastalking_inbound_needs_the_shared_secret(client, africastalking):

@@ -273,6 +273,9 @@ class Issue(models.Model):
     reporter_name = models.CharField(max_length=150, blank=True)
     reporter_phone = models.CharField(max_length=20, blank=True)
     reporter_email = models.EmailField(blank=True)
+    reporter_updates_stopped_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the reporter stopped this issue's updates (from their signed link); "
+                                         "empty: they hear of every public change.")
 
     # Found by spatial lookup at intake.
     ward = models.ForeignKey("wards.Ward", null=True, blank=True, on_delete=models.SET_NULL, related_name="issues")

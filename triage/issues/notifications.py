@@ -1,10 +1,11 @@
 """Who hears about what happens to an issue. Everything goes out through notices.outbound.notify.
 
 The reporter and followers hear of every public change (status with its public note, public
-comments) until the issue is closed; departments hear of each new issue routed to them. Internal
-notes are never sent to residents. Residents read messages in their language: their preferences'
-when they have an account, else the language they filed in (the reporter's first message), else the
-municipality's default language; staff messages are in the municipality's default language.
+comments) until the issue is closed, unless they stopped them from their signed link; departments
+hear of each new issue routed to them. Internal notes are never sent to residents. Residents read
+messages in their language: their preferences' when they have an account, else the language they
+filed in (the reporter's first message), else the municipality's default language; staff messages
+are in the municipality's default language.
 """
 
 from collections import defaultdict
@@ -14,7 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from notices.outbound import Recipient, notify
+from notices.outbound import Letter, Recipient, notify, notify_each
 from residents.models import Preferences
 from toolkit.conf import imbizo_setting
 from triage.issues.workflow import Status
@@ -44,15 +45,21 @@ def _topic(issue) -> str:
     return f"issue:{issue.reference}"
 
 
+def _languages(recipients: list[Recipient], fallback: str) -> dict[int | None, str]:
+    """Each account's chosen language (one query for all), by user id; None: the fallback."""
+    chosen = dict(Preferences.objects.filter(user_id__in={r.user_id for r in recipients if r.user_id})
+                  .exclude(language="").values_list("user_id", "language"))
+    return {None: fallback, **{recipient.user_id: chosen.get(recipient.user_id, fallback) for recipient in recipients
+                               if recipient.user_id}}
+
+
 def _notify_in_their_languages(recipients: list[Recipient], issue, message: Callable[[], tuple[str, str, str]],
                                *, fallback: str = "") -> None:
     """Queue `message()` (subject, body, SMS body), written in each recipient's language."""
-    fallback = fallback or issue.municipality.default_language
-    chosen = dict(Preferences.objects.filter(user_id__in=[r.user_id for r in recipients if r.user_id])
-                  .exclude(language="").values_list("user_id", "language"))
+    languages = _languages(recipients, fallback or issue.municipality.default_language)
     groups: dict[str, list[Recipient]] = defaultdict(list)
     for recipient in recipients:
-        groups[chosen.get(recipient.user_id, fallback)].append(recipient)
+        groups[languages[recipient.user_id]].append(recipient)
     for language, group in groups.items():
         with translation.override(language):
             subject, body, sms_body = message()
@@ -123,37 +130,43 @@ def tell_department_of_routed_issue(issue, *, previous: str = "") -> None:
 
 
 def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: bool = False) -> None:
-    """A public status change or comment: the reporter and followers hear of it, unless the issue
-    was already closed before this change (a reopening is news again)."""
+    """A public status change or comment: the reporter (unless they stopped this issue's updates) and
+    followers hear of it, unless the issue was already closed before this change (a reopening is news
+    again). Their languages are read in one query and their messages queued in one INSERT."""
     if was_closed:
         return
-    # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links),
-    # in their own language.
-    keyed, seen = [], set()
-    for recipient, key in recipients_with_keys(issue):
+    recipients = recipients_with_keys(issue)
+    # A reporter who stopped the updates hears nothing at their addresses, nor as a follower there.
+    seen = ({recipient.route for recipient, key in recipients if key == "reporter"}
+            if issue.reporter_updates_stopped_at else set())
+    keyed = []
+    for recipient, key in recipients:
         if recipient.route is None or recipient.route in seen:
             continue  # each address once, as notify() does within one call
         seen.add(recipient.route)
         keyed.append((recipient, key))
+    languages = _languages([recipient for recipient, _key in keyed], issue.municipality.default_language)
+    letters = []
+    # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links),
+    # in their own language.
     for recipient, key in keyed:
         link = link_for(issue, key)
-
-        def message(key=key, link=link) -> tuple[str, str, str]:
+        with translation.override(languages[recipient.user_id]):
             said = str(headline)  # a lazy headline (status_headline) is written in the recipient's language here
             lines = [f"{issue.reference} ({issue.category.local_name}): {said}"]
             if note:
                 lines.append(note)
             lines.append(_("Follow it at %(url)s") % {"url": issue_url(issue)})
             lines.append(action_line(issue, key, link))
-            return (f"{issue.reference}: {said}", "\n\n".join(lines) + "\n",
-                    f"{issue.reference}: {said}" + (f" - {note[:100]}" if note else "") + f" {link}")
-
-        _notify_in_their_languages([recipient], issue, message)
+            letters.append(Letter(recipient, f"{issue.reference}: {said}", "\n\n".join(lines) + "\n",
+                                  f"{issue.reference}: {said}" + (f" - {note[:100]}" if note else "") + f" {link}"))
+    notify_each(letters, topic=_topic(issue))
 
 
 def action_line(issue, key: str, link: str) -> str:
     if key == "reporter" and issue.status == Status.RESOLVED:
-        return _("Is it fixed? Confirm, say it is not, or rate the service (no log-in needed): %(link)s") % {"link": link}
+        return _("Is it fixed? Confirm, say it is not, rate the service or stop these updates (no log-in needed): "
+                 "%(link)s") % {"link": link}
     return _("Comment or stop these updates (no log-in needed): %(link)s") % {"link": link}
 
 

@@ -8,6 +8,7 @@ has already asked there.
 import datetime
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -478,6 +479,50 @@ def follower_confirm(*, token: str) -> Follower:
 
 def issue_unfollow(*, issue: Issue, user) -> int:
     return Follower.objects.filter(issue=issue, user=user).delete()[0]
+
+
+def issue_reporter_updates(*, issue: Issue, stop: bool) -> None:
+    """Stop the reporter's updates about `issue` (their signed link's "stop"), or start them again.
+    Only what the reporter hears changes: the issue, its history and its place on the board do not."""
+    if stop:
+        Issue.objects.filter(pk=issue.pk, reporter_updates_stopped_at__isnull=True).update(
+            reporter_updates_stopped_at=timezone.now())
+    else:
+        Issue.objects.filter(pk=issue.pk).update(reporter_updates_stopped_at=None)
+
+
+@transaction.atomic
+def follower_stop(*, issue: Issue, user_id: int | None = None, email: str = "", phone: str = "") -> int:
+    """A follower's signed link stops their updates: the follow is removed. Returns how many were."""
+    followers = (Follower.objects.filter(issue=issue, user_id=user_id) if user_id else
+                 Follower.objects.filter(issue=issue, email=email) if email else
+                 Follower.objects.filter(issue=issue, phone=phone) if phone else Follower.objects.none())
+    return followers.delete()[0]
+
+
+@transaction.atomic
+def follower_restart(*, issue: Issue, user_id: int | None = None, email: str = "", phone: str = "") -> Follower:
+    """A follower's signed link starts their updates again. The link was sent to that address, so
+    the follow is confirmed at once."""
+    if issue.category.is_private:
+        raise ActionRefused("Issues in this category are private and cannot be followed.", "issue")
+    now = timezone.now()
+    if user_id:
+        if not get_user_model().objects.filter(pk=user_id, is_active=True).exists():
+            raise ActionRefused("This account no longer exists.", "action")
+        lookup = {"user_id": user_id}
+    elif email:
+        lookup = {"email": email.lower()}
+    elif phone:
+        lookup = {"phone": phone}
+    else:
+        raise ActionRefused("This link names nobody to send updates to.", "action")
+    follower, created = Follower.objects.get_or_create(issue=issue, **lookup,
+                                                       defaults={"created_at": now, "confirmed_at": now})
+    if follower.confirmed_at is None:
+        follower.confirmed_at = now
+        follower.save(update_fields=["confirmed_at"])
+    return follower
 
 
 @transaction.atomic

@@ -39,15 +39,34 @@ def _act(request, issue: Issue, recipient: str) -> str:
         services.issue_comment_add(issue=issue, body=request.POST.get("body", ""), author=account)
         return _("Your comment was added.")
     if action == "unsubscribe":
-        kind, _sep, value = recipient.partition(":")
-        followers = {"user": Follower.objects.filter(issue=issue, user_id=value or None),
-                     "email": Follower.objects.filter(issue=issue, email=value),
-                     "phone": Follower.objects.filter(issue=issue, phone=value)}.get(kind)
-        if followers is None:
-            raise services.ActionRefused(_("Updates to the reporter stop when the issue is closed."), "action")
-        followers.delete()
+        if reporter:
+            services.issue_reporter_updates(issue=issue, stop=True)
+        else:
+            services.follower_stop(issue=issue, **_follower(recipient))
         return _("You will get no more updates about this issue.")
+    if action == "resubscribe":
+        if reporter:
+            services.issue_reporter_updates(issue=issue, stop=False)
+        else:
+            services.follower_restart(issue=issue, **_follower(recipient))
+        return _("You will get updates about this issue again.")
     raise services.ActionRefused(_("Choose what to do."), "action")
+
+
+def _follower(recipient: str) -> dict:
+    """The follower a link's recipient key names ("user:<id>", "email:<address>", "phone:<number>")."""
+    kind, _sep, value = recipient.partition(":")
+    if kind == "user" and value.isdigit():
+        return {"user_id": int(value)}
+    return {kind: value} if kind in ("email", "phone") and value else {}
+
+
+def gets_updates(issue: Issue, recipient: str) -> bool:
+    """Whether the link's recipient hears of this issue's public changes now."""
+    if recipient == "reporter":
+        return issue.reporter_updates_stopped_at is None
+    follower = _follower(recipient)
+    return bool(follower) and Follower.objects.filter(issue=issue, confirmed_at__isnull=False, **follower).exists()
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -75,6 +94,7 @@ def act_on_issue(request, token: str):
         "issue": issue, "municipality": issue.municipality, "state": state, "done": done, "problem": problem,
         "rateable": issue.status in RATEABLE_STATUSES and state.is_reporter and not issue.ratings.exists(),
         "resolved": issue.status == Status.RESOLVED and state.is_reporter,
+        "gets_updates": state.can_act and gets_updates(issue, state.recipient),
     }, status=status)
     if DEVICE_COOKIE not in request.COOKIES:
         response.set_cookie(DEVICE_COOKIE, device, max_age=ONE_YEAR, httponly=True, samesite="Lax",

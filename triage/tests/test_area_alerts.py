@@ -4,12 +4,15 @@ edges, after a new demarcation, by preference, and anonymous subscribers only on
 import datetime
 import json
 import re
+import zoneinfo
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import timezone
 from shapely.geometry import shape
 
 from notices.models import OutboundMessage
+from notices.outbound import deliver_waiting
 from residents import services as residents_services
 from residents.models import AreaAlert, Place, Preferences
 from residents.selectors import areas_at
@@ -101,19 +104,88 @@ def test_one_message_per_address_and_preferences_and_private_categories_are_resp
     assert alerted(private) == set()
 
 
-def test_quiet_hours_hold_back_sms_but_not_email(pothole, features, django_user_model,
-                                                  django_capture_on_commit_callbacks):
-    all_day = {"quiet_start": datetime.time(0, 0), "quiet_end": datetime.time(23, 59, 59)}
+JOHANNESBURG = zoneinfo.ZoneInfo("Africa/Johannesburg")  # Lesedi's time zone (no daylight saving)
+
+
+class AcceptingSmsGateway:
+    """An SMS channel that accepts every message: what a provider account does (channels tests those)."""
+
+    def deliver(self, message) -> None:
+        pass
+
+
+@pytest.fixture
+def sms_gateway(settings):
+    settings.IMBIZO = {**settings.IMBIZO, "CHANNELS": {**settings.IMBIZO["CHANNELS"],
+                                                       "sms": f"{__name__}.AcceptingSmsGateway"}}
+
+
+def quiet_around_now() -> tuple[dict, datetime.datetime]:
+    """Quiet hours from an hour ago until two hours from now (local, whole minutes; across midnight
+    late in the evening), and the instant they end, worked out by hand."""
+    local_now = timezone.now().astimezone(JOHANNESBURG)
+    start = (local_now - datetime.timedelta(hours=1)).replace(second=0, microsecond=0)
+    end = (local_now + datetime.timedelta(hours=2)).replace(second=0, microsecond=0)
+    return {"quiet_start": start.time(), "quiet_end": end.time()}, end.astimezone(datetime.UTC)
+
+
+def test_quiet_hours_hold_an_sms_alert_until_they_end_and_email_goes_at_once(
+        pothole, features, django_user_model, django_capture_on_commit_callbacks, monkeypatch, sms_gateway):
+    quiet, ends = quiet_around_now()
     by_phone = django_user_model.objects.create_user(phone="+27821110000")
     residents_services.alert_create(user=by_phone, area={"ward": Ward.objects.current().get(number=3).code})
-    Preferences.objects.create(user=by_phone, **all_day)
+    Preferences.objects.create(user=by_phone, **quiet)
     by_email = subscriber(django_user_model, "email@example.org", 3, phone="+27821110001")
-    Preferences.objects.create(user=by_email, **all_day)
+    Preferences.objects.create(user=by_email, **quiet)
     issue = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
-    assert alerted(issue) == {"email@example.org"}
+    assert alerted(issue) == {"email@example.org", "+27821110000"}
+    email = OutboundMessage.objects.get(topic=f"alert:{issue.reference}", channel="email")
+    assert email.state == "sent" and email.send_after is None
+    held = OutboundMessage.objects.get(topic=f"alert:{issue.reference}", channel="sms")
+    assert held.state == "queued" and held.send_after == ends and held.sent_at is None
+    assert deliver_waiting() == {"sent": 0, "failed": 0}  # the outbox sweep leaves it until then
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: ends - datetime.timedelta(seconds=1))
+    assert deliver_waiting()["sent"] == 0
+    monkeypatch.setattr(timezone, "now", lambda: ends + datetime.timedelta(seconds=1))
+    assert deliver_waiting()["sent"] == 1
+    monkeypatch.setattr(timezone, "now", real_now)
+    held.refresh_from_db()
+    assert held.state == "sent" and held.sent_at == ends + datetime.timedelta(seconds=1)
+
     Preferences.objects.filter(user=by_phone).update(quiet_start=None, quiet_end=None)
     again = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
-    assert alerted(again) == {"email@example.org", "+27821110000"}
+    at_once = OutboundMessage.objects.get(topic=f"alert:{again.reference}", channel="sms")
+    assert at_once.state == "sent" and at_once.send_after is None
+
+
+def utc(*parts) -> datetime.datetime:
+    return datetime.datetime(*parts, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(("zone", "quiet", "now", "ends"), [
+    # Johannesburg (UTC+2 all year), 22:00-06:00: late in the evening, after midnight, and at midday.
+    ("Africa/Johannesburg", ("22:00", "06:00"), utc(2026, 12, 7, 21, 30), utc(2026, 12, 8, 4, 0)),
+    ("Africa/Johannesburg", ("22:00", "06:00"), utc(2026, 12, 8, 1, 0), utc(2026, 12, 8, 4, 0)),
+    ("Africa/Johannesburg", ("22:00", "06:00"), utc(2026, 12, 8, 3, 59, 59), utc(2026, 12, 8, 4, 0)),
+    ("Africa/Johannesburg", ("22:00", "06:00"), utc(2026, 12, 8, 4, 0), None),
+    ("Africa/Johannesburg", ("22:00", "06:00"), utc(2026, 12, 8, 10, 0), None),
+    ("Africa/Johannesburg", ("12:00", "14:00"), utc(2026, 12, 8, 10, 30), utc(2026, 12, 8, 12, 0)),
+    # London: the night the clocks go forward (29 March 2026) 06:00 is already summer time (UTC+1) ...
+    ("Europe/London", ("22:00", "06:00"), utc(2026, 3, 28, 23, 0), utc(2026, 3, 29, 5, 0)),
+    # ... and the night they go back (25 October 2026) 06:00 is winter time again (UTC).
+    ("Europe/London", ("22:00", "06:00"), utc(2026, 10, 24, 22, 0), utc(2026, 10, 25, 6, 0)),
+    # An end the clock skips (01:30 on 29 March) falls after the gap; one it repeats (01:30 on 25
+    # October) is its first pass, or its second for someone already past the first.
+    ("Europe/London", ("23:00", "01:30"), utc(2026, 3, 29, 0, 30), utc(2026, 3, 29, 1, 30)),
+    ("Europe/London", ("23:00", "01:30"), utc(2026, 10, 25, 0, 10), utc(2026, 10, 25, 0, 30)),
+    ("Europe/London", ("23:00", "01:30"), utc(2026, 10, 25, 1, 10), utc(2026, 10, 25, 1, 30)),
+])
+def test_quiet_hours_end_at_their_local_wall_time(zone, quiet, now, ends):
+    from triage.residents.alerts import quiet_hours_end
+
+    row = {"quiet_start": datetime.time.fromisoformat(quiet[0]), "quiet_end": datetime.time.fromisoformat(quiet[1])}
+    assert quiet_hours_end(row, now, zoneinfo.ZoneInfo(zone)) == ends
 
 
 def test_anonymous_subscribers_confirm_first_and_unsubscribe_in_one_click(
@@ -181,3 +253,28 @@ def test_the_daily_digest_lists_the_days_issues_once(pothole, features, django_u
     digest = OutboundMessage.objects.get(address="daily@example.org", topic__startswith="alert-digest:")
     assert inside_three.reference in digest.body and elsewhere.reference not in digest.body
     assert send_daily_digests() == 0  # once a day
+
+
+def test_a_daily_digest_by_sms_waits_for_the_end_of_quiet_hours(pothole, features, django_user_model,
+                                                                 django_capture_on_commit_callbacks, sms_gateway):
+    from triage.residents.alerts import send_daily_digests
+
+    quiet, ends = quiet_around_now()
+    by_phone = django_user_model.objects.create_user(phone="+27821110002")
+    residents_services.alert_create(user=by_phone, area={"ward": Ward.objects.current().get(number=3).code}, digest="daily")
+    Preferences.objects.create(user=by_phone, **quiet)
+    # Email turned off: the digest goes by SMS, at once outside quiet hours.
+    no_email = subscriber(django_user_model, "no-email@example.org", 3, phone="+27821110003")
+    AreaAlert.objects.filter(user=no_email).update(digest="daily")
+    Preferences.objects.create(user=no_email, by_email=False)
+    muted = subscriber(django_user_model, "muted@example.org", 3)
+    AreaAlert.objects.filter(user=muted).update(digest="daily")
+    Preferences.objects.create(user=muted, area_alerts=False)
+    issue = file_issue(pothole, inside(features, 3), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send_daily_digests() == 2
+    digests = {m.address: m for m in OutboundMessage.objects.filter(topic__startswith="alert-digest:")}
+    assert set(digests) == {"+27821110002", "+27821110003"}
+    assert issue.reference in digests["+27821110002"].body
+    assert digests["+27821110002"].state == "queued" and digests["+27821110002"].send_after == ends
+    assert digests["+27821110003"].state == "sent" and digests["+27821110003"].send_after is None

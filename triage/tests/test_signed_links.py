@@ -78,3 +78,71 @@ def test_a_follower_stops_updates_but_cannot_close_or_rate(resolved):
 
 def test_each_link_is_for_one_issue_and_one_recipient(resolved):
     assert link_in("anon@example.org", resolved) != link_in("+27821239999", resolved)
+
+
+def updates_to(address: str, issue) -> list[str]:
+    return list(OutboundMessage.objects.filter(address=address, topic=f"issue:{issue.reference}")
+                .order_by("id").values_list("body", flat=True))
+
+
+def test_the_reporter_stops_and_starts_again_their_updates_from_the_link(resolved, dispatcher, client):
+    body = updates_to("anon@example.org", resolved)[-1]
+    assert "rate the service or stop these updates" in body  # the resolved line offers both
+    link = link_in("anon@example.org", resolved)
+    phone = Client()
+    page = phone.get(link).content.decode()
+    assert "Is it fixed?" in page and "Stop updates about this issue" in page
+    stopped = phone.post(link, {"action": "unsubscribe"})
+    assert stopped.status_code == 200
+    page = stopped.content.decode()
+    assert "You will get no more updates about this issue." in page and "Start updates again" in page
+    assert "Is it fixed?" in page  # the reporter can still confirm or rate
+
+    before = len(updates_to("anon@example.org", resolved))
+    add_comment(resolved, dispatcher, "The crew checked the patch.")
+    assert len(updates_to("anon@example.org", resolved)) == before  # nothing more to the reporter
+    assert "The crew checked the patch." in updates_to("+27821239999", resolved)[-1]  # the follower still hears
+    client.force_login(dispatcher)  # staff see the issue as before
+    detail = client.get(f"/api/v1/issues/{resolved.reference}").json()
+    assert detail["status"] == "resolved" and detail["reporter"]["email"] == "anon@example.org"
+
+    again = phone.post(link, {"action": "resubscribe"})
+    assert "You will get updates about this issue again." in again.content.decode()
+    assert "Stop updates about this issue" in again.content.decode()
+    add_comment(resolved, dispatcher, "Paint dries tomorrow.")
+    assert "Paint dries tomorrow." in updates_to("anon@example.org", resolved)[-1]
+
+
+def add_comment(issue, author, body: str) -> None:
+    from triage.issues.services import issue_comment_add
+
+    issue_comment_add(issue=issue, body=body, author=author)
+
+
+def test_a_forwarded_or_expired_reporter_link_cannot_stop_the_updates(resolved, dispatcher, monkeypatch):
+    link = link_in("anon@example.org", resolved)
+    Client().post(link, {"action": "comment", "body": "Thanks"})  # the reporter's own device keeps the link
+    forwarded = Client()
+    assert "Stop updates" not in forwarded.get(link).content.decode()
+    assert forwarded.post(link, {"action": "unsubscribe"}).status_code == 403
+    monkeypatch.setattr("triage.residents.links.LINK_DAYS", -1)
+    expired = Client()
+    assert "Stop updates" not in expired.get(link).content.decode()
+    assert expired.post(link, {"action": "unsubscribe"}).status_code == 403
+    monkeypatch.undo()
+    add_comment(resolved, dispatcher, "Still on it.")
+    assert "Still on it." in updates_to("anon@example.org", resolved)[-1]
+
+
+def test_a_follower_who_stopped_can_start_again(resolved, dispatcher):
+    link = link_in("+27821239999", resolved)
+    client = Client()
+    client.post(link, {"action": "unsubscribe"})
+    page = client.get(link).content.decode()
+    assert "You get no updates about this issue." in page and "Start updates again" in page
+    add_comment(resolved, dispatcher, "Quiet for the follower.")
+    assert "Quiet for the follower." not in updates_to("+27821239999", resolved)[-1]
+    client.post(link, {"action": "resubscribe"})
+    assert Follower.objects.get(issue=resolved, phone="+27821239999").confirmed_at is not None
+    add_comment(resolved, dispatcher, "Back for the follower.")
+    assert "Back for the follower." in updates_to("+27821239999", resolved)[-1]
