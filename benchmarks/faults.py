@@ -160,6 +160,7 @@ class Reporters:
                 status, answer = self.site.post("/api/v1/issues", body, {"Idempotency-Key": key, "X-Client-Id": RUN})
                 if status in (200, 201):
                     self.acknowledged[key] = answer["reference"]
+                    self.acknowledged_report(key, answer)
                     break
                 if 400 <= status < 500 and status != 429:  # refused for good: a mistake of this script
                     self.refused.append(f"{status} {answer}")
@@ -167,6 +168,9 @@ class Reporters:
                     break
                 self.retries += 1
                 time.sleep(0.5)
+
+    def acknowledged_report(self, key: str, answer: dict) -> None:
+        """What the resident does next with an acknowledged report (the soak adds a photo)."""
 
     def __enter__(self):
         for thread in self.threads:

@@ -117,7 +117,13 @@ def notice_enqueue(*, notice: Notice, subject: str, email_body: str, sms_body: s
     (channel, address) already queued for this version is not queued again. With Celery delivery,
     the messages due now get their delivery tasks after the commit (those held for quiet hours are
     taken up by the outbox sweep when the hours end)."""
+    # What this version already queued is read once, before the first row goes in: an anti-join on
+    # the table being written would read each new row's page again (the planner picks a nested loop
+    # over a seq scan when the table's statistics say it is empty: quadratic in a whole municipality).
     sql = f"""
+        WITH done AS MATERIALIZED (
+            SELECT channel, address FROM notices_outboundmessage WHERE topic = %(topic)s
+        )
         INSERT INTO notices_outboundmessage
             (channel, address, user_id, subject, body, topic, state, attempts, last_error, created_at, send_after,
              dispatched_at, provider, provider_message_id, delivery_status)
@@ -127,8 +133,7 @@ def notice_enqueue(*, notice: Notice, subject: str, email_body: str, sms_body: s
                -- the outbox sweep takes up a message held for quiet hours once they are over
                COALESCE(r.send_after, %(now)s), '', '', ''
         FROM ({RECIPIENTS_SQL}) AS r
-        WHERE NOT EXISTS (SELECT 1 FROM notices_outboundmessage done
-                          WHERE done.topic = %(topic)s AND done.channel = r.channel AND done.address = r.address)
+        WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.channel = r.channel AND done.address = r.address)
         RETURNING id, channel, send_after IS NULL AS due
     """
     parameters = {**_parameters(notice, now), "subject": subject[:200], "sms_body": sms_body, "email_body": email_body,
