@@ -93,30 +93,41 @@ CHANNEL_TASKS = {channel: _rate_limited_task(channel, rate)
 
 
 def queue_deliveries(messages: Iterable[tuple[int, str]], *, quiet: bool = True) -> int:
-    """Queue a delivery task for each (message id, channel). With `quiet`, a broker that is away is
-    logged, not raised: the messages are in the outbox and the sweep queues them later."""
-    messages = list(messages)
-    if not messages:
-        return 0
-    by_channel: dict[str, list[int]] = {}
-    for pk, channel in messages:
-        by_channel.setdefault(channel, []).append(pk)
+    """Queue a delivery task for each (message id, channel), read as they come (a fan-out streams
+    its rows from the database: memory stays one chunk per channel whatever the audience). A channel
+    with a rate limit, or with at most CHUNK messages here, gets a task per message; others a task
+    per CHUNK. With `quiet`, a broker that is away is logged, not raised: the messages are in the
+    outbox and the sweep queues them later. Returns how many were queued."""
+    waiting: dict[str, list[int]] = {}  # per channel, not yet queued
+    chunked: set[str] = set()  # channels that reached a whole chunk
+    queued = 0
     try:
         with deliver_message.app.producer_or_acquire() as producer:
-            for channel, ids in by_channel.items():
-                if channel in CHANNEL_TASKS or len(ids) <= CHUNK:  # a provider's rate limit counts messages
-                    for pk in ids:
-                        CHANNEL_TASKS.get(channel, deliver_message).apply_async((pk,), producer=producer)
+            for pk, channel in messages:
+                if channel in CHANNEL_TASKS:  # a provider's rate limit counts messages
+                    CHANNEL_TASKS[channel].apply_async((pk,), producer=producer)
+                    queued += 1
+                    continue
+                ids = waiting.setdefault(channel, [])
+                ids.append(pk)
+                if len(ids) > CHUNK or channel in chunked and len(ids) == CHUNK:
+                    chunk, waiting[channel] = ids[:CHUNK], ids[CHUNK:]
+                    deliver_messages.apply_async((chunk,), producer=producer)
+                    chunked.add(channel)
+                    queued += len(chunk)
+            for channel, ids in waiting.items():
+                if channel in chunked and ids:
+                    deliver_messages.apply_async((ids,), producer=producer)
                 else:
-                    for start in range(0, len(ids), CHUNK):
-                        deliver_messages.apply_async((ids[start:start + CHUNK],), producer=producer)
+                    for pk in ids:
+                        deliver_message.apply_async((pk,), producer=producer)
+                queued += len(ids)
     except Exception as exc:
         if not quiet:
             raise
-        logger.warning("could not queue %d message(s) for delivery (%s: %s); the outbox sweep will",
-                       len(messages), type(exc).__name__, exc)
-        return 0
-    return len(messages)
+        logger.warning("could not queue every message for delivery (%s: %s; %d queued); the outbox sweep will",
+                       type(exc).__name__, exc, queued)
+    return queued
 
 
 def outbox_sweep(*, batch: int = 1000) -> int:

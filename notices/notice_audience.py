@@ -134,18 +134,21 @@ def notice_enqueue(*, notice: Notice, subject: str, email_body: str, sms_body: s
                COALESCE(r.send_after, %(now)s), '', '', ''
         FROM ({RECIPIENTS_SQL}) AS r
         WHERE NOT EXISTS (SELECT 1 FROM done WHERE done.channel = r.channel AND done.address = r.address)
-        RETURNING id, channel, send_after IS NULL AS due
     """
     parameters = {**_parameters(notice, now), "subject": subject[:200], "sms_body": sms_body, "email_body": email_body,
                   "topic": notice.topic, "state": state}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, parameters)
-        due = [(pk, channel) for pk, channel, now_due in cursor.fetchall() if now_due]
         count = cursor.rowcount
-        if due and state == OutboundMessage.State.QUEUED and imbizo_setting("DELIVERY") == "celery":
+        if count and state == OutboundMessage.State.QUEUED and imbizo_setting("DELIVERY") == "celery":
             from notices.delivery import queue_deliveries
 
-            transaction.on_commit(lambda: queue_deliveries(due))
+            # After the commit, the messages due now stream from the database into their tasks, a
+            # chunk at a time: a whole municipality's ids are never held in memory.
+            due = (OutboundMessage.objects.filter(topic=notice.topic, created_at=parameters["now"], send_after=None,
+                                                  state=OutboundMessage.State.QUEUED)
+                   .order_by("pk").values_list("pk", "channel"))
+            transaction.on_commit(lambda: queue_deliveries(due.iterator(chunk_size=2000)))
         return count
 
 
