@@ -5,7 +5,8 @@ comments) until the issue is closed, unless they stopped them from their signed 
 hear of each new issue routed to them. Internal notes are never sent to residents. Residents read
 messages in their language: their preferences' when they have an account, else the language they
 filed in (the reporter's first message), else the municipality's default language; staff messages
-are in the municipality's default language.
+are in the municipality's default language. Every message names the issue's municipality, whose
+SMS or WhatsApp account sends it.
 """
 
 from collections import defaultdict
@@ -63,7 +64,7 @@ def _notify_in_their_languages(recipients: list[Recipient], issue, message: Call
     for language, group in groups.items():
         with translation.override(language):
             subject, body, sms_body = message()
-            notify(group, subject, body, sms_body=sms_body, topic=_topic(issue))
+            notify(group, subject, body, sms_body=sms_body, topic=_topic(issue), municipality=issue.municipality)
 
 
 def tell_reporter_issue_received(issue) -> None:
@@ -109,7 +110,7 @@ def tell_department_of_new_issue(issue) -> None:
         f"New issue {issue.reference}: {issue.category.name}",
         f"{issue.category.name} reported by {issue.get_channel_display().lower()} in {where}.\n"
         f"{issue.description}\n\nLocation: {issue.location.y:.6f}, {issue.location.x:.6f}\n",
-        topic=_topic(issue),
+        topic=_topic(issue), municipality=issue.municipality,
     )
 
 
@@ -125,7 +126,7 @@ def tell_department_of_routed_issue(issue, *, previous: str = "") -> None:
         f"Issue {issue.reference} passed to you: {issue.category.name}",
         f"{issue.reference} ({issue.category.name}, {where}) is now with {department.name}{moved}.\n"
         f"{issue.description}\n\nLocation: {issue.location.y:.6f}, {issue.location.x:.6f}\n",
-        topic=_topic(issue),
+        topic=_topic(issue), municipality=issue.municipality,
     )
 
 
@@ -160,7 +161,7 @@ def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: b
             lines.append(action_line(issue, key, link))
             letters.append(Letter(recipient, f"{issue.reference}: {said}", "\n\n".join(lines) + "\n",
                                   f"{issue.reference}: {said}" + (f" - {note[:100]}" if note else "") + f" {link}"))
-    notify_each(letters, topic=_topic(issue))
+    notify_each(letters, topic=_topic(issue), municipality=issue.municipality)
 
 
 def action_line(issue, key: str, link: str) -> str:
