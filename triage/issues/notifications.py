@@ -1,7 +1,8 @@
 """Who hears about what happens to an issue. Everything goes out through notices.outbound.notify.
 
 The reporter and followers hear of every public change (status with its public note, public
-comments) until the issue is closed, unless they stopped them from their signed link; departments
+comments) until the issue is closed, unless they stopped them from their signed link or, with an
+account, turned off the progress of their issues in their preferences (`my_issues`); departments
 hear of each new issue routed to them. Internal notes are never sent to residents. Residents read
 messages in their language: their preferences' when they have an account, else the language they
 filed in (the reporter's first message), else the municipality's default language; staff messages
@@ -46,12 +47,23 @@ def _topic(issue) -> str:
     return f"issue:{issue.reference}"
 
 
-def _languages(recipients: list[Recipient], fallback: str) -> dict[int | None, str]:
-    """Each account's chosen language (one query for all), by user id; None: the fallback."""
-    chosen = dict(Preferences.objects.filter(user_id__in={r.user_id for r in recipients if r.user_id})
-                  .exclude(language="").values_list("user_id", "language"))
-    return {None: fallback, **{recipient.user_id: chosen.get(recipient.user_id, fallback) for recipient in recipients
-                               if recipient.user_id}}
+def _preferences(recipients: list[Recipient]) -> dict[int, tuple[str, bool]]:
+    """Each account's chosen language ("" for none) and whether it hears of its issues' progress
+    (`my_issues`), by user id, in one query; accounts without preferences are left out."""
+    user_ids = {recipient.user_id for recipient in recipients if recipient.user_id}
+    if not user_ids:
+        return {}
+    return {user_id: (language, my_issues) for user_id, language, my_issues in
+            Preferences.objects.filter(user_id__in=user_ids).values_list("user_id", "language", "my_issues")}
+
+
+def _languages(recipients: list[Recipient], fallback: str,
+               preferences: dict[int, tuple[str, bool]] | None = None) -> dict[int | None, str]:
+    """Each account's chosen language (one query for all, unless `preferences` were read), by user
+    id; None: the fallback."""
+    preferences = _preferences(recipients) if preferences is None else preferences
+    return {None: fallback, **{recipient.user_id: preferences.get(recipient.user_id, ("", True))[0] or fallback
+                               for recipient in recipients if recipient.user_id}}
 
 
 def _notify_in_their_languages(recipients: list[Recipient], issue, message: Callable[[], tuple[str, str, str]],
@@ -133,20 +145,26 @@ def tell_department_of_routed_issue(issue, *, previous: str = "") -> None:
 def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: bool = False) -> None:
     """A public status change or comment: the reporter (unless they stopped this issue's updates) and
     followers hear of it, unless the issue was already closed before this change (a reopening is news
-    again). Their languages are read in one query and their messages queued in one INSERT."""
+    again). An account whose preferences turn off the progress of its issues (`my_issues`) hears
+    nothing, nor does anyone else at its address. Their preferences (language, `my_issues`) are read
+    in one query and their messages queued in one INSERT."""
     if was_closed:
         return
     recipients = recipients_with_keys(issue)
-    # A reporter who stopped the updates hears nothing at their addresses, nor as a follower there.
+    preferences = _preferences([recipient for recipient, _key in recipients])
+    # A reporter who stopped the updates hears nothing at their addresses, nor as a follower there;
+    # nor does an account that turned its issues' progress off.
     seen = ({recipient.route for recipient, key in recipients if key == "reporter"}
             if issue.reporter_updates_stopped_at else set())
+    seen |= {recipient.route for recipient, _key in recipients
+             if recipient.user_id and not preferences.get(recipient.user_id, ("", True))[1]}
     keyed = []
     for recipient, key in recipients:
         if recipient.route is None or recipient.route in seen:
             continue  # each address once, as notify() does within one call
         seen.add(recipient.route)
         keyed.append((recipient, key))
-    languages = _languages([recipient for recipient, _key in keyed], issue.municipality.default_language)
+    languages = _languages([recipient for recipient, _key in keyed], issue.municipality.default_language, preferences)
     letters = []
     # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links),
     # in their own language.
