@@ -109,7 +109,7 @@ def inbound_handle(inbound_id: int, *, now: datetime.datetime | None = None,
                                           received_at__gte=turn.started).update(issue=turn.issue)
         if turn.replies and not synchronous:
             notify([Recipient(phone=inbound.phone, phone_channel=inbound.channel)], "", inbound.reply,
-                   topic=reply_topic(account))
+                   topic=reply_topic(account), municipality=account.municipality)
     return turn
 
 

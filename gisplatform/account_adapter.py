@@ -15,8 +15,10 @@ class AccountAdapter(BaseAccountAdapter):
 
     def deliver(self, *, email: str = "", phone: str = "", subject: str, body: str) -> None:
         # Codes and links are for this address alone: a recipient without a user id is never
-        # matched to anyone else's address book. Email goes first when both are given.
-        notify([Recipient(email=email, phone=phone)], subject, body, topic="account", sms_body=body)
+        # matched to anyone else's address book. Email goes first when both are given; a code by
+        # SMS goes out through the account of the municipality whose pages the resident is on.
+        notify([Recipient(email=email, phone=phone)], subject, body, topic="account", sms_body=body,
+               municipality=municipality_of_request(self.request))
 
     def save_user(self, request, user, form, commit=True):
         user = super().save_user(request, user, form, commit=commit)

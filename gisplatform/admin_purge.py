@@ -1,10 +1,11 @@
 """The municipality admin's delete, made safe at scale (gisplatform/purge.py).
 
 Django's delete (the change page's button and the "Delete selected" action) gathers every related row
-into the web worker first. A municipality with more than ADMIN_DELETE_LIMIT issues is refused there,
-with a message pointing at the action that works: "Purge in the background" queues the purge task
-(queue "maintenance"), and the list shows each purge's progress. Superusers only, as the delete was.
-Installed over the wards app's ModelAdmin by gisplatform.apps, so the wards app knows nothing of it.
+into the web worker first. A municipality with more than ADMIN_DELETE_LIMIT issues, or as many
+outbound messages, is refused there, with a message pointing at the action that works: "Purge in the
+background" queues the purge task (queue "maintenance"), and the list shows each purge's progress.
+Superusers only, as the delete was. Installed over the wards app's ModelAdmin by gisplatform.apps,
+so the wards app knows nothing of it.
 """
 
 from django.contrib import admin, messages
@@ -63,10 +64,19 @@ def install(site: admin.AdminSite) -> None:
                                   messages.INFO)
 
         def delete_view(self, request, object_id, extra_context=None):
+            from notices.models import OutboundMessage
+
             municipality = self.get_object(request, object_id)
             if municipality is not None and municipality.issues.count() > ADMIN_DELETE_LIMIT:
                 self.message_user(request, _(
                     "%(name)s has more than %(limit)s issues: deleting it here would load them all into memory. "
+                    "Use the action \"Purge in the background\" on the list of municipalities.")
+                    % {"name": municipality.name, "limit": ADMIN_DELETE_LIMIT}, messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:wards_municipality_change", args=[municipality.pk]))
+            if municipality is not None and OutboundMessage.objects.filter(
+                    municipality=municipality)[:ADMIN_DELETE_LIMIT + 1].count() > ADMIN_DELETE_LIMIT:
+                self.message_user(request, _(
+                    "%(name)s has more than %(limit)s outbound messages: deleting it here would load them all into memory. "
                     "Use the action \"Purge in the background\" on the list of municipalities.")
                     % {"name": municipality.name, "limit": ADMIN_DELETE_LIMIT}, messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:wards_municipality_change", args=[municipality.pk]))

@@ -29,6 +29,7 @@ from heatmaps.models import (
     UnlocatedIssue,
 )
 from heatmaps.refresh import facts_refresh
+from notices.models import OutboundMessage
 from triage.issues.models import Channel, Issue
 from wards.models import Municipality
 
@@ -85,13 +86,19 @@ def issues_purge(municipality: Municipality, *, imported_only: bool = False, bat
 
 def municipality_purge(municipality: Municipality, *, batch: int = BATCH,
                        progress: Callable[[str, int, int], None] = lambda what, done, total: None) -> dict[str, int]:
-    """Delete a municipality and everything in it: the issues and assets in batches, then the rest
-    (areas, categories, departments, rules: small) with the municipality itself."""
+    """Delete a municipality and everything in it: the issues, assets and outbound messages in
+    batches, then the rest (areas, categories, departments, rules, notices: small) with the
+    municipality itself."""
     counts = issues_purge(municipality, batch=batch, progress=progress)
     assets = Asset.objects.filter(municipality=municipality)
     total = assets.count()
     counts["assets"] = _batches(assets, lambda ids: Asset.objects.filter(pk__in=ids).delete(), batch=batch,
                                 report=lambda done: progress("assets", done, total))
+    # Its messages (a notice's fan-out is one per resident): by id too, their attachments with them.
+    messages = OutboundMessage.objects.filter(municipality=municipality)
+    total_messages = messages.count()
+    counts["messages"] = _batches(messages, lambda ids: OutboundMessage.objects.filter(pk__in=ids).delete(), batch=batch,
+                                  report=lambda done: progress("messages", done, total_messages))
     with transaction.atomic():
         # The derived rows are empty by now (every fact was taken out); anything a crash left behind goes too.
         for model in (IssueFact, DailySummary, MonthlySummary, DailyAreaSummary, MonthlyAreaSummary, MonthlyHexSummary):

@@ -160,6 +160,7 @@ def report_run_send(*, run: ReportRun, now: datetime.datetime) -> str | None:
                 f"(/api/v1/heatmaps/subscriptions/{subscription.pk}).",
                 topic=f"report:{subscription.pk}:{run.period_start}",
                 attachments=[(f.filename, f.content, f.content_type) for f in files],
+                municipality=subscription.municipality,
             )
             if not messages:
                 raise ValueError(f"{subscription.planner} has no email address to send the report to")
@@ -192,7 +193,8 @@ def _record_failure(run_id: int, exc: Exception, now) -> str:
                            f"Your report for {run.period_start:%d %b %Y} to {run.period_end:%d %b %Y} could not be made",
                            f"The scheduled report of {run.subscription.municipality.title} failed {run.attempts} times "
                            f"and was given up: {run.last_error}\nDownload it from the planning dashboard instead; "
-                           "the team has been told.", topic=f"report:{run.subscription_id}:{run.period_start}")
+                           "the team has been told.", topic=f"report:{run.subscription_id}:{run.period_start}",
+                           municipality=run.subscription.municipality)
             except (IntegrityError, ValueError):
                 logger.exception("Could not tell the planner of report run %s", run.pk)
         else:

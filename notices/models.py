@@ -27,6 +27,11 @@ class OutboundMessage(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     address = models.CharField(max_length=255, help_text="Email address, E.164 phone or push token.")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # The municipality the message speaks for: an SMS or WhatsApp message goes out through its
+    # provider account (channels.outbound). A deleted municipality's messages go with it
+    # (gisplatform.purge deletes them in batches first, so its own delete finds none left to gather).
+    municipality = models.ForeignKey("wards.Municipality", null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="+")
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField()
     topic = models.CharField(max_length=80, blank=True, db_index=True, help_text="e.g. 'issue:GT423-2026-000123'.")

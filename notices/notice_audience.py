@@ -125,9 +125,9 @@ def notice_enqueue(*, notice: Notice, subject: str, email_body: str, sms_body: s
             SELECT channel, address FROM notices_outboundmessage WHERE topic = %(topic)s
         )
         INSERT INTO notices_outboundmessage
-            (channel, address, user_id, subject, body, topic, state, attempts, last_error, created_at, send_after,
-             dispatched_at, provider, provider_message_id, delivery_status)
-        SELECT r.channel, r.address, r.user_id, %(subject)s,
+            (channel, address, user_id, municipality_id, subject, body, topic, state, attempts, last_error, created_at,
+             send_after, dispatched_at, provider, provider_message_id, delivery_status)
+        SELECT r.channel, r.address, r.user_id, %(municipality)s, %(subject)s,
                CASE WHEN r.channel = 'sms' THEN %(sms_body)s ELSE %(email_body)s END,
                %(topic)s, %(state)s, 0, '', %(now)s, r.send_after,
                -- the outbox sweep takes up a message held for quiet hours once they are over

@@ -29,6 +29,7 @@ from django.utils import timezone
 from notices.channels import channel_for
 from notices.models import OutboundAttachment, OutboundMessage
 from toolkit.conf import imbizo_setting
+from wards.models import Municipality
 
 MAX_ATTEMPTS = 5
 _recording_only = contextvars.ContextVar("recording_only", default=False)
@@ -79,20 +80,23 @@ class Letter:
 
 def notify(
     recipients: Iterable[Recipient], subject: str, body: str, *, topic: str = "", sms_body: str = "",
-    attachments: Iterable[tuple[str, bytes, str]] = (),
+    attachments: Iterable[tuple[str, bytes, str]] = (), municipality: Municipality | None = None,
 ) -> list[OutboundMessage]:
     """Queue one message per reachable recipient (each address once), to be sent after commit.
 
     `attachments` are (filename, bytes, content type) files for the email recipients; a
     recipient reached by SMS gets the message alone. A recipient with `send_after` waits until then
-    (the outbox sweep takes the message up). The messages come back stored, with their ids."""
+    (the outbox sweep takes the message up). `municipality` is the one the message speaks for: an
+    SMS or WhatsApp message to a phone that never wrote in goes out through its provider account.
+    The messages come back stored, with their ids."""
     return notify_each((Letter(recipient, subject, body, sms_body) for recipient in recipients), topic=topic,
-                       attachments=attachments)
+                       attachments=attachments, municipality=municipality)
 
 
-def notify_each(letters: Iterable[Letter], *, topic: str = "",
-                attachments: Iterable[tuple[str, bytes, str]] = ()) -> list[OutboundMessage]:
+def notify_each(letters: Iterable[Letter], *, topic: str = "", attachments: Iterable[tuple[str, bytes, str]] = (),
+                municipality: Municipality | None = None) -> list[OutboundMessage]:
     """`notify` for messages worded for each recipient: queued in one INSERT (each address once)."""
+    municipality_id = municipality.pk if municipality is not None else None
     attachments = list(attachments)
     messages, seen = [], set()
     now = timezone.now()
@@ -107,7 +111,7 @@ def notify_each(letters: Iterable[Letter], *, topic: str = "",
         text = letter.sms_body if short and letter.sms_body else letter.body
         # A held message's first delivery is the outbox sweep's, once its time has come.
         messages.append(OutboundMessage(channel=channel, address=address, user_id=recipient.user_id,
-                                        subject=letter.subject, body=text, topic=topic,
+                                        municipality_id=municipality_id, subject=letter.subject, body=text, topic=topic,
                                         send_after=recipient.send_after, dispatched_at=recipient.send_after or now))
     if not messages:
         return messages

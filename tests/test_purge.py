@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from gisplatform.purge import municipality_purge
 from heatmaps.refresh import summary_refresh
+from notices.models import OutboundAttachment, OutboundMessage
 from tests.background import wait_until
 from triage.issues.models import Category, Channel, Issue
 from wards.models import Municipality
@@ -64,9 +65,23 @@ def test_a_municipality_is_purged_in_batches_and_the_figures_stay_right():
     kept = municipality_with_issues("TS002", 200, x=29.0)
     summary_refresh(full=True)
     kept_before = snapshot(exclude_municipality=doomed.pk)
+    # The messages each spoke for: the doomed one's go (a notice's fan-out, a report with its file), the rest stay.
+    OutboundMessage.objects.bulk_create(
+        [OutboundMessage(channel="sms", address=f"+278255{index:05d}", body="Water off", topic="notice:1:v1",
+                         municipality=municipality) for municipality in (doomed, kept) for index in range(600)]
+        + [OutboundMessage(channel="sms", address="+27825559999", body="Before municipalities were named")])
+    report = OutboundMessage.objects.create(channel="email", address="planner@example.org", body="Attached",
+                                            municipality=doomed)
+    OutboundAttachment.objects.create(message=report, filename="report.pdf", content_type="application/pdf",
+                                      content=b"%PDF", size=4)
     with CaptureQueriesContext(connection) as queries:
         counts = municipality_purge(doomed, batch=500)
-    assert counts == {"issues": 3000, "unlocated issues": 0, "assets": 0, "municipalities": 1}
+    assert counts == {"issues": 3000, "unlocated issues": 0, "assets": 0, "messages": 601, "municipalities": 1}
+    assert OutboundMessage.objects.filter(municipality=kept).count() == 600
+    assert OutboundMessage.objects.filter(municipality=None).count() == 1 and not OutboundAttachment.objects.exists()
+    message_deletes = [query["sql"] for query in queries if query["sql"].startswith('DELETE FROM "notices_outboundmessage"')]
+    assert sum(issue_ids_in(sql) for sql in message_deletes) == 601
+    assert all(0 < issue_ids_in(sql) <= 500 for sql in message_deletes)  # never all of them at once
     issue_statements = [query["sql"] for query in queries if '"triage_issue"' in query["sql"]]
     batches = [sql for sql in issue_statements if sql.startswith('SELECT "triage_issue"."id"') and "LIMIT 500" in sql]
     assert len(batches) == 7  # 3,000 issues, 500 at a time, and the look that found none left
@@ -117,3 +132,16 @@ def test_the_admin_refuses_its_own_delete_of_a_big_municipality_and_purges_it_on
     assert "is being purged in the background" in response.content.decode()
     assert wait_until(lambda: not Municipality.objects.filter(pk=municipality.pk).exists(), 60), celery_workers.output()
     assert not Issue.objects.filter(reference__startswith="TS004-").exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_its_own_delete_of_a_municipality_with_many_messages(superuser_client, monkeypatch):
+    monkeypatch.setattr("gisplatform.admin_purge.ADMIN_DELETE_LIMIT", 50)
+    municipality = municipality_with_issues("TS005", 3)
+    OutboundMessage.objects.bulk_create([OutboundMessage(channel="sms", address=f"+278255{index:05d}", body="Notice",
+                                                         municipality=municipality) for index in range(51)])
+    response = superuser_client.get(f"/admin/wards/municipality/{municipality.pk}/delete/", follow=True)
+    assert "has more than 50 outbound messages" in response.content.decode()
+    assert Municipality.objects.filter(pk=municipality.pk).exists()
+    OutboundMessage.objects.filter(pk__in=OutboundMessage.objects.values("pk")[:1]).delete()  # 50: the admin may
+    assert superuser_client.get(f"/admin/wards/municipality/{municipality.pk}/delete/").status_code == 200

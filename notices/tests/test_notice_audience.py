@@ -107,6 +107,9 @@ def test_a_notice_to_a_suburb_reaches_residents_inside_and_nobody_outside(lesedi
     assert notice.state == Notice.State.PUBLISHED
     # A home on the suburb's edge is inside, the platform's rule for areas (ST_Covers).
     assert addresses(notice) == {("email", "inside@example.org"), ("email", "edge@example.org")}
+    # Each message names the municipality it speaks for (whose SMS account sends it: channels.outbound).
+    assert set(OutboundMessage.objects.filter(topic__in=notice.topics).values_list("municipality", flat=True)) == {
+        lesedi.pk}
 
 
 @pytest.mark.shared_data

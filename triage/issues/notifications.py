@@ -1,11 +1,13 @@
 """Who hears about what happens to an issue. Everything goes out through notices.outbound.notify.
 
 The reporter and followers hear of every public change (status with its public note, public
-comments) until the issue is closed, unless they stopped them from their signed link; departments
+comments) until the issue is closed, unless they stopped them from their signed link or, with an
+account, turned off the progress of their issues in their preferences (`my_issues`); departments
 hear of each new issue routed to them. Internal notes are never sent to residents. Residents read
 messages in their language: their preferences' when they have an account, else the language they
 filed in (the reporter's first message), else the municipality's default language; staff messages
-are in the municipality's default language.
+are in the municipality's default language. Every message names the issue's municipality, whose
+SMS or WhatsApp account sends it.
 """
 
 from collections import defaultdict
@@ -45,12 +47,23 @@ def _topic(issue) -> str:
     return f"issue:{issue.reference}"
 
 
-def _languages(recipients: list[Recipient], fallback: str) -> dict[int | None, str]:
-    """Each account's chosen language (one query for all), by user id; None: the fallback."""
-    chosen = dict(Preferences.objects.filter(user_id__in={r.user_id for r in recipients if r.user_id})
-                  .exclude(language="").values_list("user_id", "language"))
-    return {None: fallback, **{recipient.user_id: chosen.get(recipient.user_id, fallback) for recipient in recipients
-                               if recipient.user_id}}
+def _preferences(recipients: list[Recipient]) -> dict[int, tuple[str, bool]]:
+    """Each account's chosen language ("" for none) and whether it hears of its issues' progress
+    (`my_issues`), by user id, in one query; accounts without preferences are left out."""
+    user_ids = {recipient.user_id for recipient in recipients if recipient.user_id}
+    if not user_ids:
+        return {}
+    return {user_id: (language, my_issues) for user_id, language, my_issues in
+            Preferences.objects.filter(user_id__in=user_ids).values_list("user_id", "language", "my_issues")}
+
+
+def _languages(recipients: list[Recipient], fallback: str,
+               preferences: dict[int, tuple[str, bool]] | None = None) -> dict[int | None, str]:
+    """Each account's chosen language (one query for all, unless `preferences` were read), by user
+    id; None: the fallback."""
+    preferences = _preferences(recipients) if preferences is None else preferences
+    return {None: fallback, **{recipient.user_id: preferences.get(recipient.user_id, ("", True))[0] or fallback
+                               for recipient in recipients if recipient.user_id}}
 
 
 def _notify_in_their_languages(recipients: list[Recipient], issue, message: Callable[[], tuple[str, str, str]],
@@ -63,7 +76,7 @@ def _notify_in_their_languages(recipients: list[Recipient], issue, message: Call
     for language, group in groups.items():
         with translation.override(language):
             subject, body, sms_body = message()
-            notify(group, subject, body, sms_body=sms_body, topic=_topic(issue))
+            notify(group, subject, body, sms_body=sms_body, topic=_topic(issue), municipality=issue.municipality)
 
 
 def tell_reporter_issue_received(issue) -> None:
@@ -109,7 +122,7 @@ def tell_department_of_new_issue(issue) -> None:
         f"New issue {issue.reference}: {issue.category.name}",
         f"{issue.category.name} reported by {issue.get_channel_display().lower()} in {where}.\n"
         f"{issue.description}\n\nLocation: {issue.location.y:.6f}, {issue.location.x:.6f}\n",
-        topic=_topic(issue),
+        topic=_topic(issue), municipality=issue.municipality,
     )
 
 
@@ -125,27 +138,33 @@ def tell_department_of_routed_issue(issue, *, previous: str = "") -> None:
         f"Issue {issue.reference} passed to you: {issue.category.name}",
         f"{issue.reference} ({issue.category.name}, {where}) is now with {department.name}{moved}.\n"
         f"{issue.description}\n\nLocation: {issue.location.y:.6f}, {issue.location.x:.6f}\n",
-        topic=_topic(issue),
+        topic=_topic(issue), municipality=issue.municipality,
     )
 
 
 def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: bool = False) -> None:
     """A public status change or comment: the reporter (unless they stopped this issue's updates) and
     followers hear of it, unless the issue was already closed before this change (a reopening is news
-    again). Their languages are read in one query and their messages queued in one INSERT."""
+    again). An account whose preferences turn off the progress of its issues (`my_issues`) hears
+    nothing, nor does anyone else at its address. Their preferences (language, `my_issues`) are read
+    in one query and their messages queued in one INSERT."""
     if was_closed:
         return
     recipients = recipients_with_keys(issue)
-    # A reporter who stopped the updates hears nothing at their addresses, nor as a follower there.
+    preferences = _preferences([recipient for recipient, _key in recipients])
+    # A reporter who stopped the updates hears nothing at their addresses, nor as a follower there;
+    # nor does an account that turned its issues' progress off.
     seen = ({recipient.route for recipient, key in recipients if key == "reporter"}
             if issue.reporter_updates_stopped_at else set())
+    seen |= {recipient.route for recipient, _key in recipients
+             if recipient.user_id and not preferences.get(recipient.user_id, ("", True))[1]}
     keyed = []
     for recipient, key in recipients:
         if recipient.route is None or recipient.route in seen:
             continue  # each address once, as notify() does within one call
         seen.add(recipient.route)
         keyed.append((recipient, key))
-    languages = _languages([recipient for recipient, _key in keyed], issue.municipality.default_language)
+    languages = _languages([recipient for recipient, _key in keyed], issue.municipality.default_language, preferences)
     letters = []
     # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links),
     # in their own language.
@@ -160,7 +179,7 @@ def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: b
             lines.append(action_line(issue, key, link))
             letters.append(Letter(recipient, f"{issue.reference}: {said}", "\n\n".join(lines) + "\n",
                                   f"{issue.reference}: {said}" + (f" - {note[:100]}" if note else "") + f" {link}"))
-    notify_each(letters, topic=_topic(issue))
+    notify_each(letters, topic=_topic(issue), municipality=issue.municipality)
 
 
 def action_line(issue, key: str, link: str) -> str:

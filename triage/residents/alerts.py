@@ -81,7 +81,7 @@ def tell_area_subscribers(issue, *, now: datetime.datetime | None = None) -> int
         "link": site(f"/track/{issue.reference}")}
     accounts = [recipient for recipient in (recipient_of(row, now, zone) for row in rows if row["user_id"]) if recipient]
     sent = len(notify(accounts, subject, text + _("\nChange your alerts: %(link)s\n") % {"link": site("/me/alerts/")},
-                      sms_body=sms, topic=f"alert:{issue.reference}"))
+                      sms_body=sms, topic=f"alert:{issue.reference}", municipality=issue.municipality))
     # Anonymous subscribers each get their own one-click unsubscribe link.
     for row in rows:
         if row["user_id"] is None:
@@ -89,7 +89,7 @@ def tell_area_subscribers(issue, *, now: datetime.datetime | None = None) -> int
             sent += len(notify([Recipient(email=row["email"])], subject,
                                text + _("\nStop these alerts (one click): %(link)s\n") % {
                                    "link": site(f"/alerts/unsubscribe/{token}/")},
-                               topic=f"alert:{issue.reference}"))
+                               topic=f"alert:{issue.reference}", municipality=issue.municipality))
     return sent
 
 
@@ -155,7 +155,8 @@ def send_daily_digests(*, until: datetime.datetime | None = None) -> int:
         lines = "\n".join(f"- {reference}: {site(f'/track/{reference}')}" for reference in entry["references"])
         stop = site("/me/alerts/") if user_id else site(f"/alerts/unsubscribe/{alert.token}/")
         sent += len(notify([recipient], _("New issues in your areas today (%(count)s)") % {"count": len(entry["references"])},
-                           lines + "\n\n" + _("Change or stop these alerts: %(link)s\n") % {"link": stop}, topic=topic))
+                           lines + "\n\n" + _("Change or stop these alerts: %(link)s\n") % {"link": stop}, topic=topic,
+                           municipality=alert.municipality))
     return sent
 
 

@@ -44,7 +44,7 @@ def alert_subscribe_by_email(*, email: str, area: dict, municipality) -> AreaAle
                _("Someone asked for alerts about new issues in an area of %(name)s to be sent to this address.\n\n"
                  "To get them, open this link and confirm:\n%(link)s\n\n"
                  "If that was not you, ignore this message: nothing more will be sent.\n")
-               % {"name": alert.municipality.title, "link": link}, topic="alert-confirm")
+               % {"name": alert.municipality.title, "link": link}, topic="alert-confirm", municipality=alert.municipality)
     return alert
 
 

@@ -74,6 +74,7 @@ def test_an_issue_inside_a_ward_alerts_its_subscribers_and_no_one_elses(
     message = OutboundMessage.objects.get(topic=f"alert:{inside_three.reference}")
     assert inside_three.reference in message.body and "/me/alerts/" in message.body
     assert "Deep hole" not in message.body  # the alert names the issue, the track page tells the rest
+    assert message.municipality == inside_three.municipality  # whose SMS account would send it
 
 
 def test_a_point_on_the_shared_edge_of_two_wards_alerts_both_wards_subscribers(
@@ -278,3 +279,4 @@ def test_a_daily_digest_by_sms_waits_for_the_end_of_quiet_hours(pothole, feature
     assert issue.reference in digests["+27821110002"].body
     assert digests["+27821110002"].state == "queued" and digests["+27821110002"].send_after == ends
     assert digests["+27821110003"].state == "sent" and digests["+27821110003"].send_after is None
+    assert {digest.municipality for digest in digests.values()} == {issue.municipality}

@@ -146,3 +146,53 @@ def test_a_follower_who_stopped_can_start_again(resolved, dispatcher):
     assert Follower.objects.get(issue=resolved, phone="+27821239999").confirmed_at is not None
     add_comment(resolved, dispatcher, "Back for the follower.")
     assert "Back for the follower." in updates_to("+27821239999", resolved)[-1]
+
+
+# --- An account's preferences: the progress of my issues --------------------------------------------
+
+@pytest.fixture
+def reported_by_account(pothole, resident):
+    """An issue filed by a logged-in resident, followed by another account, a phone and an email."""
+    from accounts.models import User
+
+    issue = issue_create(report=Report(category=pothole, location=HEIDELBERG, answers={"size": "small"},
+                                       reporter=resident)).issue
+    neighbour = User.objects.create_user("sipho@example.org", "pw-neighbour-1")
+    issue_follow(issue=issue, user=neighbour)
+    issue_follow(issue=issue, phone="+27821238888")
+    follower, _created = issue_follow(issue=issue, email="anon-follower@example.org")
+    Follower.objects.filter(pk=follower.pk).update(confirmed_at=follower.created_at)
+    return issue
+
+
+@pytest.mark.parametrize("my_issues, heard", [(False, 0), (True, 1)])
+def test_a_reporter_hears_of_progress_only_with_my_issues_on(reported_by_account, resident, dispatcher,
+                                                             my_issues, heard):
+    from residents.services import preferences_update
+
+    preferences_update(user=resident, my_issues=my_issues)
+    issue_transition(issue=reported_by_account, to_status="acknowledged", actor=dispatcher, public_note="On our list")
+    assert len(updates_to("thandi@example.org", reported_by_account)) == 1 + heard  # "received", then the update
+    # Everyone else hears as before: the other account, and the followers with no account.
+    for address in ("sipho@example.org", "+27821238888", "anon-follower@example.org"):
+        assert "On our list" in updates_to(address, reported_by_account)[-1], address
+
+
+def test_a_follower_account_with_my_issues_off_hears_nothing_and_on_again_hears_again(reported_by_account,
+                                                                                     dispatcher):
+    from accounts.models import User
+    from residents.services import preferences_update
+
+    neighbour = User.objects.get(email="sipho@example.org")
+    preferences_update(user=neighbour, my_issues=False)
+    # The same address typed into the follow form, without logging in: the account's owner still.
+    follower, _created = issue_follow(issue=reported_by_account, email="sipho@example.org")
+    Follower.objects.filter(pk=follower.pk).update(confirmed_at=follower.created_at)
+    asked = len(updates_to("sipho@example.org", reported_by_account))  # the follow form's confirmation link
+    add_comment(reported_by_account, dispatcher, "Crew booked for Tuesday.")
+    assert len(updates_to("sipho@example.org", reported_by_account)) == asked
+    assert "Crew booked for Tuesday." in updates_to("thandi@example.org", reported_by_account)[-1]
+    preferences_update(user=neighbour, my_issues=True)
+    add_comment(reported_by_account, dispatcher, "Crew on site.")
+    told = updates_to("sipho@example.org", reported_by_account)[asked:]
+    assert len(told) == 1 and "Crew on site." in told[0]  # once, though followed twice at that address
