@@ -26,7 +26,6 @@ import math
 import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -42,7 +41,7 @@ from benchmarks.scale import ensure_issues, use_bench_database  # noqa: E402
 
 use_bench_database()  # before benchmarks.faults sets Django up (and its children inherit DATABASE_URL)
 
-from benchmarks.faults import Reporters, Site, Worker, children, fan_out  # noqa: E402
+from benchmarks.faults import VAR, Reporters, Site, Worker, children, fan_out  # noqa: E402
 
 # isort: split
 from django.conf import settings  # noqa: E402
@@ -152,9 +151,12 @@ def memory_kib(pid: int, field: str) -> int:
     return 0
 
 
-def pids_of(name: str) -> list[int]:
-    out = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout
-    return [int(pid) for pid in out.split()]
+def pid_in(path: Path) -> int | None:
+    """The pid on the first line of a pid file (the project-local PostgreSQL's and Redis's), if any."""
+    try:
+        return int(path.read_text().split()[0])
+    except (FileNotFoundError, IndexError, ValueError):
+        return None
 
 
 def sample_memory(site: Site, worker: Worker) -> dict[str, float]:
@@ -163,9 +165,10 @@ def sample_memory(site: Site, worker: Worker) -> dict[str, float]:
     found[f"web main {site.process.pid}"] = memory_kib(site.process.pid, "VmRSS:")
     for pid in [worker.process.pid, *children(worker.process.pid)]:
         found[f"celery {pid}"] = memory_kib(pid, "VmRSS:")
-    for pid in pids_of("redis-server"):
-        found[f"redis {pid}"] = memory_kib(pid, "VmRSS:")
-    found["postgres (all, PSS)"] = sum(memory_kib(pid, "Pss:") for pid in pids_of("postgres"))
+    if redis := pid_in(VAR / "redis" / "redis.pid"):
+        found["redis"] = memory_kib(redis, "VmRSS:")
+    if postmaster := pid_in(VAR / "pgdata" / "postmaster.pid"):
+        found["postgres (all, PSS)"] = sum(memory_kib(pid, "Pss:") for pid in [postmaster, *children(postmaster)])
     return {name: kib / 1024 for name, kib in found.items()}
 
 

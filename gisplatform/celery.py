@@ -8,13 +8,24 @@ the `tasks` modules of the installed apps plus CELERY_IMPORTS. Workers and beat 
 import os
 
 from celery import Celery
-from celery.signals import task_failure, task_postrun
+from celery.signals import task_failure, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gisplatform.settings")
 
 app = Celery("imbizo")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(**kwargs):
+    """What Django does around each request: close a connection older than CONN_MAX_AGE, or broken
+    (a PostgreSQL restart), so the next query opens a fresh one. Celery's own fix-up would close every
+    connection around every task instead (CELERY_DB_REUSE_MAX in the settings turns that off)."""
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @task_failure.connect

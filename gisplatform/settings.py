@@ -345,6 +345,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that queues a task while Redis is away waits at most about a second, then goes on: the
 # outbox sweep sends what was not queued (notices.tasks).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# Celery's Django fix-up closes every database connection before and after each task unless this is
+# set: a new PostgreSQL connection per task, half of a fan-out chunk's time. Connections follow
+# CONN_MAX_AGE and CONN_HEALTH_CHECKS instead, as in a request (gisplatform/celery.py).
+CELERY_DB_REUSE_MAX = 10**9
 # A worker process that grew past 400 MB is replaced after its task.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000
 # Schedules live in the database, editable in the admin (django-celery-beat); gisplatform/schedules.py creates the defaults.
