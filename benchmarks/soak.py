@@ -8,6 +8,7 @@ and one Celery worker (two processes, every queue, an instant fake provider):
 - residents reporting: each report retried with its Idempotency-Key until acknowledged, then a photo
   uploaded to it (a JPEG, with the reporter's tracking key);
 - a notice fan-out of --fanout messages every 30 s, delivered by the worker;
+- the heatmap summaries' refresh every minute, as beat runs it;
 - /readyz, as a load balancer asks it.
 
 Prints errors and p50/p99 per endpoint, requests per second, and the memory of every process (web
@@ -50,6 +51,7 @@ from django.test import Client  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from heatmaps.refresh import summary_refresh  # noqa: E402
 from notices.models import OutboundMessage  # noqa: E402
 from triage.issues.models import Category  # noqa: E402
 from wards.models import Municipality  # noqa: E402
@@ -191,6 +193,7 @@ def main():
     parser.add_argument("--fanout", type=int, default=1000, help="Messages per notice fan-out, every 30 s.")
     options = parser.parse_args()
     total = ensure_issues(options.issues, code=CODE)
+    summary_refresh()  # the figures' summaries include every issue before the clock starts
     municipality = Municipality.objects.get(code=CODE)
     category = Category.objects.filter(municipality=municipality, is_active=True).order_by("pk").first()
     boundary = Municipality.objects.filter(pk=municipality.pk).values_list("boundary", flat=True)[0]
@@ -242,8 +245,11 @@ def main():
     with PhotoReporters(load, a_photo(), site, category, point, options.reporters) as reporters:
         for thread in readers:
             thread.start()
-        next_fanout = next_sample = started
+        next_fanout = next_sample = next_refresh = started
         while (now := time.monotonic()) - started < options.seconds:
+            if now >= next_refresh:
+                summary_refresh(wait=False)
+                next_refresh += 60
             if now >= next_fanout:
                 fan_out(options.fanout, f"soak{fanouts}")
                 fanouts += 1
@@ -283,6 +289,9 @@ def main():
             continue
         print(f"  {name:24} {points[0][1]:7.1f} -> {points[-1][1]:7.1f}   max {max(y for _, y in points):7.1f}   "
               f"{growth_per_10_min(points):+6.1f}")
+    print("memory (MiB) every 30 s:")
+    for name in sorted(memory[-1][1]):
+        print(f"  {name:24} " + " ".join(f"{figures[name]:.0f}" for _, figures in memory if name in figures))
     print(json.dumps({"errors": sum(load.errors.values()), "seconds": round(elapsed)}))
 
 
