@@ -50,9 +50,12 @@ WHERE coalesce(address, '') <> ''
 ORDER BY channel, address, user_id NULLS LAST
 """
 HAND_WRITTEN = f"""
-INSERT INTO notices_outboundmessage (channel, address, user_id, subject, body, topic, state, attempts, last_error,
-                                     created_at, send_after)
-SELECT channel, address, user_id, 'subject', 'body', %(topic)s, 'skipped', 0, '', now(), NULL FROM ({HAND_ROUTES}) AS routes
+INSERT INTO notices_outboundmessage (channel, address, user_id, municipality_id, subject, body, topic, state, attempts,
+                                     last_error, created_at, send_after, dispatched_at, provider, provider_message_id,
+                                     delivery_status)
+SELECT channel, address, user_id, (SELECT municipality_id FROM notices_notice WHERE id = %(notice)s), 'subject', 'body',
+       %(topic)s, 'skipped', 0, '', now(), NULL, now(), '', '', ''
+FROM ({HAND_ROUTES}) AS routes
 """
 HAND_COUNT = f"SELECT channel, count(*) FROM ({HAND_ROUTES}) AS routes GROUP BY ROLLUP (channel)"
 
