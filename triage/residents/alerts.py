@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notices.outbound import Recipient, notify
+from notices.outbound import Letter, Recipient, notify_each
 from residents.selectors import alert_subscribers
 from toolkit.conf import imbizo_setting
 
@@ -79,18 +79,14 @@ def tell_area_subscribers(issue, *, now: datetime.datetime | None = None) -> int
     sms = _("%(code)s: new %(category)s in %(where)s. %(link)s") % {
         "code": issue.municipality.code, "category": issue.category.name, "where": where_words(issue),
         "link": site(f"/track/{issue.reference}")}
-    accounts = [recipient for recipient in (recipient_of(row, now, zone) for row in rows if row["user_id"]) if recipient]
-    sent = len(notify(accounts, subject, text + _("\nChange your alerts: %(link)s\n") % {"link": site("/me/alerts/")},
-                      sms_body=sms, topic=f"alert:{issue.reference}", municipality=issue.municipality))
+    for_accounts = text + _("\nChange your alerts: %(link)s\n") % {"link": site("/me/alerts/")}
+    letters = [Letter(recipient, subject, for_accounts, sms)
+               for recipient in (recipient_of(row, now, zone) for row in rows if row["user_id"]) if recipient]
     # Anonymous subscribers each get their own one-click unsubscribe link.
-    for row in rows:
-        if row["user_id"] is None:
-            token = row["token"]
-            sent += len(notify([Recipient(email=row["email"])], subject,
-                               text + _("\nStop these alerts (one click): %(link)s\n") % {
-                                   "link": site(f"/alerts/unsubscribe/{token}/")},
-                               topic=f"alert:{issue.reference}", municipality=issue.municipality))
-    return sent
+    letters += [Letter(Recipient(email=row["email"]), subject, text + _("\nStop these alerts (one click): %(link)s\n") % {
+                    "link": site(f"/alerts/unsubscribe/{row['token']}/")})
+                for row in rows if row["user_id"] is None]
+    return len(notify_each(letters, topic=f"alert:{issue.reference}", municipality=issue.municipality))
 
 
 def tell_area_subscribers_on_commit(issue) -> None:
@@ -145,7 +141,8 @@ def send_daily_digests(*, until: datetime.datetime | None = None) -> int:
         key = (alert.user_id, alert.email)
         entry = by_subscriber.setdefault(key, {"alert": alert, "references": []})
         entry["references"].extend(ref for ref in alert.references if ref not in entry["references"])
-    sent = 0
+    # Each subscriber's own list, queued in one INSERT per municipality (its SMS account sends them).
+    letters: dict[int, tuple] = {}
     for (user_id, email), entry in by_subscriber.items():
         alert = entry["alert"]
         recipient = (recipient_of(_preference_row(alert.user), now, zoneinfo.ZoneInfo(alert.municipality.timezone))
@@ -154,10 +151,10 @@ def send_daily_digests(*, until: datetime.datetime | None = None) -> int:
             continue
         lines = "\n".join(f"- {reference}: {site(f'/track/{reference}')}" for reference in entry["references"])
         stop = site("/me/alerts/") if user_id else site(f"/alerts/unsubscribe/{alert.token}/")
-        sent += len(notify([recipient], _("New issues in your areas today (%(count)s)") % {"count": len(entry["references"])},
-                           lines + "\n\n" + _("Change or stop these alerts: %(link)s\n") % {"link": stop}, topic=topic,
-                           municipality=alert.municipality))
-    return sent
+        municipality, batch = letters.setdefault(alert.municipality_id, (alert.municipality, []))
+        batch.append(Letter(recipient, _("New issues in your areas today (%(count)s)") % {"count": len(entry["references"])},
+                            lines + "\n\n" + _("Change or stop these alerts: %(link)s\n") % {"link": stop}))
+    return sum(len(notify_each(batch, topic=topic, municipality=municipality)) for municipality, batch in letters.values())
 
 
 def _preference_row(user) -> dict:
