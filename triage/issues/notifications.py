@@ -154,16 +154,12 @@ def tell_of_public_update(issue, *, headline: str, note: str = "", was_closed: b
     preferences = _preferences([recipient for recipient, _key in recipients])
     # A reporter who stopped the updates hears nothing at their addresses, nor as a follower there;
     # nor does an account that turned its issues' progress off.
-    seen = ({recipient.route for recipient, key in recipients if key == "reporter"}
-            if issue.reporter_updates_stopped_at else set())
-    seen |= {recipient.route for recipient, _key in recipients
-             if recipient.user_id and not preferences.get(recipient.user_id, ("", True))[1]}
-    keyed = []
-    for recipient, key in recipients:
-        if recipient.route is None or recipient.route in seen:
-            continue  # each address once, as notify() does within one call
-        seen.add(recipient.route)
-        keyed.append((recipient, key))
+    silent = ({recipient.route for recipient, key in recipients if key == "reporter"}
+              if issue.reporter_updates_stopped_at else set())
+    silent |= {recipient.route for recipient, _key in recipients
+               if recipient.user_id and not preferences.get(recipient.user_id, ("", True))[1]}
+    # Each address hears once: notify_each keeps the first letter to it (the reporter's, then followers').
+    keyed = [(recipient, key) for recipient, key in recipients if recipient.route not in silent]
     languages = _languages([recipient for recipient, _key in keyed], issue.municipality.default_language, preferences)
     letters = []
     # Each recipient gets their own signed link to act on the issue from any device (triage.residents.links),
